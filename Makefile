@@ -1,0 +1,18 @@
+# Deferred work lab in Rust: the README's commands.
+#   make run     build what is missing, boot the guest with a shell (modules and ./test in /root)
+#   make test    build what is missing, run every check; ends with "N passed, N failed"
+#   make exec CMD='insmod dw_timer.ko; sleep 2'   run one command in a fresh guest
+# KDIR=/path/to/your/built/kernel skips the toolchain and kernel setup.
+
+.PHONY: run test exec build modules clean
+run:
+	scripts/run.sh
+test:
+	scripts/test.sh $(ARGS)
+exec:
+	scripts/exec.sh -- '$(CMD)'
+build:
+	scripts/build.sh
+clean:
+	$(MAKE) -C build/kdir M=$(CURDIR)/modules clean
+	rm -rf build target

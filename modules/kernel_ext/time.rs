@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The tick counter and the tick rate.
+//!
+//! C header: [`include/linux/jiffies.h`](srctree/include/linux/jiffies.h).
+//!
+//! The `kernel` crate has [`Jiffies`] and [`msecs_to_jiffies`](kernel::time::msecs_to_jiffies),
+//! but neither the current tick count nor `HZ`.
+//!
+//! # Examples
+//!
+//! ```
+//! use kernel_ext::time::{jiffies, HZ};
+//!
+//! let two_seconds_from_now = jiffies().wrapping_add(2 * HZ);
+//! ```
+
+use kernel::{bindings, time::Jiffies};
+
+/// The kernel's tick rate in ticks per second: `HZ` in C.
+///
+/// Note that `bindings::HZ` is the *userspace* tick rate (`USER_HZ`, 100); the kernel's is
+/// `CONFIG_HZ`.
+pub const HZ: Jiffies = bindings::CONFIG_HZ as Jiffies;
+
+/// Returns the number of ticks since boot: `jiffies` in C.
+///
+/// The counter wraps around; compare values with [`time_after`] rather than `>`.
+#[inline]
+pub fn jiffies() -> Jiffies {
+    // SAFETY: `jiffies` is a kernel variable that exists for the kernel's whole lifetime and is
+    // only ever written by the tick with a single word-sized store. C declares it `volatile`, so a
+    // volatile read is exactly what a C access does.
+    unsafe { core::ptr::read_volatile(&raw const bindings::jiffies) }
+}
+
+/// Returns whether tick count `a` is after `b`, correctly across wraparound: `time_after` in C.
+#[inline]
+pub fn time_after(a: Jiffies, b: Jiffies) -> bool {
+    (b.wrapping_sub(a) as isize) < 0
+}

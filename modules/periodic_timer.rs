@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Lab task 2: the timer of task 1, re-armed from its own handler every `TIMER_TIMEOUT` seconds.
+
+use kernel::{
+    prelude::*,
+    sync::atomic::{Atomic, Relaxed},
+};
+use kernel_ext::{
+    new_timer,
+    time::{jiffies, HZ},
+    timer::{Timer, TimerCallback},
+};
+
+pub mod kernel_ext;
+
+module! {
+    type: PeriodicTimerModule,
+    name: "dw_periodic_timer",
+    authors: ["Deferred work lab in Rust"],
+    description: "Lab task 2: a periodic timer",
+    license: "GPL",
+}
+
+const TIMER_TIMEOUT: usize = 1;
+
+/// The timer's state: seconds elapsed since load, as counted by the handler.
+struct Ticker {
+    nseconds: Atomic<usize>,
+}
+
+impl TimerCallback for Ticker {
+    fn run(timer: &Timer<Self>) {
+        let nseconds = timer.nseconds.fetch_add(TIMER_TIMEOUT, Relaxed) + TIMER_TIMEOUT;
+        pr_info!("[timer_handler] nseconds = {}\n", nseconds);
+        timer.arm_at(jiffies() + TIMER_TIMEOUT * HZ);
+    }
+}
+
+#[pin_data(PinnedDrop)]
+struct PeriodicTimerModule {
+    #[pin]
+    timer: Timer<Ticker>,
+}
+
+impl kernel::InPlaceModule for PeriodicTimerModule {
+    fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
+        pr_info!("[timer_init] Init module\n");
+        pin_init!(Self {
+            timer <- new_timer!(Ticker {
+                nseconds: Atomic::new(0),
+            }),
+        })
+        .pin_chain(|this| {
+            this.timer.arm_at(jiffies() + TIMER_TIMEOUT * HZ);
+            Ok(())
+        })
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for PeriodicTimerModule {
+    fn drop(self: Pin<&mut Self>) {
+        pr_info!("[timer_exit] Exit module\n");
+        // Then the timer field drops: it is shut down even if its handler is re-arming it.
+    }
+}

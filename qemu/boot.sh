@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Boot the guest kernel with the project's initramfs (build it first: scripts/build.sh).
+#
+# Usage: qemu/boot.sh [options]
+#   (no --exec)            interactive: busybox shell on the serial console (Ctrl-a x quits)
+#   --exec FILE            run FILE (a script or program) as /dw/exec in the guest, then power off;
+#                          its output goes to --output, the kernel console to --console
+#   --file HOST:GUEST      also put HOST at GUEST in the guest (repeatable)
+#   --append ARGS          extra kernel command line
+#   --timeout SECONDS      kill QEMU after this long (non-interactive only; default 300)
+#   --console FILE         kernel console log of a non-interactive run (default build/console.log)
+#   --output FILE          the command's output (default: this terminal)
+# Environment: DW_KVM=1 uses KVM (it does not work on every host), DW_SMP (2), DW_MEM (512M).
+# Exit status: the command's, 124 on timeout, 125 if the guest ended without reporting one.
+set -euo pipefail
+source "$(dirname "$0")/../scripts/common.sh"
+
+build=$DW_ROOT/build
+exec_file="" files=() append="" timeout=300 console=$build/console.log output=/dev/stdout
+while (($#)); do
+    case $1 in
+        --exec) exec_file=$2; shift 2 ;;
+        --file) files+=("$2"); shift 2 ;;
+        --append) append="$append $2"; shift 2 ;;
+        --timeout) timeout=$2; shift 2 ;;
+        --console) console=$2; shift 2 ;;
+        --output) output=$2; shift 2 ;;
+        *) die "unknown option $1 (see the top of $0)" ;;
+    esac
+done
+kdir=$(readlink -f "$build/kdir") || die "nothing built yet: run scripts/build.sh"
+kernel=$kdir/arch/x86/boot/bzImage
+
+qemu=(qemu-system-x86_64 -m "${DW_MEM:-512M}" -smp "${DW_SMP:-2}" -kernel "$kernel" -no-reboot)
+if [[ ${DW_KVM:-0} == 1 ]]; then
+    qemu+=(-accel kvm -cpu host)
+else
+    qemu+=(-accel tcg -cpu qemu64)
+fi
+cmdline="console=ttyS0 panic=-1$append"
+
+if [[ -z $exec_file ]]; then
+    step "booting the guest (interactive; 'poweroff -f' or Ctrl-a x to quit)"
+    exec "${qemu[@]}" -initrd "$build/initramfs.cpio.gz" -append "$cmdline" -nographic
+fi
+
+# Non-interactive: extend the base initramfs with /dw/exec and the extra files.
+tmp=$(mktemp -d "$build/boot.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+entries=("$exec_file:/dw/exec")
+for f in "${files[@]}"; do entries+=("$f"); done
+"$DW_ROOT/qemu/mkinitramfs.sh" "$kdir" "$tmp/extra.cpio.gz" "${entries[@]}"
+cat "$build/initramfs.cpio.gz" "$tmp/extra.cpio.gz" >"$tmp/initramfs.cpio.gz"
+
+: >"$console"
+status=0
+timeout -k 5 "$timeout" "${qemu[@]}" -initrd "$tmp/initramfs.cpio.gz" -append "$cmdline" \
+    -display none -monitor none -serial "file:$console" -serial "file:$tmp/output" </dev/null || status=$?
+tr -d '\r' <"$tmp/output" | grep -v '^@@dw-exec-status' >"$output" || true
+if ((status == 124)); then
+    echo "qemu/boot.sh: the guest did not finish within ${timeout}s" >&2
+    exit 124
+fi
+reported=$(sed -n 's/^@@dw-exec-status \([0-9]*\).*/\1/p' "$tmp/output" | tail -1)
+[[ -n $reported ]] || { echo "qemu/boot.sh: the guest ended without reporting a status" >&2; exit 125; }
+exit "$reported"

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# apt-get with a private sources list, for suites the machine does not list itself.
+# Usage: apt-private.sh SUITE apt-get|apt-cache ARGS...
+# SUITE is listed together with its release's own suites (trixie-backports: trixie, trixie-updates, ...).
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+
+suite=$1 tool=$2
+shift 2
+dir=$DW_CACHE/apt/$suite
+mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
+release=${suite%%-*}
+key=/usr/share/keyrings/debian-archive-keyring.gpg
+{
+    for s in "$release" "$release-updates" "$suite"; do
+        echo "deb [signed-by=$key] http://deb.debian.org/debian $s main"
+    done
+    echo "deb [signed-by=$key] http://deb.debian.org/debian-security $release-security main"
+} | sort -u >"$dir/sources.list"
+opts=(-o "Dir::Etc::sourcelist=$dir/sources.list" -o Dir::Etc::sourceparts=/dev/null
+      -o "Dir::State::Lists=$dir/lists" -o "Dir::Cache=$dir/cache" -o APT::Get::List-Cleanup=0 -o APT::Sandbox::User=root)
+# Refresh the private lists at most once a day.
+if [[ -z $(find "$dir/lists" -name '*Packages*' -mtime -1 -print -quit) ]]; then
+    apt-get "${opts[@]}" update -qq
+fi
+DEBIAN_FRONTEND=noninteractive "$tool" "${opts[@]}" "$@"

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Configure and build the guest kernel, cached outside the clone (idempotent).
+# The cache key covers the kernel version, the config fragment and the toolchain,
+# so a change of any of them builds a new tree and an unchanged one is reused.
+# Prints the build directory (the KDIR for out-of-tree modules) on stdout.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+
+src=$("$DW_ROOT/scripts/fetch-kernel.sh")
+version=${src##*/linux-}
+fragment=$DW_ROOT/qemu/kernel.config
+key=$({
+    echo "$version"
+    cat "$fragment"
+    "$DW_RUSTC" --version
+    "clang$DW_LLVM" --version | head -1
+    "$DW_BINDGEN" --version
+} | sha256sum | cut -c1-12)
+out=$DW_CACHE/kbuild/linux-$version-$key
+if [[ -f $out/.dw-built ]]; then
+    step "kernel $version is built (cache: $out)"
+    echo "$out"
+    exit 0
+fi
+
+mapfile -t vars < <(kmake_vars)
+kmake() { make -C "$src" O="$out" "${vars[@]}" "$@"; }
+
+mkdir -p "$out"
+step "kernel $version: configuring (tinyconfig + qemu/kernel.config)"
+kmake -s rustavailable >&2 || die "the Rust toolchain is not usable for this kernel (see above)"
+kmake -s tinyconfig >&2
+"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "$fragment" >/dev/null
+kmake -s olddefconfig >&2
+dropped=$(grep -E '^CONFIG_[A-Z0-9_]+=' "$fragment" | while read -r line; do
+    grep -qxF "$line" "$out/.config" || echo "  $line"
+done)
+[[ -z $dropped ]] || die "these options of $fragment were dropped by Kconfig (a dependency is missing):
+$dropped"
+
+jobs=$(($(nproc) + 1))
+step "kernel $version: building with -j$jobs (about 10 minutes on 2 cores)"
+kmake -j"$jobs" all >&2
+touch "$out/.dw-built"
+step "kernel $version: built (cache: $out)"
+echo "$out"

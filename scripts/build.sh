@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Build everything the guest needs, reusing what is built already:
+# toolchain and kernel (cached outside the clone; skipped when KDIR is set), the modules,
+# the static `test` program, and the base initramfs (build/initramfs.cpio.gz).
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+
+if [[ -n ${KDIR:-} ]]; then
+    step "using your kernel tree KDIR=$KDIR"
+    [[ -f $KDIR/arch/x86/boot/bzImage && -f $KDIR/Module.symvers ]] ||
+        die "KDIR=$KDIR is not a built kernel tree (no bzImage or Module.symvers)"
+else
+    "$DW_ROOT/scripts/setup-toolchain.sh"
+    KDIR=$("$DW_ROOT/scripts/build-kernel.sh")
+fi
+mkdir -p "$DW_ROOT/build"
+ln -sfn "$KDIR" "$DW_ROOT/build/kdir"
+
+step "modules: make -C KDIR M=modules"
+mapfile -t vars < <(kmake_vars)
+make -s -C "$KDIR" M="$DW_ROOT/modules" "${vars[@]}" -j"$(nproc)" modules ${CLIPPY:+CLIPPY=1} >&2
+
+step "test program: cargo build (static)"
+target=x86_64-unknown-linux-gnu
+RUSTFLAGS="-C target-feature=+crt-static" cargo build -q --release --locked \
+    --manifest-path "$DW_ROOT/Cargo.toml" -p deferred-test --target "$target"
+
+step "initramfs: busybox, /init, modules, test"
+entries=(--base "$DW_ROOT/target/$target/release/test:/root/test")
+for ko in "$DW_ROOT"/modules/*.ko; do entries+=("$ko:/root/${ko##*/}"); done
+"$DW_ROOT/qemu/mkinitramfs.sh" "$KDIR" "$DW_ROOT/build/initramfs.cpio.gz" "${entries[@]}"
+step "built: $(cd "$DW_ROOT/modules" && echo *.ko) test"
