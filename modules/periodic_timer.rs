@@ -7,9 +7,8 @@ use kernel::{
     sync::atomic::{Atomic, Relaxed},
 };
 use kernel_ext::{
-    new_timer,
     time::{jiffies, HZ},
-    timer::{Timer, TimerCallback},
+    timer::{new_timer, Timer, TimerCallback},
 };
 
 pub mod kernel_ext;
@@ -46,7 +45,7 @@ struct PeriodicTimerModule {
 impl kernel::InPlaceModule for PeriodicTimerModule {
     fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
         pr_info!("[timer_init] Init module\n");
-        pin_init!(Self {
+        try_pin_init!(Self {
             timer <- new_timer!(Ticker {
                 nseconds: Atomic::new(0),
             }),

@@ -4,9 +4,8 @@
 
 use kernel::prelude::*;
 use kernel_ext::{
-    new_timer,
     time::{jiffies, HZ},
-    timer::{Timer, TimerCallback},
+    timer::{new_timer, Timer, TimerCallback},
 };
 
 pub mod kernel_ext;
@@ -39,7 +38,7 @@ struct TimerModule {
 impl kernel::InPlaceModule for TimerModule {
     fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
         pr_info!("[timer_init] Init module\n");
-        pin_init!(Self {
+        try_pin_init!(Self {
             timer <- new_timer!(Hello),
         })
         .pin_chain(|this| {

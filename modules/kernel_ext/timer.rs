@@ -22,7 +22,7 @@
 //!
 //! ```
 //! use kernel::{prelude::*, sync::atomic::{Atomic, Relaxed}};
-//! use kernel_ext::{new_timer, time::{jiffies, HZ}, timer::{Timer, TimerCallback}};
+//! use kernel_ext::{time::{jiffies, HZ}, timer::{new_timer, Timer, TimerCallback}};
 //!
 //! struct Ticker {
 //!     ticks: Atomic<u32>,
@@ -55,7 +55,6 @@ use kernel::{
 /// Creates a [`Timer`] initialiser with a lock class of its own, like `timer_setup` in C.
 ///
 /// Lockdep tracks what a timer's callback does under this class, named after the call site.
-#[macro_export]
 macro_rules! new_timer {
     ($data:expr $(,)?) => {
         $crate::kernel_ext::timer::Timer::new(
@@ -65,7 +64,7 @@ macro_rules! new_timer {
         )
     };
 }
-pub use new_timer;
+pub(crate) use new_timer;
 
 /// What a [`Timer`] does when it expires.
 pub trait TimerCallback: Sized + Send + Sync {
