@@ -6,5 +6,10 @@
 //! `pub mod kernel_ext;` and uses only its safe API, next to the `kernel` crate's own
 //! abstractions (workqueue, miscdevice, sync, task, time), which it does not duplicate.
 
+pub mod context;
+pub mod miscdev;
+pub mod sync;
+pub mod task;
 pub mod time;
 pub mod timer;
+pub mod workqueue;

@@ -7,6 +7,7 @@ use kernel::{
     sync::atomic::{Atomic, Relaxed},
 };
 use kernel_ext::{
+    context::BhDisabled,
     time::{jiffies, HZ},
     timer::{new_timer, Timer, TimerCallback},
 };
@@ -29,7 +30,7 @@ struct Ticker {
 }
 
 impl TimerCallback for Ticker {
-    fn run(timer: &Timer<Self>) {
+    fn run(timer: &Timer<Self>, _bh: &BhDisabled) {
         let nseconds = timer.nseconds.fetch_add(TIMER_TIMEOUT, Relaxed) + TIMER_TIMEOUT;
         pr_info!("[timer_handler] nseconds = {}\n", nseconds);
         timer.arm_at(jiffies() + TIMER_TIMEOUT * HZ);

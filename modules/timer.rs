@@ -4,6 +4,7 @@
 
 use kernel::prelude::*;
 use kernel_ext::{
+    context::BhDisabled,
     time::{jiffies, HZ},
     timer::{new_timer, Timer, TimerCallback},
 };
@@ -24,7 +25,7 @@ const TIMER_TIMEOUT: usize = 1;
 struct Hello;
 
 impl TimerCallback for Hello {
-    fn run(_timer: &Timer<Self>) {
+    fn run(_timer: &Timer<Self>, _bh: &BhDisabled) {
         pr_info!("[timer_handler] nseconds = {}\n", TIMER_TIMEOUT);
     }
 }

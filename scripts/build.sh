@@ -20,13 +20,14 @@ step "modules: make -C KDIR M=modules"
 mapfile -t vars < <(kmake_vars)
 make -s -C "$KDIR" M="$DW_ROOT/modules" "${vars[@]}" -j"$(nproc)" modules ${CLIPPY:+CLIPPY=1} >&2
 
-step "test program: cargo build (static)"
+step "test programs: cargo build (static)"
 target=x86_64-unknown-linux-gnu
 RUSTFLAGS="-C target-feature=+crt-static" cargo build -q --release --locked \
     --manifest-path "$DW_ROOT/Cargo.toml" -p deferred-test --target "$target"
 
-step "initramfs: busybox, /init, modules, test"
-entries=(--base "$DW_ROOT/target/$target/release/test:/root/test")
+step "initramfs: busybox, /init, modules, test, dw-ioctl"
+bin=$DW_ROOT/target/$target/release
+entries=(--base "$bin/test:/root/test" "$bin/dw-ioctl:/root/dw-ioctl")
 for ko in "$DW_ROOT"/modules/*.ko; do entries+=("$ko:/root/${ko##*/}"); done
 "$DW_ROOT/qemu/mkinitramfs.sh" "$KDIR" "$DW_ROOT/build/initramfs.cpio.gz" "${entries[@]}"
 step "built: $(cd "$DW_ROOT/modules" && echo *.ko) test"

@@ -34,6 +34,18 @@ pub fn jiffies() -> Jiffies {
     unsafe { core::ptr::read_volatile(&raw const bindings::jiffies) }
 }
 
+/// The longest delay a timer accepts, in ticks: `MAX_JIFFY_OFFSET` in C.
+pub const MAX_JIFFY_OFFSET: Jiffies = (Jiffies::MAX >> 2) - 1;
+
+/// Converts seconds to ticks, or `None` if that is more than a timer accepts
+/// ([`MAX_JIFFY_OFFSET`]: about 585 million years at `HZ` = 250).
+pub fn secs_to_jiffies(secs: u64) -> Option<Jiffies> {
+    Jiffies::try_from(secs)
+        .ok()?
+        .checked_mul(HZ)
+        .filter(|&j| j <= MAX_JIFFY_OFFSET)
+}
+
 /// Returns whether tick count `a` is after `b`, correctly across wraparound: `time_after` in C.
 #[inline]
 pub fn time_after(a: Jiffies, b: Jiffies) -> bool {

@@ -14,7 +14,8 @@
 //! data. Dropping the timer shuts it down synchronously (`timer_shutdown_sync`) before the data is
 //! dropped, so a callback can never run on freed data, and nothing can re-arm it afterwards.
 //!
-//! The callback runs in atomic context: it must not sleep.
+//! The callback runs in atomic (softirq) context: it must not sleep, and gets a
+//! [`BhDisabled`] rather than a [`ProcessContext`](super::context::ProcessContext) to show it.
 //!
 //! # Examples
 //!
@@ -22,14 +23,14 @@
 //!
 //! ```
 //! use kernel::{prelude::*, sync::atomic::{Atomic, Relaxed}};
-//! use kernel_ext::{time::{jiffies, HZ}, timer::{new_timer, Timer, TimerCallback}};
+//! use kernel_ext::{context::BhDisabled, time::{jiffies, HZ}, timer::{new_timer, Timer, TimerCallback}};
 //!
 //! struct Ticker {
 //!     ticks: Atomic<u32>,
 //! }
 //!
 //! impl TimerCallback for Ticker {
-//!     fn run(timer: &Timer<Self>) {
+//!     fn run(timer: &Timer<Self>, _bh: &BhDisabled) {
 //!         let ticks = timer.ticks.fetch_add(1, Relaxed) + 1;
 //!         pr_info!("tick {ticks}\n");
 //!         timer.arm_at(jiffies() + HZ);
@@ -42,6 +43,7 @@
 //! # Ok::<(), Error>(())
 //! ```
 
+use super::context::BhDisabled;
 use core::{marker::PhantomPinned, ops::Deref};
 use kernel::{
     bindings,
@@ -55,6 +57,8 @@ use kernel::{
 /// Creates a [`Timer`] initialiser with a lock class of its own, like `timer_setup` in C.
 ///
 /// Lockdep tracks what a timer's callback does under this class, named after the call site.
+// Each module compiles this whole layer in but may not use every part of it.
+#[allow(unused_macros)]
 macro_rules! new_timer {
     ($data:expr $(,)?) => {
         $crate::kernel_ext::timer::Timer::new(
@@ -64,6 +68,7 @@ macro_rules! new_timer {
         )
     };
 }
+#[allow(unused_imports)]
 pub(crate) use new_timer;
 
 /// What a [`Timer`] does when it expires.
@@ -72,7 +77,7 @@ pub trait TimerCallback: Sized + Send + Sync {
     ///
     /// It may re-arm `timer`. It must not sleep, nor wait for `timer` itself ([`Timer::cancel`]
     /// would wait forever for the callback it is called from).
-    fn run(timer: &Timer<Self>);
+    fn run(timer: &Timer<Self>, bh: &BhDisabled);
 }
 
 /// A kernel timer (`struct timer_list`) that owns the data `T` its callback uses.
@@ -87,6 +92,7 @@ pub trait TimerCallback: Sized + Send + Sync {
 pub struct Timer<T: TimerCallback> {
     #[pin]
     raw: Opaque<bindings::timer_list>,
+    #[pin]
     data: T,
     #[pin]
     _pin: PhantomPinned,
@@ -102,12 +108,12 @@ unsafe impl<T: TimerCallback> Sync for Timer<T> {}
 
 impl<T: TimerCallback> Timer<T> {
     /// Creates a disarmed timer owning `data`. Prefer the [`new_timer!`] macro.
-    pub fn new(
-        data: T,
+    pub fn new<E: From<core::convert::Infallible>>(
+        data: impl PinInit<T, E>,
         name: &'static CStr,
         key: Pin<&'static LockClassKey>,
-    ) -> impl PinInit<Self> {
-        pin_init!(Self {
+    ) -> impl PinInit<Self, E> {
+        try_pin_init!(Self {
             // INVARIANT: `run_callback::<T>` is installed as the function.
             // SAFETY: `slot` is valid for writes and pinned; `name` and `key` live forever.
             raw <- Opaque::ffi_init(|slot| unsafe {
@@ -119,9 +125,9 @@ impl<T: TimerCallback> Timer<T> {
                     key.as_ptr(),
                 )
             }),
-            data,
+            data <- data,
             _pin: PhantomPinned,
-        })
+        }? E)
     }
 
     /// Arms the timer to expire when the tick counter reaches `expires`, or moves its expiry if
@@ -165,7 +171,9 @@ impl<T: TimerCallback> Timer<T> {
         // `Timer<T>`, and that timer is shut down before it is dropped, so the containing
         // `Timer<T>` is alive while the callback runs.
         let timer = unsafe { &*kernel::container_of!(Opaque::cast_from(ptr), Self, raw) };
-        T::run(timer);
+        // SAFETY: Timer callbacks run in softirq context.
+        let bh = unsafe { BhDisabled::new() };
+        T::run(timer, &bh);
     }
 }
 

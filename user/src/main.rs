@@ -70,7 +70,8 @@ impl Request {
     }
 
     /// Sends the request; on failure returns the perror prefix and the error.
-    fn send(&self, fd: BorrowedFd<'_>) -> Result<(), (&'static str, Errno)> {
+    /// [`Request::Wrong`] sends nothing and fails like the C program: with errno 0.
+    fn send(&self, fd: BorrowedFd<'_>) -> Result<(), (&'static str, i32)> {
         // SAFETY: Each opcode is used with the argument kind the driver expects: an integer
         // passed by value, or none. The driver reads no user memory.
         let result = unsafe {
@@ -79,10 +80,10 @@ impl Request {
                 Self::Cancel => ioctl(fd, NoArg::<MY_IOCTL_TIMER_CANCEL>::new()),
                 Self::Alloc(s) => ioctl(fd, IntegerSetter::<MY_IOCTL_TIMER_ALLOC>::new_usize(s as usize)),
                 Self::Monitor(p) => ioctl(fd, IntegerSetter::<MY_IOCTL_TIMER_MON>::new_usize(p as usize)),
-                Self::Wrong => return Err(("Wrong parameter", Errno::from_raw_os_error(0))),
+                Self::Wrong => return Err((self.error_prefix(), 0)),
             }
         };
-        result.map_err(|e| (self.error_prefix(), e))
+        result.map_err(|e: Errno| (self.error_prefix(), e.raw_os_error()))
     }
 
     fn error_prefix(&self) -> &'static str {
@@ -135,8 +136,8 @@ fn main() {
     if request != Request::Wrong {
         println!("{}", request.message());
     }
-    if let Err((prefix, e)) = request.send(fd.as_fd()) {
-        perror_exit(prefix, e.raw_os_error());
+    if let Err((prefix, errno)) = request.send(fd.as_fd()) {
+        perror_exit(prefix, errno);
     }
 }
 

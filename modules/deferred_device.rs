@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `/dev/deferred`: lab tasks 3, 4, 5 and 7 in one device, as in the lab's `deferred.c`.
+//!
+//! User programs ask for deferred work with ioctls. SET arms a one-shot timer N seconds ahead,
+//! CANCEL disarms it, ALLOC makes the timer call [`alloc_io`] (which sleeps), MON adds a process
+//! to the list the timer checks every second. The modules `dw_deferred`, `dw_workqueue` and
+//! `dw_procmon` each register this device with the [`Features`] of their lab task.
+
+use crate::kernel_ext::{
+    context::{BhDisabled, ProcessContext},
+    miscdev::{SharedDevice, SharedMiscDevice},
+    sync::{new_spinlock_bh, SpinLockBh, SpinLockBhExt},
+    task::{find_task, TaskExt},
+    time::{jiffies, secs_to_jiffies, HZ},
+    timer::{new_timer, Timer, TimerCallback},
+    workqueue::{new_work, OwnedWork, WorkCallback},
+};
+use kernel::{
+    current,
+    ffi::c_ulong,
+    ioctl::{_IO, _IOW},
+    list::{impl_list_arc_safe, impl_list_item, List, ListArc, ListLinks},
+    prelude::*,
+    sync::{
+        atomic::{Atomic, Relaxed},
+        aref::ARef,
+        Arc,
+    },
+    task::{Pid, Task},
+};
+
+/// Arms the timer to fire after `arg` seconds.
+pub const MY_IOCTL_TIMER_SET: u32 = _IOW::<c_ulong>('k' as u32, 1);
+/// Disarms the timer.
+pub const MY_IOCTL_TIMER_CANCEL: u32 = _IO('k' as u32, 2);
+/// Calls `alloc_io()` after `arg` seconds.
+pub const MY_IOCTL_TIMER_ALLOC: u32 = _IOW::<c_ulong>('k' as u32, 3);
+/// Monitors process `arg`.
+pub const MY_IOCTL_TIMER_MON: u32 = _IO('k' as u32, 4);
+
+/// A misc minor from the range reserved for local use. Being fixed, it makes a second
+/// `/dev/deferred` fail cleanly, so only one of the modules can be loaded at a time.
+const DEVICE_MINOR: u8 = 243;
+
+/// How the timer gets `alloc_io()` called: where lab tasks 4 and 5 differ.
+#[derive(Clone, Copy)]
+pub enum Alloc {
+    /// Task 4, the bug: the timer handler calls it itself, sleeping in atomic context.
+    FromTimer,
+    /// Task 5, the fix: the timer handler queues a work item, which calls it in process context.
+    FromWork,
+}
+
+/// What a module's `/dev/deferred` can do.
+#[derive(Clone, Copy)]
+pub struct Features {
+    /// Where ALLOC sleeps.
+    pub alloc: Alloc,
+    /// Task 7: MON, the process monitor.
+    pub monitor: bool,
+}
+
+/// What the timer does when it fires: the lab's `TIMER_TYPE_*`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[repr(i32)]
+enum TimerType {
+    None = -1,
+    Set = 0,
+    Alloc = 1,
+    Mon = 2,
+}
+
+/// The device: its timer owns the rest of its state, so that dropping the timer (which waits for
+/// a running handler and stops re-arming) comes before dropping what the handler uses.
+#[pin_data]
+pub struct Deferred {
+    #[pin]
+    timer: Timer<DeviceState>,
+}
+
+#[pin_data]
+struct DeviceState {
+    features: Features,
+    timer_type: Atomic<i32>,
+    /// Task 5's work item, queued by the timer.
+    #[pin]
+    work: OwnedWork<AllocWork>,
+    /// Task 7's monitored processes, shared by ioctl (process context) and timer (softirq).
+    #[pin]
+    monitored: SpinLockBh<List<MonProc>>,
+}
+
+/// A monitored process: the lab's `struct mon_proc`. The `ARef` holds a task reference until the
+/// entry is dropped.
+#[pin_data]
+struct MonProc {
+    task: ARef<Task>,
+    #[pin]
+    links: ListLinks,
+}
+
+impl_list_arc_safe! {
+    impl ListArcSafe<0> for MonProc { untracked; }
+}
+impl_list_item! {
+    impl ListItem<0> for MonProc { using ListLinks { self.links }; }
+}
+
+impl Deferred {
+    /// Registers `/dev/deferred` with `features`.
+    pub fn register(features: Features) -> Result<Pin<KBox<SharedMiscDevice<Self>>>> {
+        let device = Arc::pin_init(
+            pin_init!(Self {
+                timer <- new_timer!(try_pin_init!(DeviceState {
+                    features,
+                    timer_type: Atomic::new(TimerType::None as i32),
+                    work <- new_work!(AllocWork),
+                    monitored <- new_spinlock_bh!(List::new()),
+                }? Error)),
+            }? Error),
+            GFP_KERNEL,
+        )?;
+        KBox::pin_init(SharedMiscDevice::register(c"deferred", DEVICE_MINOR, device), GFP_KERNEL)
+            .inspect_err(|e| {
+                if *e == EBUSY {
+                    pr_err!("/dev/deferred is taken: load only one of dw_deferred, dw_workqueue, dw_procmon\n");
+                }
+            })
+    }
+
+    /// Arms the timer to fire `secs` seconds from now, for `timer_type`.
+    fn arm(&self, timer_type: TimerType, secs: usize) -> Result {
+        let delay = secs_to_jiffies(secs as u64).ok_or(EINVAL)?;
+        self.timer.timer_type.store(timer_type as i32, Relaxed);
+        self.timer.arm_at(jiffies().wrapping_add(delay));
+        Ok(())
+    }
+
+    /// Task 7: adds process `pid` to the monitored list and has the timer check it every second.
+    fn monitor(&self, pid: usize) -> Result {
+        let pid = Pid::try_from(pid).map_err(|_| ESRCH)?;
+        let task = find_task(pid).ok_or(ESRCH)?;
+        let entry = ListArc::pin_init(
+            try_pin_init!(MonProc {
+                task,
+                links <- ListLinks::new(),
+            }),
+            GFP_KERNEL,
+        )?;
+        self.timer.monitored.lock().push_back(entry);
+        self.timer.timer_type.store(TimerType::Mon as i32, Relaxed);
+        self.timer.arm_at(jiffies().wrapping_add(HZ));
+        Ok(())
+    }
+}
+
+impl SharedDevice for Deferred {
+    fn open(&self, _ctx: &ProcessContext) -> Result {
+        pr_info!("[deferred_open] Device opened\n");
+        Ok(())
+    }
+
+    fn release(&self, _ctx: &ProcessContext) {
+        pr_info!("[deferred_release] Device released\n");
+    }
+
+    fn ioctl(&self, cmd: u32, arg: usize, _ctx: &ProcessContext) -> Result<isize> {
+        pr_info!("[deferred_ioctl] Command: {}\n", command_name(cmd));
+        match cmd {
+            MY_IOCTL_TIMER_SET => self.arm(TimerType::Set, arg)?,
+            MY_IOCTL_TIMER_CANCEL => {
+                self.timer.cancel();
+            }
+            MY_IOCTL_TIMER_ALLOC => self.arm(TimerType::Alloc, arg)?,
+            MY_IOCTL_TIMER_MON if self.timer.features.monitor => self.monitor(arg)?,
+            _ => return Err(ENOTTY),
+        }
+        Ok(0)
+    }
+}
+
+impl TimerCallback for DeviceState {
+    fn run(timer: &Timer<Self>, bh: &BhDisabled) {
+        let task = current!();
+        pr_info!("[timer_handler] pid = {}, comm = {}\n", task.pid(), task.comm());
+        match timer.timer_type.load(Relaxed) {
+            t if t == TimerType::Alloc as i32 => match timer.features.alloc {
+                Alloc::FromTimer => {
+                    // Lab task 4, the deliberate bug: `alloc_io()` sleeps, and this is a timer
+                    // handler, in softirq context, where nothing may sleep. Safe code cannot do
+                    // this (a timer handler has no `ProcessContext`); forging one is the bug.
+                    // Expect `BUG: scheduling while atomic`, and a stuck timer wheel on this CPU.
+                    // SAFETY: None: this breaks `assume_unchecked`'s contract on purpose, to show
+                    // what the kernel reports. Never do this outside this demonstration.
+                    let ctx = unsafe { ProcessContext::assume_unchecked() };
+                    alloc_io(&ctx);
+                }
+                Alloc::FromWork => {
+                    timer.work.queue();
+                }
+            },
+            t if t == TimerType::Mon as i32 => {
+                timer.report_dead_tasks(bh);
+                timer.arm_at(jiffies().wrapping_add(HZ));
+            }
+            _ => {}
+        }
+    }
+}
+
+impl DeviceState {
+    /// Task 7: reports each monitored process that has died, and drops it from the list (with its
+    /// task reference).
+    fn report_dead_tasks(&self, bh: &BhDisabled) {
+        let mut list = self.monitored.lock_with(bh);
+        let mut cursor = list.cursor_front();
+        while let Some(next) = cursor.peek_next() {
+            if next.task.is_dead() {
+                let dead = next.remove();
+                pr_info!("task {} ({}) is dead\n", dead.task.comm(), dead.task.pid());
+            } else {
+                cursor.move_next();
+            }
+        }
+    }
+}
+
+/// Task 5's work item: calls `alloc_io()` from a kernel worker thread.
+struct AllocWork;
+
+impl WorkCallback for AllocWork {
+    fn run(_work: &OwnedWork<Self>, ctx: &ProcessContext) {
+        let task = current!();
+        pr_info!("[work_handler] pid = {}, comm = {}\n", task.pid(), task.comm());
+        alloc_io(ctx);
+    }
+}
+
+/// The lab's slow allocation: sleeps 5 seconds. Only process context may call it.
+fn alloc_io(ctx: &ProcessContext) {
+    ctx.schedule_timeout_interruptible(5 * HZ);
+    pr_info!("Yawn! I've been sleeping for 5 seconds.\n");
+}
+
+fn command_name(cmd: u32) -> &'static str {
+    match cmd {
+        MY_IOCTL_TIMER_SET => "Set timer",
+        MY_IOCTL_TIMER_CANCEL => "Cancel timer",
+        MY_IOCTL_TIMER_ALLOC => "Allocate memory",
+        MY_IOCTL_TIMER_MON => "Monitor pid",
+        _ => "Unknown command",
+    }
+}

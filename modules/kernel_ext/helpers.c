@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: GPL-2.0
+/* C helpers of kernel_ext: see helpers.h. */
+
+#include <linux/spinlock.h>
+#include "helpers.h"
+
+void dw_spin_lock_bh(spinlock_t *lock)
+{
+	spin_lock_bh(lock);
+}
+
+void dw_spin_unlock_bh(spinlock_t *lock)
+{
+	spin_unlock_bh(lock);
+}
+
+int dw_spin_trylock_bh(spinlock_t *lock)
+{
+	return spin_trylock_bh(lock);
+}

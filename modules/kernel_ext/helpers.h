@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * C helpers of kernel_ext: wrappers for the macros and inline functions that Rust cannot call.
+ * Each module links its own copy (see modules/Kbuild), so the names need no module prefix to be
+ * unique between modules, only the dw_ prefix to stay clear of the kernel's own symbols.
+ */
+#ifndef DW_KERNEL_EXT_HELPERS_H
+#define DW_KERNEL_EXT_HELPERS_H
+
+#include <linux/spinlock_types.h>
+
+void dw_spin_lock_bh(spinlock_t *lock);
+void dw_spin_unlock_bh(spinlock_t *lock);
+int dw_spin_trylock_bh(spinlock_t *lock);
+
+#endif

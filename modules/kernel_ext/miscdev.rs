@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A misc device whose state every open file shares.
+//!
+//! C header: [`include/linux/miscdevice.h`](srctree/include/linux/miscdevice.h).
+//!
+//! The `kernel` crate's [`MiscDevice`] gives each open file its own state, created in `open`,
+//! and no way to reach state that outlives the files, such as a driver's timer that must still
+//! fire after the program that armed it has exited. [`SharedMiscDevice`] registers a device
+//! whose every file operation gets `&D`, one `D` for all files. Each open file holds an
+//! [`Arc`] of it, so `D` lives as long as the registration or the last open file, whichever is
+//! later. (While a file is open, its module cannot be unloaded: the file operations name it as
+//! their owner.)
+//!
+//! The device takes a fixed minor, so that a second registration fails cleanly with `EBUSY`
+//! instead of clashing in sysfs.
+//!
+//! File operations run in process context and receive a [`ProcessContext`].
+//!
+//! # Examples
+//!
+//! ```
+//! use kernel::{prelude::*, sync::Arc};
+//! use kernel_ext::{context::ProcessContext, miscdev::{SharedDevice, SharedMiscDevice}};
+//!
+//! struct Hello;
+//!
+//! impl SharedDevice for Hello {
+//!     fn ioctl(&self, cmd: u32, _arg: usize, _ctx: &ProcessContext) -> Result<isize> {
+//!         pr_info!("ioctl {cmd:#x}\n");
+//!         Ok(0)
+//!     }
+//! }
+//!
+//! let device = KBox::pin_init(
+//!     SharedMiscDevice::register(c"hello", 250, Arc::new(Hello, GFP_KERNEL)?),
+//!     GFP_KERNEL,
+//! )?; // /dev/hello exists until `device` is dropped.
+//! # Ok::<(), Error>(())
+//! ```
+
+use super::context::ProcessContext;
+use core::marker::PhantomData;
+use kernel::{
+    bindings,
+    error::to_result,
+    fs::File,
+    miscdevice::{MiscDevice, MiscDeviceOptions, MiscDeviceRegistration},
+    prelude::*,
+    str::CStr,
+    sync::{Arc, ArcBorrow},
+    types::Opaque,
+};
+
+/// The file operations of a [`SharedMiscDevice`], on the state `D` all its files share.
+pub trait SharedDevice: Send + Sync + Sized + 'static {
+    /// Called when a file is opened; an error fails the `open`.
+    fn open(&self, _ctx: &ProcessContext) -> Result {
+        Ok(())
+    }
+
+    /// Called when a file is closed for the last time.
+    fn release(&self, _ctx: &ProcessContext) {}
+
+    /// Handles an ioctl. `arg` is the raw argument: a number or a user pointer, by command.
+    fn ioctl(&self, cmd: u32, arg: usize, ctx: &ProcessContext) -> Result<isize>;
+}
+
+/// A registered misc device (`/dev/NAME`) whose files share one `D`.
+///
+/// # Invariants
+///
+/// `raw` holds a `miscdevice` registered with `misc_register`, whose file operations are those of
+/// [`Files<D>`]; it is deregistered in [`Drop`].
+#[pin_data(PinnedDrop)]
+pub struct SharedMiscDevice<D: SharedDevice> {
+    data: Arc<D>,
+    #[pin]
+    raw: Opaque<bindings::miscdevice>,
+}
+
+// SAFETY: `misc_deregister` may be called from any thread; `D` is `Send + Sync`.
+unsafe impl<D: SharedDevice> Send for SharedMiscDevice<D> {}
+// SAFETY: No `&self` method changes anything; `D` is `Sync`.
+unsafe impl<D: SharedDevice> Sync for SharedMiscDevice<D> {}
+
+impl<D: SharedDevice> SharedMiscDevice<D> {
+    /// Registers `/dev/name` with the fixed misc `minor`, serving `data` to every open file.
+    /// Fails with `EBUSY` if that minor is taken.
+    pub fn register(name: &'static CStr, minor: u8, data: Arc<D>) -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            // `data` is initialised first: files may be opened as soon as `raw` is registered.
+            data,
+            raw <- Opaque::try_ffi_init(move |slot: *mut bindings::miscdevice| {
+                let mut misc = MiscDeviceOptions { name }.into_raw::<Files<D>>();
+                misc.minor = minor.into();
+                // SAFETY: `slot` is valid for writes and pinned; it stays registered until `Drop`
+                // deregisters it, before the memory goes away.
+                // INVARIANT: on success `slot` holds a registered device with `Files<D>`'s
+                // operations.
+                unsafe {
+                    slot.write(misc);
+                    to_result(bindings::misc_register(slot))
+                }
+            }),
+        })
+    }
+
+    /// The state the files share.
+    pub fn data(&self) -> &Arc<D> {
+        &self.data
+    }
+}
+
+#[pinned_drop]
+impl<D: SharedDevice> PinnedDrop for SharedMiscDevice<D> {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: `raw` is registered by the type invariants. Files opened before this keep their
+        // own `Arc<D>`.
+        unsafe { bindings::misc_deregister(self.raw.get()) };
+    }
+}
+
+/// The `kernel` crate's [`MiscDevice`] view of a [`SharedMiscDevice<D>`]: each open file holds an
+/// `Arc<D>`.
+///
+/// Private to this module, so that it is registered only by [`SharedMiscDevice::register`], which
+/// `open` relies on.
+struct Files<D>(PhantomData<D>);
+
+#[vtable]
+impl<D: SharedDevice> MiscDevice for Files<D> {
+    type Ptr = Arc<D>;
+
+    fn open(_file: &File, misc: &MiscDeviceRegistration<Self>) -> Result<Arc<D>> {
+        // SAFETY: `Files<D>` is registered only by `SharedMiscDevice::<D>::register`, whose `raw`
+        // field is the registered `miscdevice`. `misc_open` calls us under the lock that
+        // `misc_deregister` takes, so the `SharedMiscDevice` is alive during this call.
+        let device = unsafe {
+            &*kernel::container_of!(Opaque::cast_from(misc.as_raw()), SharedMiscDevice<D>, raw)
+        };
+        // SAFETY: `open` runs in process context.
+        let ctx = unsafe { ProcessContext::new() };
+        device.data.open(&ctx)?;
+        Ok(device.data.clone())
+    }
+
+    fn release(data: Arc<D>, _file: &File) {
+        // SAFETY: `release` runs in process context.
+        let ctx = unsafe { ProcessContext::new() };
+        data.release(&ctx);
+    }
+
+    fn ioctl(data: ArcBorrow<'_, D>, _file: &File, cmd: u32, arg: usize) -> Result<isize> {
+        // SAFETY: `ioctl` runs in process context.
+        let ctx = unsafe { ProcessContext::new() };
+        data.ioctl(cmd, arg, &ctx)
+    }
+}
