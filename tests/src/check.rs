@@ -18,7 +18,27 @@ pub const REPORTS: &[&str] = &[
     "kmemleak",
 ];
 
-/// One thing a scenario asserts.
+/// Whether `line` matches `pattern`, in which `*` stands for any text (possibly empty).
+pub fn matches(pattern: &str, line: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or_default();
+    let Some(mut rest) = line.strip_prefix(first) else {
+        return false;
+    };
+    let mut parts = parts.peekable();
+    while let Some(part) = parts.next() {
+        if parts.peek().is_none() {
+            return rest.ends_with(part);
+        }
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    rest.is_empty()
+}
+
+/// One thing a scenario asserts. Log line patterns may contain `*` wildcards.
 #[derive(Debug, Clone)]
 enum Check {
     /// These kernel log lines appear in this order (other lines may come between).
@@ -29,10 +49,14 @@ enum Check {
     AtLeast(String, usize),
     /// Of the kernel log lines starting with the prefix, the last one is this one.
     LastOf(String, String),
-    /// The command output is exactly this.
+    /// The command output is this, line by line (`*` wildcards allowed).
     Output(String),
     /// The command exits with this status.
     Status(i32),
+    /// The first line matching `to` after the first one matching `from` comes between `min`
+    /// and `max` seconds later (kernel clock). Keep the window generous: this checks that
+    /// something happened "about then", not how precisely.
+    Delay { from: String, to: String, min: f64, max: f64 },
 }
 
 /// A sequence of guest commands and what must follow from them.
@@ -79,14 +103,14 @@ impl Scenario {
         self
     }
 
-    pub fn output(mut self, text: &str) -> Self {
-        self.checks.push(Check::Output(text.to_string()));
+    /// The line matching `to` follows the one matching `from` by `min` to `max` seconds.
+    pub fn delay(mut self, from: &str, to: &str, min: f64, max: f64) -> Self {
+        self.checks.push(Check::Delay { from: from.to_string(), to: to.to_string(), min, max });
         self
     }
 
-    pub fn status(mut self, status: i32) -> Self {
-        self.checks.retain(|c| !matches!(c, Check::Status(_)));
-        self.checks.push(Check::Status(status));
+    pub fn output(mut self, text: &str) -> Self {
+        self.checks.push(Check::Output(text.to_string()));
         self
     }
 
@@ -103,18 +127,19 @@ impl Scenario {
     }
 
     /// Checks a finished (or unfinished) scenario; returns what went wrong.
-    pub fn verify(&self, log: &[String], output: &[String], status: Option<i32>) -> Vec<String> {
+    /// `times` holds each log line's kernel timestamp.
+    pub fn verify(&self, log: &[String], times: &[Option<f64>], output: &[String], status: Option<i32>) -> Vec<String> {
         let mut problems = Vec::new();
         let Some(status) = status else {
             return vec![format!("did not finish within {}s (or the guest died)", self.timeout)];
         };
-        let count = |line: &str| log.iter().filter(|l| *l == line).count();
+        let count = |pattern: &str| log.iter().filter(|l| matches(pattern, l)).count();
         for check in &self.checks {
             match check {
                 Check::InOrder(lines) => {
                     let mut rest = log.iter();
                     for line in lines {
-                        if !rest.any(|l| l == line) {
+                        if !rest.any(|l| matches(line, l)) {
                             problems.push(format!("kernel log lacks, in order: {line:?}"));
                             break;
                         }
@@ -128,18 +153,33 @@ impl Scenario {
                 }
                 Check::LastOf(prefix, line) => {
                     let last = log.iter().rev().find(|l| l.starts_with(prefix.as_str()));
-                    if last != Some(line) {
+                    if !last.is_some_and(|l| matches(line, l)) {
                         problems.push(format!("last {prefix:?} line is {last:?}, expected {line:?}"));
                     }
                 }
                 Check::Output(text) => {
                     let actual = output.join("\n");
-                    if actual.trim_end() != text.trim_end() {
+                    let (expected_lines, actual_lines) = (text.trim_end().lines(), actual.trim_end().lines());
+                    let same = expected_lines.clone().count() == actual_lines.clone().count()
+                        && expected_lines.zip(actual_lines).all(|(e, a)| matches(e, a));
+                    if !same {
                         problems.push(format!("output differs:\n--- expected\n{text}\n--- actual\n{actual}"));
                     }
                 }
                 Check::Status(expected) if status != *expected => {
                     problems.push(format!("exit status {status}, expected {expected}"));
+                }
+                Check::Delay { from, to, min, max } => {
+                    let start = log.iter().position(|l| matches(from, l));
+                    let end = start.and_then(|s| log[s..].iter().position(|l| matches(to, l)).map(|e| s + e));
+                    match (start.and_then(|s| times[s]), end.and_then(|e| times[e])) {
+                        (Some(t0), Some(t1)) if (*min..=*max).contains(&(t1 - t0)) => {}
+                        (Some(t0), Some(t1)) => problems.push(format!(
+                            "{to:?} came {:.2} s after {from:?}, expected {min} to {max} s",
+                            t1 - t0
+                        )),
+                        _ => problems.push(format!("kernel log lacks {from:?} followed by {to:?}")),
+                    }
                 }
                 _ => {}
             }
@@ -188,29 +228,48 @@ mod tests {
             .in_order(&["a", "c"])
             .count("b", 1)
             .last_of("m:", "m: exit")
-            .output("hello");
+            .output("hel*");
         let log = lines(&["a", "m: init", "b", "c", "m: exit"]);
-        assert!(s.verify(&log, &lines(&["hello"]), Some(0)).is_empty());
+        assert!(s.verify(&log, &[None; 5], &lines(&["hello"]), Some(0)).is_empty());
     }
 
     #[test]
     fn fails_on_order_counts_late_lines_status_and_reports() {
         let s = Scenario::new("s", "true").in_order(&["c", "a"]).count("b", 2).last_of("m:", "m: exit");
         let log = lines(&["a", "b", "c", "m: exit", "m: late", "BUG: sleeping"]);
-        let problems = s.verify(&log, &[], Some(1));
+        let problems = s.verify(&log, &[None; 6], &[], Some(1));
         assert_eq!(problems.len(), 5, "{problems:#?}");
     }
 
     #[test]
     fn unfinished_scenarios_fail() {
         let s = Scenario::new("s", "true");
-        assert_eq!(s.verify(&[], &[], None).len(), 1);
+        assert_eq!(s.verify(&[], &[], &[], None).len(), 1);
     }
 
     #[test]
     fn expected_reports_are_required_and_allowed() {
         let s = Scenario::new("s", "true").expect_report("BUG: scheduling while atomic");
-        assert!(s.verify(&lines(&["BUG: scheduling while atomic: x", "Call Trace:"]), &[], Some(0)).is_empty());
-        assert_eq!(s.verify(&[], &[], Some(0)).len(), 1);
+        let log = lines(&["BUG: scheduling while atomic: x", "Call Trace:"]);
+        assert!(s.verify(&log, &[None; 2], &[], Some(0)).is_empty());
+        assert_eq!(s.verify(&[], &[], &[], Some(0)).len(), 1);
+    }
+
+    #[test]
+    fn wildcards_match_any_text() {
+        assert!(matches("a: pid = *, comm = kworker/*", "a: pid = 21, comm = kworker/1:0"));
+        assert!(matches("x*", "x"));
+        assert!(matches("*z", "xyz"));
+        assert!(!matches("a: pid = *, comm = kworker/*", "a: pid = 0, comm = swapper/0"));
+        assert!(!matches("abc", "abcd"));
+    }
+
+    #[test]
+    fn delays_use_kernel_timestamps() {
+        let s = Scenario::new("s", "true").delay("set", "fired", 2.0, 5.0);
+        let log = lines(&["set", "x", "fired"]);
+        assert!(s.verify(&log, &[Some(1.0), Some(2.0), Some(4.1)], &[], Some(0)).is_empty());
+        assert_eq!(s.verify(&log, &[Some(1.0), Some(2.0), Some(1.5)], &[], Some(0)).len(), 1);
+        assert_eq!(s.verify(&lines(&["set"]), &[Some(1.0)], &[], Some(0)).len(), 1);
     }
 }

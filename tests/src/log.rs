@@ -10,6 +10,8 @@ pub const STATUS: &str = "@@dw-scenario-status";
 pub struct Section {
     /// Kernel log lines, without their `[ seconds]` timestamps.
     pub log: Vec<String>,
+    /// Each log line's timestamp in seconds, where it had one.
+    pub times: Vec<Option<f64>>,
     /// The command output lines.
     pub output: Vec<String>,
     /// The exit status, if the scenario finished.
@@ -45,7 +47,10 @@ pub fn split(console: &str, output: &str, count: usize) -> (Vec<String>, Vec<Sec
             continue;
         }
         match current {
-            Some(i) => sections[i].log.push(message.to_string()),
+            Some(i) => {
+                sections[i].log.push(message.to_string());
+                sections[i].times.push(stamp);
+            }
             None => boot.push(message.to_string()),
         }
     }
@@ -88,6 +93,7 @@ mod tests {
         let (boot, sections) = split(console, output, 2);
         assert_eq!(boot, ["Linux version 7.3"]);
         assert_eq!(sections[0].log, ["dw_timer: [timer_init] Init module"]);
+        assert_eq!(sections[0].times, [Some(1.5)]);
         assert_eq!(sections[0].output, ["hello"]);
         assert_eq!(sections[0].status, Some(0));
         assert_eq!(sections[0].started_at, Some(1.0));

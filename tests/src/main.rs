@@ -86,7 +86,7 @@ fn run_boot(root: &Path, boot: &Boot) -> Vec<(String, Vec<String>)> {
 
     let mut results = vec![(format!("{}: boots without kernel reports", boot.name), check::reports(&boot_log).map(|l| format!("kernel report: {l}")).collect::<Vec<_>>())];
     for (scenario, section) in boot.scenarios.iter().zip(&sections) {
-        let mut problems = scenario.verify(&section.log, &section.output, section.status);
+        let mut problems = scenario.verify(&section.log, &section.times, &section.output, section.status);
         if !problems.is_empty() {
             problems.push(format!("its kernel log:\n{}\nits output:\n{}", tail(&section.log), tail(&section.output)));
         }

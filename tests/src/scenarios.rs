@@ -4,7 +4,12 @@
 use crate::check::{Boot, Scenario};
 
 pub fn all() -> Vec<Boot> {
-    vec![Boot::new("timers", timers())]
+    vec![
+        Boot::new("timers", timers()),
+        Boot::new("device", device()),
+        // Last, in a boot of its own: the bug leaves the timers of one CPU stuck.
+        Boot::new("atomic sleep", atomic_sleep()),
+    ]
 }
 
 /// Lab tasks 1 and 2: the one-shot and the periodic timer.
@@ -24,6 +29,7 @@ fn timers() -> Vec<Scenario> {
             .in_order(&[&once(t), &exit(t)])
             .count(&fired(t, 1), 0),
         Scenario::new("timer: 20 insmod/rmmod cycles with the timer armed", &cycles(t, 20, 50))
+            .timeout(120)
             .count(&once(t), 20)
             .count(&exit(t), 20)
             .last_of(t, &exit(t)),
@@ -35,6 +41,7 @@ fn timers() -> Vec<Scenario> {
         .count(&fired(p, 1), 1)
         .last_of(p, &exit(p)),
         Scenario::new("periodic timer: 20 insmod/rmmod cycles, armed and firing", &cycles(p, 20, 60))
+            .timeout(120)
             .count(&once(p), 20)
             .count(&exit(p), 20)
             .last_of(p, &exit(p)),
@@ -47,4 +54,126 @@ fn cycles(module: &str, count: u32, step_ms: u32) -> String {
     format!(
         "i=1\nwhile [ $i -le {count} ]; do\n  insmod {module}.ko\n  usleep $((i * {step_ms} * 1000))\n  rmmod {module}\n  i=$((i + 1))\ndone\nsleep 2"
     )
+}
+
+/// The lab's usage text, as `test` prints it (then exits 1).
+const USAGE: &str = "Usage: test <options>
+ options:
+\ts <seconds> - set timer to run after <seconds> seconds
+\tc           - cancel timer
+\ta <seconds> - allocate memory after <seconds> seconds
+\tp <pid>     - monitor pid
+";
+
+/// Lab tasks 3, 5 and 7: `/dev/deferred` driven by `test`, through each module that serves it.
+fn device() -> Vec<Scenario> {
+    let line = |m: &str, text: &str| format!("{m}: {text}");
+    let (d, w, p) = ("dw_deferred", "dw_workqueue", "dw_procmon");
+    let fired = |m: &str| line(m, "[timer_handler] pid = *, comm = *");
+    let command = |m: &str, c: &str| line(m, &format!("[deferred_ioctl] Command: {c}"));
+    let yawn = |m: &str| line(m, "Yawn! I've been sleeping for 5 seconds.");
+    vec![
+        Scenario::new("device: usage text matches the lab's", "./test || echo \"exit $?\"").output(&format!("{USAGE}\nexit 1")),
+        Scenario::new("device: without the device, test reports it", "./test c || echo \"exit $?\"")
+            .output("/dev/deferred: No such file or directory\nexit 1"),
+        Scenario::new("device: set 3 fires once, about 3 s later", "insmod dw_deferred.ko\n./test s 3\nsleep 5\nrmmod dw_deferred\nsleep 1")
+            .output("Set timer to 3 seconds")
+            .in_order(&[
+                &line(d, "[deferred_init] Init module"),
+                &line(d, "[deferred_open] Device opened"),
+                &command(d, "Set timer"),
+                &line(d, "[deferred_release] Device released"),
+                &fired(d),
+                &line(d, "[deferred_exit] Exit module"),
+            ])
+            .count(&fired(d), 1)
+            .delay(&command(d, "Set timer"), &fired(d), 2.0, 5.0)
+            .last_of(d, &line(d, "[deferred_exit] Exit module")),
+        Scenario::new("device: set then cancel never fires", "insmod dw_deferred.ko\n./test s 2\n./test c\nsleep 4\nrmmod dw_deferred")
+            .output("Set timer to 2 seconds\nCancel timer")
+            .in_order(&[&command(d, "Set timer"), &command(d, "Cancel timer")])
+            .count(&fired(d), 0),
+        Scenario::new("device: set twice fires once", "insmod dw_deferred.ko\n./test s 2\n./test s 2\nsleep 4\nrmmod dw_deferred")
+            .count(&command(d, "Set timer"), 2)
+            .count(&fired(d), 1),
+        Scenario::new(
+            "device: unknown commands and MON without the monitor get ENOTTY",
+            "insmod dw_deferred.ko\n./dw-ioctl 0x1234 || true\n./dw-ioctl 0x40086b09 5 || true\n./test p 1 || echo \"exit $?\"\nrmmod dw_deferred",
+        )
+        .output(
+            "error: Inappropriate ioctl for device (25)\nerror: Inappropriate ioctl for device (25)\n\
+             Monitor PID 1.\nioctl monitor pid error: Inappropriate ioctl for device\nexit 1",
+        )
+        .count(&command(d, "Unknown command"), 2)
+        .count(&command(d, "Monitor pid"), 1),
+        Scenario::new("device: seconds beyond what a timer takes get EINVAL", "insmod dw_deferred.ko\n./test s -1 || echo \"exit $?\"\nrmmod dw_deferred")
+            .output("Set timer to -1 seconds\nioctl set timer error: Invalid argument\nexit 1")
+            .count(&fired(d), 0),
+        Scenario::new(
+            "device: only one /dev/deferred module loads at a time",
+            "insmod dw_workqueue.ko\ninsmod dw_deferred.ko 2>&1 || echo \"exit $?\"\nrmmod dw_workqueue\ninsmod dw_deferred.ko\nrmmod dw_deferred",
+        )
+        .output("insmod: can't insert 'dw_deferred.ko': Device or resource busy\nexit 16")
+        .at_least(&line(d, "/dev/deferred is taken: load only one of dw_deferred, dw_workqueue, dw_procmon"), 1)
+        .in_order(&[&line(w, "[deferred_exit] Exit module"), &line(d, "[deferred_init] Init module"), &line(d, "[deferred_exit] Exit module")]),
+        Scenario::new("workqueue: alloc sleeps in a kworker, 5 s after the timer", "insmod dw_workqueue.ko\n./test a 1\nsleep 8\nrmmod dw_workqueue")
+            .output("Allocate memory after 1 seconds")
+            .in_order(&[
+                &command(w, "Allocate memory"),
+                &fired(w),
+                &line(w, "[work_handler] pid = *, comm = kworker/*"),
+                &yawn(w),
+                &line(w, "[deferred_exit] Exit module"),
+            ])
+            .count(&yawn(w), 1)
+            .delay(&fired(w), &yawn(w), 4.0, 7.0),
+        Scenario::new(
+            "workqueue: rmmod with the timer armed, or the work sleeping, is clean",
+            "insmod dw_workqueue.ko\n./test a 3\nrmmod dw_workqueue\ninsmod dw_workqueue.ko\n./test a 1\nsleep 3\nrmmod dw_workqueue\nsleep 1",
+        )
+        .count(&line(w, "[work_handler] pid = *, comm = kworker/*"), 1)
+        .count(&yawn(w), 1)
+        .count(&line(w, "[deferred_exit] Exit module"), 2),
+        Scenario::new(
+            "procmon: reports a monitored process when it dies",
+            "insmod dw_procmon.ko\nsleep 2 &\npid=$!\n./test p $pid\nsleep 5\n\
+             dmesg | grep -q \"dw_procmon: task sleep ($pid) is dead\"\nrmmod dw_procmon",
+        )
+        .output("Monitor PID *.")
+        .in_order(&[&command(p, "Monitor pid"), &line(p, "task sleep (*) is dead"), &line(p, "[deferred_exit] Exit module")])
+        .count(&line(p, "task * (*) is dead"), 1),
+        Scenario::new(
+            "procmon: monitors several processes at once",
+            "insmod dw_procmon.ko\nsleep 1 & a=$!\nsleep 2 & b=$!\nsleep 3 & c=$!\n./test p $c\n./test p $a\n./test p $b\nsleep 6\n\
+             for pid in $a $b $c; do dmesg | grep -q \"dw_procmon: task sleep ($pid) is dead\"; done\nrmmod dw_procmon",
+        )
+        .count(&line(p, "task sleep (*) is dead"), 3),
+        Scenario::new("procmon: a missing pid gets ESRCH", "insmod dw_procmon.ko\n./test p 99999 || echo \"exit $?\"\nrmmod dw_procmon")
+            .output("Monitor PID 99999.\nioctl monitor pid error: No such process\nexit 1")
+            .count(&line(p, "task * (*) is dead"), 0),
+        Scenario::new(
+            "procmon: rmmod while monitored processes live is clean",
+            "insmod dw_procmon.ko\nsleep 30 & a=$!\nsleep 30 & b=$!\n./test p $a\n./test p $b\nsleep 2\nrmmod dw_procmon\nkill $a $b\nsleep 1",
+        )
+        .count(&line(p, "task * (*) is dead"), 0)
+        .last_of(p, &line(p, "[deferred_exit] Exit module")),
+    ]
+}
+
+/// Lab task 4: `dw_deferred` makes its timer handler sleep, which the kernel must report.
+fn atomic_sleep() -> Vec<Scenario> {
+    let d = "dw_deferred";
+    vec![Scenario::new(
+        "deferred: alloc sleeping in the timer handler (atomic context) is a BUG the kernel reports",
+        // No rmmod: after this bug the timer wheel of that CPU may be stuck, and rmmod would
+        // wait for the timer forever.
+        "insmod dw_deferred.ko\n./test a 1\nsleep 4",
+    )
+    .output("Allocate memory after 1 seconds")
+    .in_order(&[
+        &format!("{d}: [deferred_ioctl] Command: Allocate memory"),
+        &format!("{d}: [timer_handler] pid = *, comm = *"),
+        "BUG: scheduling while atomic: *",
+    ])
+    .expect_report("BUG: scheduling while atomic")]
 }
