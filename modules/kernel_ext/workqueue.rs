@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Work items owned by their user, cancelled when dropped.
+//! Work items owned by their user, cancelled when dropped; owned workqueues; work on every CPU.
 //!
 //! C header: [`include/linux/workqueue.h`](srctree/include/linux/workqueue.h).
 //!
@@ -11,10 +11,16 @@
 //! round: a field of the driver's state, queued from a timer or an interrupt, and cancelled when
 //! the driver goes away. [`OwnedWork`] is that: like [`Timer`](super::timer::Timer), it owns
 //! the data its function uses, and dropping it cancels it and waits for a running instance
-//! (`cancel_work_sync`) before the data is dropped. It is queued on the `kernel` crate's
-//! [`Queue`]s ([`system`](kernel::workqueue::system) and the others).
+//! (`cancel_delayed_work_sync`) before the data is dropped. It is queued on the
+//! system queue, or on an [`OwnedQueue`], now or after a delay (it is a `delayed_work`
+//! underneath, so one type serves both).
 //!
-//! The function receives a [`ProcessContext`]: the proof that it may sleep.
+//! The function receives a [`ProcessContext`]: the proof that it may sleep. That is why an
+//! [`OwnedWork`] cannot go on a BH workqueue ([`system_bh`](kernel::workqueue::system_bh), whose
+//! work runs in softirq context): only process-context queues are offered.
+//!
+//! Also here: [`OwnedQueue`] (`alloc_workqueue` / `destroy_workqueue`), [`schedule_on_each_cpu`],
+//! and [`flush`], the missing `flush_work` for the `kernel` crate's own [`Work`] items.
 //!
 //! # Examples
 //!
@@ -33,23 +39,24 @@
 //! }
 //!
 //! let work = KBox::pin_init(new_work!(Nap), GFP_KERNEL)?;
-//! work.queue();
+//! work.queue_after(2 * HZ);
 //! drop(work); // Cancels it, or waits for it to finish.
 //! # Ok::<(), Error>(())
 //! ```
 
 use super::context::ProcessContext;
-use core::{marker::PhantomPinned, ops::Deref};
+use core::{marker::PhantomPinned, ops::Deref, ptr::NonNull};
 use kernel::{
     bindings,
     prelude::*,
     str::CStr,
     sync::LockClassKey,
+    time::Jiffies,
     types::Opaque,
-    workqueue::{self, Queue},
+    workqueue::{self, Work},
 };
 
-/// Creates an [`OwnedWork`] initialiser with a lock class of its own, like `INIT_WORK` in C.
+/// Creates an [`OwnedWork`] initialiser with lock classes of its own, like `INIT_DELAYED_WORK`.
 // Each module compiles this whole layer in but may not use every part of it.
 #[allow(unused_macros)]
 macro_rules! new_work {
@@ -57,7 +64,7 @@ macro_rules! new_work {
         $crate::kernel_ext::workqueue::OwnedWork::new(
             $data,
             ::kernel::optional_name!(),
-            ::kernel::static_lock_class!(),
+            [::kernel::static_lock_class!(), ::kernel::static_lock_class!()],
         )
     };
 }
@@ -72,17 +79,19 @@ pub trait WorkCallback: Sized + Send + Sync {
     fn run(work: &OwnedWork<Self>, ctx: &ProcessContext);
 }
 
-/// A work item (`struct work_struct`) that owns the data `T` its function uses.
+/// A work item (`struct delayed_work`) that owns the data `T` its function uses.
 ///
 /// # Invariants
 ///
-/// - `raw` was initialised by `init_work_with_key` with [`OwnedWork::run_callback::<T>`] as its
+/// - `raw` was initialised like `INIT_DELAYED_WORK`, with [`OwnedWork::run_callback::<T>`] as its
 ///   function, and has not moved since (the work item is pinned).
+/// - `raw` is queued only on system queues and [`OwnedQueue`]s (never on a BH queue), and on an
+///   [`OwnedQueue`] never with a delay (so it cannot reach a destroyed queue later).
 /// - `raw` is cancelled, and a running instance waited for, in [`Drop`] before `data` is dropped.
 #[pin_data(PinnedDrop)]
 pub struct OwnedWork<T: WorkCallback> {
     #[pin]
-    raw: Opaque<bindings::work_struct>,
+    raw: Opaque<bindings::delayed_work>,
     #[pin]
     data: T,
     #[pin]
@@ -98,23 +107,32 @@ unsafe impl<T: WorkCallback> Send for OwnedWork<T> {}
 unsafe impl<T: WorkCallback> Sync for OwnedWork<T> {}
 
 impl<T: WorkCallback> OwnedWork<T> {
-    /// Creates an idle work item owning `data`. Prefer the [`new_work!`] macro.
+    /// Creates an idle work item owning `data`, with lock classes for its work and its timer.
+    /// Prefer the [`new_work!`] macro.
     pub fn new<E: From<core::convert::Infallible>>(
         data: impl PinInit<T, E>,
         name: &'static CStr,
-        key: Pin<&'static LockClassKey>,
+        keys: [Pin<&'static LockClassKey>; 2],
     ) -> impl PinInit<Self, E> {
         try_pin_init!(Self {
             // INVARIANT: `run_callback::<T>` is installed as the function.
-            // SAFETY: `slot` is valid for writes and pinned; `name` and `key` live forever.
-            raw <- Opaque::ffi_init(|slot| unsafe {
+            // SAFETY: `slot` is valid for writes and pinned; `name` and `keys` live forever. This
+            // is `INIT_DELAYED_WORK`: the timer's function is the workqueue's own, irqsafe.
+            raw <- Opaque::ffi_init(|slot: *mut bindings::delayed_work| unsafe {
                 bindings::init_work_with_key(
-                    slot,
+                    &raw mut (*slot).work,
                     Some(Self::run_callback),
                     false,
                     name.as_char_ptr(),
-                    key.as_ptr(),
-                )
+                    keys[0].as_ptr(),
+                );
+                bindings::timer_init_key(
+                    &raw mut (*slot).timer,
+                    Some(bindings::delayed_work_timer_fn),
+                    bindings::TIMER_IRQSAFE,
+                    name.as_char_ptr(),
+                    keys[1].as_ptr(),
+                );
             }),
             data <- data,
             _pin: PhantomPinned,
@@ -124,36 +142,56 @@ impl<T: WorkCallback> OwnedWork<T> {
     /// Queues the work on the system workqueue: `schedule_work` in C. Returns `false` if it was
     /// queued already (it then runs once). Callable from any context.
     pub fn queue(&self) -> bool {
-        self.queue_on(workqueue::system())
+        self.queue_after(0)
     }
 
-    /// Queues the work on `queue`: `queue_work` in C. Returns `false` if it was queued already.
-    pub fn queue_on(&self, queue: &Queue) -> bool {
-        let queue: *const Queue = queue;
+    /// Queues the work on the system workqueue to run `delay` ticks from now:
+    /// `schedule_delayed_work` in C. Returns `false` if it was queued already (its first delay
+    /// stands). Callable from any context.
+    pub fn queue_after(&self, delay: Jiffies) -> bool {
+        // INVARIANT: a system queue, never a BH one.
+        // SAFETY: `system()` is a live, process-context workqueue for the kernel's lifetime.
+        unsafe { self.enqueue(core::ptr::from_ref(workqueue::system()).cast_mut().cast(), delay) }
+    }
+
+    /// Queues the work on `queue`, to run now. Returns `false` if it was queued already.
+    pub fn queue_on(&self, queue: &OwnedQueue) -> bool {
+        // INVARIANT: an `OwnedQueue` is never a BH queue; no delay, so nothing reaches the queue
+        // after it has been drained and destroyed.
+        // SAFETY: `queue` is live while borrowed, and destroying it runs everything queued on it.
+        unsafe { self.enqueue(queue.raw.as_ptr(), 0) }
+    }
+
+    /// # Safety
+    ///
+    /// `queue` must be a live workqueue that runs work in process context, and stay live until
+    /// the work has run (after `delay`) or been cancelled.
+    unsafe fn enqueue(&self, queue: *mut bindings::workqueue_struct, delay: Jiffies) -> bool {
         // SAFETY: `raw` is initialised by the type invariants and stays valid until it has run or
-        // been cancelled, which `Drop` waits for. `Queue` is a transparent wrapper around a live
-        // `workqueue_struct`.
+        // been cancelled, which `Drop` waits for; the caller vouches for `queue`.
         unsafe {
-            bindings::queue_work_on(
+            bindings::queue_delayed_work_on(
                 bindings::wq_misc_consts_WORK_CPU_UNBOUND as c_int,
-                queue.cast_mut().cast(),
+                queue,
                 self.raw.get(),
+                delay,
             )
         }
     }
 
-    /// Cancels the work if it is queued and waits for a running instance to finish:
-    /// `cancel_work_sync` in C. Returns whether it was queued. It may be queued again afterwards.
+    /// Cancels the work if it is queued (or waiting for its delay) and waits for a running
+    /// instance to finish: `cancel_delayed_work_sync` in C. Returns whether it was queued. It
+    /// may be queued again afterwards.
     pub fn cancel(&self, _ctx: &ProcessContext) -> bool {
         // SAFETY: `raw` is initialised by the type invariants; `_ctx` proves we may sleep.
-        unsafe { bindings::cancel_work_sync(self.raw.get()) }
+        unsafe { bindings::cancel_delayed_work_sync(self.raw.get()) }
     }
 
-    /// Waits until the work, if queued or running, has finished: `flush_work` in C. Returns
-    /// whether there was anything to wait for.
+    /// Runs the work now if it waits for its delay, then waits until it has finished:
+    /// `flush_delayed_work` in C. Returns whether there was anything to wait for.
     pub fn flush(&self, _ctx: &ProcessContext) -> bool {
         // SAFETY: `raw` is initialised by the type invariants; `_ctx` proves we may sleep.
-        unsafe { bindings::flush_work(self.raw.get()) }
+        unsafe { bindings::flush_delayed_work(self.raw.get()) }
     }
 
     /// The C work function: recovers the [`OwnedWork`] and runs [`WorkCallback::run`].
@@ -162,9 +200,13 @@ impl<T: WorkCallback> OwnedWork<T> {
     ///
     /// `ptr` must point to the `raw` field of a live `OwnedWork<T>`.
     unsafe extern "C" fn run_callback(ptr: *mut bindings::work_struct) {
-        // SAFETY: Only `OwnedWork<T>::new` installs this function, on the `raw` field of a pinned
-        // `OwnedWork<T>`, which is cancelled before it is dropped, so it is alive while it runs.
-        let work = unsafe { &*kernel::container_of!(Opaque::cast_from(ptr), Self, raw) };
+        // SAFETY: Only `OwnedWork<T>::new` installs this function, on the `work` of the `raw`
+        // field of a pinned `OwnedWork<T>`, which is cancelled before it is dropped, so it is
+        // alive while it runs.
+        let work = unsafe {
+            let dwork = kernel::container_of!(ptr, bindings::delayed_work, work);
+            &*kernel::container_of!(Opaque::cast_from(dwork), Self, raw)
+        };
         // SAFETY: Work functions run in process context, on a worker thread.
         let ctx = unsafe { ProcessContext::new() };
         T::run(work, &ctx);
@@ -184,7 +226,86 @@ impl<T: WorkCallback> PinnedDrop for OwnedWork<T> {
     fn drop(self: Pin<&mut Self>) {
         // INVARIANT: the work is cancelled, and waited for, before `data` is dropped.
         // SAFETY: `raw` is initialised by the type invariants. Dropping happens in process
-        // context (`might_sleep` in `cancel_work_sync` reports it otherwise).
-        unsafe { bindings::cancel_work_sync(self.raw.get()) };
+        // context (`might_sleep` in `cancel_delayed_work_sync` reports it otherwise).
+        unsafe { bindings::cancel_delayed_work_sync(self.raw.get()) };
     }
+}
+
+/// A workqueue of one's own (`alloc_workqueue`), destroyed when dropped (`destroy_workqueue`:
+/// runs what is queued, then frees it).
+///
+/// # Invariants
+///
+/// `raw` is a live workqueue allocated without `WQ_BH`, destroyed only in [`Drop`].
+pub struct OwnedQueue {
+    raw: NonNull<bindings::workqueue_struct>,
+}
+
+// SAFETY: Workqueues are designed to be used from any thread.
+unsafe impl Send for OwnedQueue {}
+// SAFETY: As above.
+unsafe impl Sync for OwnedQueue {}
+
+impl OwnedQueue {
+    /// A single-threaded queue: its work runs one item at a time, in queueing order
+    /// (`alloc_ordered_workqueue`; the old `create_singlethread_workqueue`).
+    pub fn new_ordered(name: &CStr) -> Result<Self> {
+        Self::new(name, bindings::wq_flags_WQ_UNBOUND | bindings::wq_flags___WQ_ORDERED, 1)
+    }
+
+    /// A per-CPU queue: work runs on the CPU that queued it, up to `max_active` items at a time
+    /// per CPU (`alloc_workqueue(name, WQ_PERCPU, max_active)`; the old `create_workqueue`).
+    pub fn new_per_cpu(name: &CStr, max_active: u16) -> Result<Self> {
+        Self::new(name, bindings::wq_flags_WQ_PERCPU, max_active.into())
+    }
+
+    fn new(name: &CStr, flags: bindings::wq_flags, max_active: c_int) -> Result<Self> {
+        // INVARIANT: no `WQ_BH` in `flags`.
+        // SAFETY: The format consumes `name`, a valid C string, which is copied.
+        let raw = unsafe {
+            bindings::alloc_workqueue_noprof(c"%s".as_char_ptr(), flags, max_active, name.as_char_ptr())
+        };
+        Ok(Self {
+            raw: NonNull::new(raw).ok_or(ENOMEM)?,
+        })
+    }
+
+    /// Waits until everything queued so far has run: `flush_workqueue` in C.
+    pub fn flush(&self, _ctx: &ProcessContext) {
+        // SAFETY: `raw` is live by the type invariants; `_ctx` proves we may sleep.
+        unsafe { bindings::__flush_workqueue(self.raw.as_ptr()) }
+    }
+}
+
+impl Drop for OwnedQueue {
+    fn drop(&mut self) {
+        // SAFETY: `raw` is live and destroyed only here. Work queued on it has no delay (see
+        // `OwnedWork::queue_on`), so draining it leaves nothing that could reach it later.
+        // Dropping happens in process context (`destroy_workqueue` sleeps).
+        unsafe { bindings::destroy_workqueue(self.raw.as_ptr()) }
+    }
+}
+
+/// A function to run on every online CPU with [`schedule_on_each_cpu`].
+pub trait OnEachCpu {
+    /// Runs in process context, on a per-CPU kernel worker of each CPU in turn.
+    fn run(ctx: &ProcessContext);
+}
+
+/// Runs `T::run` on every online CPU, each in that CPU's system worker, and waits for all of
+/// them: `schedule_on_each_cpu` in C.
+pub fn schedule_on_each_cpu<T: OnEachCpu>(_ctx: &ProcessContext) -> Result {
+    unsafe extern "C" fn run<T: OnEachCpu>(_work: *mut bindings::work_struct) {
+        // SAFETY: `schedule_on_each_cpu` runs this as a work item, in process context.
+        T::run(&unsafe { ProcessContext::new() });
+    }
+    // SAFETY: `run::<T>` is a valid work function; `_ctx` proves we may sleep while it waits.
+    kernel::error::to_result(unsafe { bindings::schedule_on_each_cpu(Some(run::<T>)) })
+}
+
+/// Waits until a `kernel` crate [`Work`] item, if queued or running, has finished: `flush_work`
+/// in C (which the `kernel` crate does not offer). Returns whether there was anything to wait for.
+pub fn flush<T, const ID: u64>(work: &Work<T, ID>, _ctx: &ProcessContext) -> bool {
+    // SAFETY: `work` is a valid, initialised work item while borrowed; `_ctx` proves we may sleep.
+    unsafe { bindings::flush_work(Work::raw_get(work)) }
 }

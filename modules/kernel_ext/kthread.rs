@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Kernel threads.
+//!
+//! C header: [`include/linux/kthread.h`](srctree/include/linux/kthread.h).
+//!
+//! [`KThread::run`] creates a kernel thread and wakes it (`kthread_run` in C); it runs
+//! [`ThreadFn::run`] in process context. The thread shares its data `T` with its owner through
+//! an [`Arc`]. Dropping the [`KThread`] asks the thread to stop and waits until it has exited
+//! (`kthread_stop`), so a module that owns one can be unloaded without its code still running.
+//! A thread function that loops should check [`KThreadContext::should_stop`].
+//!
+//! # Examples
+//!
+//! ```
+//! use kernel::{current, prelude::*, sync::Arc};
+//! use kernel_ext::kthread::{KThread, KThreadContext, ThreadFn};
+//!
+//! struct Ticker;
+//!
+//! impl ThreadFn for Ticker {
+//!     fn run(&self, ctx: &KThreadContext) -> i32 {
+//!         pr_info!("running as pid {}\n", current!().pid());
+//!         while !ctx.should_stop() {
+//!             ctx.schedule_timeout_interruptible(100);
+//!         }
+//!         0
+//!     }
+//! }
+//!
+//! let thread = KThread::run(c"ticker", Arc::new(Ticker, GFP_KERNEL)?)?;
+//! drop(thread); // Stops it and waits for it to exit.
+//! # Ok::<(), Error>(())
+//! ```
+
+use super::context::ProcessContext;
+use core::{marker::PhantomData, ops::Deref, ptr::NonNull};
+use kernel::{
+    bindings,
+    error::from_err_ptr,
+    ffi::c_void,
+    prelude::*,
+    str::CStr,
+    sync::{aref::ARef, Arc},
+    task::Task,
+};
+
+/// What a kernel thread runs.
+pub trait ThreadFn: Send + Sync + 'static {
+    /// The thread's body, in process context. Its return value is the thread's exit code.
+    fn run(&self, ctx: &KThreadContext) -> i32;
+}
+
+/// Proof of running in a kernel thread made by [`KThread::run`]: process context, plus
+/// [`should_stop`](KThreadContext::should_stop).
+pub struct KThreadContext {
+    process: ProcessContext,
+    /// Not `Send`: it belongs to the thread.
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl KThreadContext {
+    /// Whether the thread's owner asked it to stop: `kthread_should_stop` in C.
+    pub fn should_stop(&self) -> bool {
+        // SAFETY: `self` proves that the current task is a kernel thread.
+        unsafe { bindings::kthread_should_stop() }
+    }
+}
+
+impl Deref for KThreadContext {
+    type Target = ProcessContext;
+
+    fn deref(&self) -> &ProcessContext {
+        &self.process
+    }
+}
+
+/// A running kernel thread, stopped and waited for when dropped.
+///
+/// # Invariants
+///
+/// `task` is a kernel thread created by `kthread_create_on_node` with [`KThread::thread_fn::<T>`]
+/// and a pointer to `*data`, and is stopped with `kthread_stop` only in [`Drop`].
+pub struct KThread<T: ThreadFn> {
+    task: ARef<Task>,
+    data: Arc<T>,
+}
+
+impl<T: ThreadFn> KThread<T> {
+    /// Creates a kernel thread named `name` (at most 15 bytes show) running `data.run()`, and
+    /// starts it: `kthread_run` in C.
+    pub fn run(name: &CStr, data: Arc<T>) -> Result<Self> {
+        let arg: *const T = &*data;
+        // SAFETY: `thread_fn::<T>` takes `arg` as a `&T`, which stays valid until the thread has
+        // exited: `Drop` waits for that before dropping `data`. The format consumes `name`.
+        let task = from_err_ptr(unsafe {
+            bindings::kthread_create_on_node(
+                Some(Self::thread_fn),
+                arg.cast_mut().cast(),
+                bindings::NUMA_NO_NODE,
+                c"%s".as_char_ptr(),
+                name.as_char_ptr(),
+            )
+        })?;
+        // SAFETY: `task` is a new, valid task; we take our own reference to it, so that it stays
+        // valid for `kthread_stop` even if the thread exits before.
+        let task = unsafe {
+            bindings::get_task_struct(task);
+            ARef::from_raw(NonNull::new_unchecked(task).cast::<Task>())
+        };
+        // SAFETY: `task` is a valid, newly created task, not yet woken.
+        unsafe { bindings::wake_up_process(task.as_ptr()) };
+        // INVARIANT: `task` runs `thread_fn::<T>` on `data`.
+        Ok(Self { task, data })
+    }
+
+    /// The thread's task.
+    pub fn task(&self) -> &Task {
+        &self.task
+    }
+
+    /// The data the thread shares with its owner.
+    pub fn data(&self) -> &Arc<T> {
+        &self.data
+    }
+
+    /// The C thread function.
+    ///
+    /// # Safety
+    ///
+    /// `arg` must point to a `T` that stays valid until the thread exits.
+    unsafe extern "C" fn thread_fn(arg: *mut c_void) -> c_int {
+        // SAFETY: `KThread::run` passes a pointer to its `data`, which outlives the thread.
+        let data = unsafe { &*arg.cast::<T>() };
+        let ctx = KThreadContext {
+            // SAFETY: A kernel thread's function runs in process context.
+            process: unsafe { ProcessContext::new() },
+            _not_send: PhantomData,
+        };
+        data.run(&ctx)
+    }
+}
+
+impl<T: ThreadFn> Drop for KThread<T> {
+    fn drop(&mut self) {
+        // SAFETY: `task` is our kernel thread, kept valid by our reference, and stopped only
+        // here. `kthread_stop` returns once the thread has exited (if it never ran, its function
+        // is never called). Dropping happens in process context (`kthread_stop` sleeps).
+        unsafe { bindings::kthread_stop(self.task.as_ptr()) };
+    }
+}
