@@ -45,16 +45,25 @@
 //! ```
 
 use super::context::ProcessContext;
-use core::{marker::PhantomPinned, ops::Deref, ptr::NonNull};
+use core::{
+    marker::{PhantomData, PhantomPinned},
+    ops::Deref,
+    ptr::NonNull,
+};
 use kernel::{
     bindings,
+    cpu::CpuId,
+    cpumask::Cpumask,
     prelude::*,
     str::CStr,
     sync::LockClassKey,
     time::Jiffies,
     types::Opaque,
-    workqueue::{self, Work},
+    workqueue::Work,
 };
+
+/// "Any CPU" for `queue_delayed_work_on`.
+const WORK_CPU_UNBOUND: c_int = bindings::wq_misc_consts_WORK_CPU_UNBOUND as c_int;
 
 /// Creates an [`OwnedWork`] initialiser with lock classes of its own, like `INIT_DELAYED_WORK`.
 // Each module compiles this whole layer in but may not use every part of it.
@@ -150,8 +159,15 @@ impl<T: WorkCallback> OwnedWork<T> {
     /// stands). Callable from any context.
     pub fn queue_after(&self, delay: Jiffies) -> bool {
         // INVARIANT: a system queue, never a BH one.
-        // SAFETY: `system()` is a live, process-context workqueue for the kernel's lifetime.
-        unsafe { self.enqueue(core::ptr::from_ref(workqueue::system()).cast_mut().cast(), delay) }
+        // SAFETY: `system_percpu_wq` is a live, process-context workqueue for the kernel's
+        // lifetime.
+        unsafe { self.enqueue(WORK_CPU_UNBOUND, bindings::system_percpu_wq, delay) }
+    }
+
+    /// Queues the work to run now on `cpu`'s system worker: `schedule_work_on` in C.
+    pub fn queue_on_cpu(&self, cpu: CpuId) -> bool {
+        // SAFETY: As in `queue_after`; `cpu` is a valid CPU number.
+        unsafe { self.enqueue(cpu.as_u32() as c_int, bindings::system_percpu_wq, 0) }
     }
 
     /// Queues the work on `queue`, to run now. Returns `false` if it was queued already.
@@ -159,24 +175,18 @@ impl<T: WorkCallback> OwnedWork<T> {
         // INVARIANT: an `OwnedQueue` is never a BH queue; no delay, so nothing reaches the queue
         // after it has been drained and destroyed.
         // SAFETY: `queue` is live while borrowed, and destroying it runs everything queued on it.
-        unsafe { self.enqueue(queue.raw.as_ptr(), 0) }
+        unsafe { self.enqueue(WORK_CPU_UNBOUND, queue.raw.as_ptr(), 0) }
     }
 
     /// # Safety
     ///
     /// `queue` must be a live workqueue that runs work in process context, and stay live until
-    /// the work has run (after `delay`) or been cancelled.
-    unsafe fn enqueue(&self, queue: *mut bindings::workqueue_struct, delay: Jiffies) -> bool {
+    /// the work has run (after `delay`) or been cancelled; `cpu` a valid CPU or
+    /// [`WORK_CPU_UNBOUND`].
+    unsafe fn enqueue(&self, cpu: c_int, queue: *mut bindings::workqueue_struct, delay: Jiffies) -> bool {
         // SAFETY: `raw` is initialised by the type invariants and stays valid until it has run or
-        // been cancelled, which `Drop` waits for; the caller vouches for `queue`.
-        unsafe {
-            bindings::queue_delayed_work_on(
-                bindings::wq_misc_consts_WORK_CPU_UNBOUND as c_int,
-                queue,
-                self.raw.get(),
-                delay,
-            )
-        }
+        // been cancelled, which `Drop` waits for; the caller vouches for `cpu` and `queue`.
+        unsafe { bindings::queue_delayed_work_on(cpu, queue, self.raw.get(), delay) }
     }
 
     /// Cancels the work if it is queued (or waiting for its delay) and waits for a running
@@ -293,14 +303,57 @@ pub trait OnEachCpu {
 }
 
 /// Runs `T::run` on every online CPU, each in that CPU's system worker, and waits for all of
-/// them: `schedule_on_each_cpu` in C.
-pub fn schedule_on_each_cpu<T: OnEachCpu>(_ctx: &ProcessContext) -> Result {
-    unsafe extern "C" fn run<T: OnEachCpu>(_work: *mut bindings::work_struct) {
-        // SAFETY: `schedule_on_each_cpu` runs this as a work item, in process context.
-        T::run(&unsafe { ProcessContext::new() });
+/// them: what `schedule_on_each_cpu` does in C (which is not exported to modules).
+pub fn schedule_on_each_cpu<T: OnEachCpu + 'static>(ctx: &ProcessContext) -> Result {
+    struct OnCpu<T>(PhantomData<T>);
+
+    // SAFETY: `OnCpu` holds no data.
+    unsafe impl<T> Send for OnCpu<T> {}
+    // SAFETY: As above.
+    unsafe impl<T> Sync for OnCpu<T> {}
+
+    impl<T: OnEachCpu> WorkCallback for OnCpu<T> {
+        fn run(_work: &OwnedWork<Self>, ctx: &ProcessContext) {
+            T::run(ctx);
+        }
     }
-    // SAFETY: `run::<T>` is a valid work function; `_ctx` proves we may sleep while it waits.
-    kernel::error::to_result(unsafe { bindings::schedule_on_each_cpu(Some(run::<T>)) })
+
+    // No CPU comes or goes until all have run, as in C.
+    let _hotplug = CpusReadLock::new(ctx);
+    // SAFETY: `__cpu_online_mask` is the kernel's live mask of online CPUs.
+    let online = unsafe { Cpumask::from_raw(&raw const bindings::__cpu_online_mask) };
+    let mut works = KVec::new();
+    // SAFETY: `nr_cpu_ids` is set at boot and read-only since.
+    for cpu in 0..unsafe { bindings::nr_cpu_ids } {
+        let cpu = CpuId::from_u32(cpu).ok_or(EINVAL)?;
+        if online.test(cpu) {
+            let work = KBox::pin_init(new_work!(OnCpu::<T>(PhantomData)), GFP_KERNEL)?;
+            work.queue_on_cpu(cpu);
+            works.push(work, GFP_KERNEL)?;
+        }
+    }
+    for work in &works {
+        work.flush(ctx);
+    }
+    Ok(())
+}
+
+/// CPU hotplug is held off while this lives: `cpus_read_lock` / `cpus_read_unlock`.
+struct CpusReadLock(PhantomData<*mut ()>);
+
+impl CpusReadLock {
+    fn new(_ctx: &ProcessContext) -> Self {
+        // SAFETY: `_ctx` proves we may sleep, as `cpus_read_lock` may.
+        unsafe { bindings::cpus_read_lock() };
+        Self(PhantomData)
+    }
+}
+
+impl Drop for CpusReadLock {
+    fn drop(&mut self) {
+        // SAFETY: Pairs with the `cpus_read_lock` of `new`, on the same thread (not `Send`).
+        unsafe { bindings::cpus_read_unlock() };
+    }
 }
 
 /// Waits until a `kernel` crate [`Work`] item, if queued or running, has finished: `flush_work`

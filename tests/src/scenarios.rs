@@ -7,6 +7,7 @@ pub fn all() -> Vec<Boot> {
     vec![
         Boot::new("timers", timers()),
         Boot::new("device", device()),
+        Boot::new("toolbox", toolbox()),
         // Last, in a boot of its own: the bug leaves the timers of one CPU stuck.
         Boot::new("atomic sleep", atomic_sleep()),
     ]
@@ -157,6 +158,105 @@ fn device() -> Vec<Scenario> {
         )
         .count(&line(p, "task * (*) is dead"), 0)
         .last_of(p, &line(p, "[deferred_exit] Exit module")),
+    ]
+}
+
+/// Lab task 6 and the rest of the lab text: kthreads, tasklets, BH disabling, workqueues.
+fn toolbox() -> Vec<Scenario> {
+    let line = |m: &str, text: &str| format!("{m}: {text}");
+    let (k, e, t, w) = ("dw_kthread", "dw_kthread_events", "dw_tasklet", "dw_wq_toolbox");
+    let handled = |n: u32| line(e, &format!("[event_thread] handled event {n} in pid * (dw_events)"));
+    vec![
+        Scenario::new(
+            "kthread: mykthread0 prints its pid and exits in step with rmmod",
+            "insmod dw_kthread.ko\nsleep 1\npid=$(ps | awk '/\\[mykthread0\\]/ {print $1}')\n\
+             dmesg | grep -q \"Current process id is $pid (mykthread0)\"\nrmmod dw_kthread\n\
+             ! ps | grep -q '\\[mykthread0\\]'",
+        )
+        .in_order(&[
+            &line(k, "[kthread_init] Init module"),
+            &line(k, "[my_thread_f] Current process id is * (mykthread0)"),
+            &line(k, "[my_thread_f] Exiting"),
+            &line(k, "[kthread_exit] Exit module"),
+        ])
+        .last_of(k, &line(k, "[kthread_exit] Exit module")),
+        Scenario::new("kthread: 20 insmod/rmmod cycles with the thread sleeping", &cycles(k, 20, 20))
+            .timeout(120)
+            .count(&line(k, "[my_thread_f] Exiting"), 20)
+            .count(&line(k, "[kthread_exit] Exit module"), 20),
+        Scenario::new("kthread events: a thread handles the timer's events in order, then stops", "insmod dw_kthread_events.ko\nsleep 2\nrmmod dw_kthread_events")
+            .in_order(&[
+                &line(e, "[events_init] Init module: sending 5 events"),
+                &line(e, "[event_thread] started: pid * (dw_events)"),
+                &handled(1),
+                &handled(2),
+                &handled(3),
+                &handled(4),
+                &handled(5),
+                &line(e, "[events_exit] Exit module"),
+                &line(e, "[event_thread] stop event: exiting"),
+            ])
+            .count(&line(e, "[event_thread] handled event *"), 5),
+        Scenario::new(
+            "kthread events: module parameter, and rmmod before any event",
+            "insmod dw_kthread_events.ko events=3\nrmmod dw_kthread_events\nsleep 1",
+        )
+        .in_order(&[&line(e, "[events_init] Init module: sending 3 events"), &line(e, "[event_thread] stop event: exiting")])
+        .count(&line(e, "[event_thread] handled event *"), 0),
+        Scenario::new("tasklet: scheduling, priorities, disabling, rescheduling, BH workqueue", "insmod dw_tasklet.ko\nrmmod dw_tasklet")
+            .in_order(&[
+                &line(t, "[bh] scheduled twice, bottom halves off: ran 0 times"),
+                &line(t, "[bh] inner enable, still off: ran 0 times"),
+                &line(t, "[shared] tasklet ran (1 so far)"),
+                &line(t, "[bh] outer enable: ran 1 times"),
+                &line(t, "[prio] scheduled normal, then hi"),
+                &line(t, "[hi] tasklet ran (1 so far)"),
+                &line(t, "[normal] tasklet ran (1 so far)"),
+                &line(t, "[disabled] scheduled 100 ms ago: ran 0 times"),
+                &line(t, "[disabled] tasklet ran (1 so far)"),
+                &line(t, "[disabled] enabled 100 ms ago: ran 1 times"),
+                &line(t, "[resched] run 1 of 3"),
+                &line(t, "[resched] run 2 of 3"),
+                &line(t, "[resched] run 3 of 3"),
+                &line(t, "[bh_work] work item ran on the BH workqueue, in softirq context"),
+                &line(t, "[tasklet_exit] Exit module"),
+                &line(t, "[shared] tasklet ran (2 so far)"),
+            ])
+            .count(&line(t, "[shared] tasklet ran *"), 2)
+            .count(&line(t, "[resched] run *"), 3),
+        Scenario::new("tasklet: 20 insmod/rmmod cycles, unloading with a tasklet scheduled", &cycles(t, 20, 10))
+            .timeout(120)
+            .count(&line(t, "[tasklet_exit] Exit module"), 20)
+            .count(&line(t, "[shared] tasklet ran (2 so far)"), 20)
+            .count(&line(t, "[resched] run 3 of 3"), 20),
+        Scenario::new(
+            "workqueue toolbox: delayed work, ordered and per-CPU queues, every CPU",
+            "insmod dw_wq_toolbox.ko\nsleep 2\nrmmod dw_wq_toolbox\n\
+             [ \"$(dmesg | grep -c 'dw_wq_toolbox: \\[on_each_cpu\\] cpu')\" -eq \"$(nproc)\" ]",
+        )
+        .in_order(&[
+            &line(w, "[delayed] queued for 1 s and for 10 s"),
+            &line(w, "[delayed] the 10 s one cancelled while pending: true"),
+            &line(w, "[ordered 1] ran on cpu *, pid * (kworker/*)"),
+            &line(w, "[ordered 2] ran on cpu *, pid * (kworker/*)"),
+            &line(w, "[ordered 3] ran on cpu *, pid * (kworker/*)"),
+            &line(w, "[ordered] flushed"),
+            &line(w, "[per-cpu] ran on cpu *, pid * (kworker/*)"),
+            &line(w, "[on_each_cpu] done"),
+            &line(w, "[delayed 1 s] ran on cpu *, pid * (kworker/*)"),
+            &line(w, "[toolbox_exit] Exit module"),
+            &line(w, "[ordered 3] ran on cpu *, pid * (kworker/*)"),
+        ])
+        .count(&line(w, "[ordered 3] ran *"), 2)
+        .delay(&line(w, "[delayed] queued for 1 s and for 10 s"), &line(w, "[delayed 1 s] ran *"), 0.5, 3.0)
+        .count(&line(w, "[delayed 10 s] ran *"), 0)
+        .count(&line(w, "[on_each_cpu] cpu 0: pid * (kworker/0:*)"), 1),
+        Scenario::new(
+            "workqueue toolbox: rmmod with delayed work pending and work on a dedicated queue is clean",
+            "insmod dw_wq_toolbox.ko\nrmmod dw_wq_toolbox\nsleep 2",
+        )
+        .count(&line(w, "[delayed 1 s] ran *"), 0)
+        .last_of(w, &line(w, "[ordered 3] ran on cpu *, pid * (kworker/*)")),
     ]
 }
 

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The kthread event-list pattern of the lab text: a kernel thread sleeps on a wait queue until
+//! events arrive in a list under a spinlock, handles them in process context, and ends on a stop
+//! event.
+//!
+//! The events come from a timer (softirq context) every 200 ms, `events` of them (a module
+//! parameter, default 5). Unloading stops the timer, sends the stop event, and waits for the
+//! thread.
+
+use kernel::{
+    current,
+    list::{impl_list_arc_safe, impl_list_item, List, ListArc, ListLinks},
+    prelude::*,
+    sync::{
+        atomic::{Atomic, Relaxed},
+        Arc,
+    },
+};
+use kernel_ext::{
+    context::{BhDisabled, ProcessContext},
+    kthread::{KThread, KThreadContext, ThreadFn},
+    module::{InProcessContext, ProcessModule},
+    sync::{new_spinlock_bh, SpinLockBh, SpinLockBhExt},
+    task::TaskExt,
+    timer::{new_timer, Timer, TimerCallback},
+    wait::{new_wait_queue, WaitQueue},
+};
+
+pub mod kernel_ext;
+
+module! {
+    type: InProcessContext<EventsModule>,
+    name: "dw_kthread_events",
+    authors: ["Deferred work lab in Rust"],
+    description: "A kernel thread handling events queued by a timer",
+    license: "GPL",
+    params: {
+        events: u32 {
+            default: 5,
+            description: "How many events the timer sends (one every 200 ms)",
+        },
+    },
+}
+
+/// An event for the thread.
+#[pin_data]
+struct Event {
+    /// The event number, or `None` for the stop event.
+    number: Option<u32>,
+    #[pin]
+    links: ListLinks,
+}
+
+impl_list_arc_safe! {
+    impl ListArcSafe<0> for Event { untracked; }
+}
+impl_list_item! {
+    impl ListItem<0> for Event { using ListLinks { self.links }; }
+}
+
+/// The event list and the thread's wait queue.
+#[pin_data]
+struct Events {
+    #[pin]
+    list: SpinLockBh<List<Event>>,
+    #[pin]
+    queue: WaitQueue,
+}
+
+impl Events {
+    /// Queues an event (from any context, given `flags` that fit it) and wakes the thread.
+    fn send(&self, number: Option<u32>, flags: kernel::alloc::Flags, bh: Option<&BhDisabled>) -> Result {
+        let event = ListArc::pin_init(try_pin_init!(Event { number, links <- ListLinks::new() }), flags)?;
+        match bh {
+            Some(bh) => self.list.lock_with(bh).push_back(event),
+            None => self.list.lock().push_back(event),
+        }
+        self.queue.wake_up();
+        Ok(())
+    }
+}
+
+impl ThreadFn for Events {
+    fn run(&self, ctx: &KThreadContext) -> i32 {
+        let task = current!();
+        pr_info!("[event_thread] started: pid {} ({})\n", task.pid(), task.comm());
+        loop {
+            // Kernel threads ignore signals, so the wait ends only with an event.
+            let _ = self.queue.wait_interruptible(ctx, || !self.list.lock().is_empty());
+            let Some(event) = self.list.lock().pop_front() else {
+                continue;
+            };
+            match event.number {
+                Some(n) => pr_info!("[event_thread] handled event {n} in pid {} ({})\n", task.pid(), task.comm()),
+                None => break,
+            }
+        }
+        pr_info!("[event_thread] stop event: exiting\n");
+        0
+    }
+}
+
+/// The timer that sends the events.
+struct Producer {
+    events: Arc<Events>,
+    sent: Atomic<u32>,
+    total: u32,
+}
+
+impl TimerCallback for Producer {
+    fn run(timer: &Timer<Self>, bh: &BhDisabled) {
+        let n = timer.sent.fetch_add(1, Relaxed) + 1;
+        if timer.events.send(Some(n), GFP_ATOMIC, Some(bh)).is_err() {
+            pr_warn!("[event_timer] out of memory for event {n}\n");
+        }
+        if n < timer.total {
+            timer.arm_after(kernel::time::Delta::from_millis(200));
+        }
+    }
+}
+
+struct EventsModule {
+    // The timer drops first: nothing sends events once the thread may be gone.
+    producer: Pin<KBox<Timer<Producer>>>,
+    thread: KThread<Events>,
+}
+
+impl ProcessModule for EventsModule {
+    fn init(_module: &'static ThisModule, _ctx: &ProcessContext) -> Result<Self> {
+        let total = module_parameters::events.value();
+        pr_info!("[events_init] Init module: sending {total} events\n");
+        let events = Arc::pin_init(
+            pin_init!(Events {
+                list <- new_spinlock_bh!(List::new()),
+                queue <- new_wait_queue!(),
+            }),
+            GFP_KERNEL,
+        )?;
+        let thread = KThread::run(c"dw_events", events.clone())?;
+        let producer = KBox::pin_init(new_timer!(Producer { events, sent: Atomic::new(0), total }), GFP_KERNEL)?;
+        if total > 0 {
+            producer.arm_after(kernel::time::Delta::from_millis(200));
+        }
+        Ok(Self { producer, thread })
+    }
+
+    fn exit(&mut self, _ctx: &ProcessContext) {
+        self.producer.cancel();
+        if self.thread.data().send(None, GFP_KERNEL, None).is_err() {
+            pr_warn!("[events_exit] out of memory for the stop event: kthread_stop ends the thread\n");
+        }
+        pr_info!("[events_exit] Exit module\n");
+        // Then the thread drops: `kthread_stop` waits until it has exited.
+    }
+}
