@@ -23,8 +23,8 @@ use kernel::{
     list::{impl_list_arc_safe, impl_list_item, List, ListArc, ListLinks},
     prelude::*,
     sync::{
-        atomic::{Atomic, Relaxed},
         aref::ARef,
+        atomic::{Atomic, Relaxed},
         Arc,
     },
     task::{Pid, Task},
@@ -183,7 +183,11 @@ impl SharedDevice for Deferred {
 impl TimerCallback for DeviceState {
     fn run(timer: &Timer<Self>, bh: &BhDisabled) {
         let task = current!();
-        pr_info!("[timer_handler] pid = {}, comm = {}\n", task.pid(), task.comm());
+        pr_info!(
+            "[timer_handler] pid = {}, comm = {}\n",
+            task.pid(),
+            task.comm()
+        );
         match timer.timer_type.load(Relaxed) {
             t if t == TimerType::Alloc as i32 => match timer.features.alloc {
                 Alloc::FromTimer => {
@@ -232,7 +236,11 @@ struct AllocWork;
 impl WorkCallback for AllocWork {
     fn run(_work: &OwnedWork<Self>, ctx: &ProcessContext) {
         let task = current!();
-        pr_info!("[work_handler] pid = {}, comm = {}\n", task.pid(), task.comm());
+        pr_info!(
+            "[work_handler] pid = {}, comm = {}\n",
+            task.pid(),
+            task.comm()
+        );
         alloc_io(ctx);
     }
 }

@@ -47,10 +47,16 @@ struct Protocol {
 impl ThreadFn for Protocol {
     fn run(&self, ctx: &KThreadContext) -> i32 {
         let task = current!();
-        pr_info!("[my_thread_f] Current process id is {} ({})\n", task.pid(), task.comm());
+        pr_info!(
+            "[my_thread_f] Current process id is {} ({})\n",
+            task.pid(),
+            task.comm()
+        );
 
         // Kernel threads ignore signals, so only the module's request ends this wait.
-        let _ = self.wq_stop_thread.wait_interruptible(ctx, || self.flag_stop_thread.load(Acquire));
+        let _ = self
+            .wq_stop_thread
+            .wait_interruptible(ctx, || self.flag_stop_thread.load(Acquire));
 
         pr_info!("[my_thread_f] Exiting\n");
         self.flag_thread_terminated.store(true, Release);

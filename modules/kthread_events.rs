@@ -70,8 +70,16 @@ struct Events {
 
 impl Events {
     /// Queues an event (from any context, given `flags` that fit it) and wakes the thread.
-    fn send(&self, number: Option<u32>, flags: kernel::alloc::Flags, bh: Option<&BhDisabled>) -> Result {
-        let event = ListArc::pin_init(try_pin_init!(Event { number, links <- ListLinks::new() }), flags)?;
+    fn send(
+        &self,
+        number: Option<u32>,
+        flags: kernel::alloc::Flags,
+        bh: Option<&BhDisabled>,
+    ) -> Result {
+        let event = ListArc::pin_init(
+            try_pin_init!(Event { number, links <- ListLinks::new() }),
+            flags,
+        )?;
         match bh {
             Some(bh) => self.list.lock_with(bh).push_back(event),
             None => self.list.lock().push_back(event),
@@ -84,15 +92,25 @@ impl Events {
 impl ThreadFn for Events {
     fn run(&self, ctx: &KThreadContext) -> i32 {
         let task = current!();
-        pr_info!("[event_thread] started: pid {} ({})\n", task.pid(), task.comm());
+        pr_info!(
+            "[event_thread] started: pid {} ({})\n",
+            task.pid(),
+            task.comm()
+        );
         loop {
             // Kernel threads ignore signals, so the wait ends only with an event.
-            let _ = self.queue.wait_interruptible(ctx, || !self.list.lock().is_empty());
+            let _ = self
+                .queue
+                .wait_interruptible(ctx, || !self.list.lock().is_empty());
             let Some(event) = self.list.lock().pop_front() else {
                 continue;
             };
             match event.number {
-                Some(n) => pr_info!("[event_thread] handled event {n} in pid {} ({})\n", task.pid(), task.comm()),
+                Some(n) => pr_info!(
+                    "[event_thread] handled event {n} in pid {} ({})\n",
+                    task.pid(),
+                    task.comm()
+                ),
                 None => break,
             }
         }
@@ -138,7 +156,14 @@ impl ProcessModule for EventsModule {
             GFP_KERNEL,
         )?;
         let thread = KThread::run(c"dw_events", events.clone())?;
-        let producer = KBox::pin_init(new_timer!(Producer { events, sent: Atomic::new(0), total }), GFP_KERNEL)?;
+        let producer = KBox::pin_init(
+            new_timer!(Producer {
+                events,
+                sent: Atomic::new(0),
+                total
+            }),
+            GFP_KERNEL,
+        )?;
         if total > 0 {
             producer.arm_after(kernel::time::Delta::from_millis(200));
         }
@@ -148,7 +173,9 @@ impl ProcessModule for EventsModule {
     fn exit(&mut self, _ctx: &ProcessContext) {
         self.producer.cancel();
         if self.thread.data().send(None, GFP_KERNEL, None).is_err() {
-            pr_warn!("[events_exit] out of memory for the stop event: kthread_stop ends the thread\n");
+            pr_warn!(
+                "[events_exit] out of memory for the stop event: kthread_stop ends the thread\n"
+            );
         }
         pr_info!("[events_exit] Exit module\n");
         // Then the thread drops: `kthread_stop` waits until it has exited.

@@ -119,12 +119,21 @@ impl TaskletModule {
         let inner = local_bh_disable();
         self.shared.schedule();
         self.shared.schedule();
-        pr_info!("[bh] scheduled twice, bottom halves off: ran {} times\n", Self::runs(&self.shared, &inner));
+        pr_info!(
+            "[bh] scheduled twice, bottom halves off: ran {} times\n",
+            Self::runs(&self.shared, &inner)
+        );
         drop(inner);
-        pr_info!("[bh] inner enable, still off: ran {} times\n", Self::runs(&self.shared, &outer));
+        pr_info!(
+            "[bh] inner enable, still off: ran {} times\n",
+            Self::runs(&self.shared, &outer)
+        );
         drop(outer);
         let bh = local_bh_disable();
-        pr_info!("[bh] outer enable: ran {} times\n", Self::runs(&self.shared, &bh));
+        pr_info!(
+            "[bh] outer enable: ran {} times\n",
+            Self::runs(&self.shared, &bh)
+        );
     }
 
     /// 2: the high-priority softirq runs before the normal one.
@@ -141,15 +150,24 @@ impl TaskletModule {
         let disabled = self.disabled.disable(ctx);
         self.disabled.schedule();
         ctx.schedule_timeout_interruptible(HZ / 10);
-        pr_info!("[disabled] scheduled 100 ms ago: ran {} times\n", Self::runs(&self.disabled, &local_bh_disable()));
+        pr_info!(
+            "[disabled] scheduled 100 ms ago: ran {} times\n",
+            Self::runs(&self.disabled, &local_bh_disable())
+        );
         drop(disabled);
         ctx.schedule_timeout_interruptible(HZ / 10);
-        pr_info!("[disabled] enabled 100 ms ago: ran {} times\n", Self::runs(&self.disabled, &local_bh_disable()));
+        pr_info!(
+            "[disabled] enabled 100 ms ago: ran {} times\n",
+            Self::runs(&self.disabled, &local_bh_disable())
+        );
     }
 
     /// 5: the same context, with a BH workqueue.
     fn bh_workqueue(ctx: &ProcessContext) -> Result {
-        let item = Arc::pin_init(pin_init!(BhItem { work <- new_work!("BhItem::work") }), GFP_KERNEL)?;
+        let item = Arc::pin_init(
+            pin_init!(BhItem { work <- new_work!("BhItem::work") }),
+            GFP_KERNEL,
+        )?;
         let _ = workqueue::system_bh().enqueue(item.clone());
         flush(&item.work, ctx);
         Ok(())
@@ -164,7 +182,12 @@ impl ProcessModule for TaskletModule {
             hi: KBox::pin_init(counter("hi"), GFP_KERNEL)?,
             normal: KBox::pin_init(counter("normal"), GFP_KERNEL)?,
             disabled: KBox::pin_init(counter("disabled"), GFP_KERNEL)?,
-            rescheduling: KBox::pin_init(Tasklet::new(Rescheduling { rounds: Atomic::new(0) }), GFP_KERNEL)?,
+            rescheduling: KBox::pin_init(
+                Tasklet::new(Rescheduling {
+                    rounds: Atomic::new(0),
+                }),
+                GFP_KERNEL,
+            )?,
         };
         this.nested_bh_disable();
         this.priorities();

@@ -54,7 +54,12 @@ struct EachCpu;
 impl OnEachCpu for EachCpu {
     fn run(_ctx: &ProcessContext) {
         let task = current!();
-        pr_info!("[on_each_cpu] cpu {}: pid {} ({})\n", CpuId::current().as_u32(), task.pid(), task.comm());
+        pr_info!(
+            "[on_each_cpu] cpu {}: pid {} ({})\n",
+            CpuId::current().as_u32(),
+            task.pid(),
+            task.comm()
+        );
     }
 }
 

@@ -3,15 +3,17 @@
 # The cache key covers the kernel version, the config fragment and the toolchain,
 # so a change of any of them builds a new tree and an unchanged one is reused.
 # Prints the build directory (the KDIR for out-of-tree modules) on stdout.
+# DW_KERNEL_CONFIGS adds fragments on top of qemu/kernel.config (e.g. qemu/kernel-debug.config).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
 src=$("$DW_ROOT/scripts/fetch-kernel.sh")
 version=${src##*/linux-}
-fragment=$DW_ROOT/qemu/kernel.config
+fragments=("$DW_ROOT/qemu/kernel.config")
+for f in ${DW_KERNEL_CONFIGS:-}; do fragments+=("$(realpath "$f")"); done
 key=$({
     echo "$version"
-    cat "$fragment"
+    cat "${fragments[@]}"
     "$DW_RUSTC" --version
     "clang$DW_LLVM" --version | head -1
     "$DW_BINDGEN" --version
@@ -27,15 +29,15 @@ mapfile -t vars < <(kmake_vars)
 kmake() { make -C "$src" O="$out" "${vars[@]}" "$@"; }
 
 mkdir -p "$out"
-step "kernel $version: configuring (tinyconfig + qemu/kernel.config)"
+step "kernel $version: configuring (tinyconfig + ${fragments[*]##*/})"
 kmake -s rustavailable >&2 || die "the Rust toolchain is not usable for this kernel (see above)"
 kmake -s tinyconfig >&2
-"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "$fragment" >/dev/null
+"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "${fragments[@]}" >/dev/null
 kmake -s olddefconfig >&2
-dropped=$(grep -E '^CONFIG_[A-Z0-9_]+=' "$fragment" | while read -r line; do
+dropped=$(cat "${fragments[@]}" | grep -E '^CONFIG_[A-Z0-9_]+=' | while read -r line; do
     grep -qxF "$line" "$out/.config" || echo "  $line"
 done)
-[[ -z $dropped ]] || die "these options of $fragment were dropped by Kconfig (a dependency is missing):
+[[ -z $dropped ]] || die "these options of ${fragments[*]##*/} were dropped by Kconfig (a dependency is missing):
 $dropped"
 
 jobs=$(($(nproc) + 1))

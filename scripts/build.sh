@@ -16,9 +16,13 @@ fi
 mkdir -p "$DW_ROOT/build"
 ln -sfn "$KDIR" "$DW_ROOT/build/kdir"
 
-step "modules: make -C KDIR M=modules"
 mapfile -t vars < <(kmake_vars)
-make -s -C "$KDIR" M="$DW_ROOT/modules" "${vars[@]}" -j"$(nproc)" modules ${CLIPPY:+CLIPPY=1} >&2
+# Modules build through clippy when the clippy matching the kernel's rustc is there.
+[[ -x $DW_CLIPPY_DRIVER && ${DW_CLIPPY:-1} == 1 ]] && vars+=(CLIPPY=1)
+step "modules: make -C KDIR M=modules ${vars[*]: -1}"
+# The log is kept for the lint check (scripts/lint.sh): a warning fails it.
+make -s -C "$KDIR" M="$DW_ROOT/modules" "${vars[@]}" -j"$(nproc)" modules 2>&1 |
+    tee "$DW_ROOT/build/modules.log" >&2
 
 step "test programs: cargo build (static)"
 target=x86_64-unknown-linux-gnu

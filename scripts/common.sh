@@ -8,6 +8,7 @@ DW_CACHE=${DW_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/deferred-work-rs}
 DW_LLVM=${DW_LLVM:--22}
 DW_RUSTC=${DW_RUSTC:-/usr/bin/rustc}
 DW_RUSTDOC=${DW_RUSTDOC:-/usr/bin/rustdoc}
+DW_CLIPPY_DRIVER=${DW_CLIPPY_DRIVER:-/usr/bin/clippy-driver}
 DW_BINDGEN_VERSION=0.72.1
 DW_BINDGEN=${DW_BINDGEN:-$DW_CACHE/cargo/bin/bindgen}
 DW_KERNEL_SERIES=7.3
@@ -28,5 +29,6 @@ die() {
 
 # The kernel make variables every build of ours passes.
 kmake_vars() {
-    printf '%s\n' "LLVM=$DW_LLVM" "RUSTC=$DW_RUSTC" "RUSTDOC=$DW_RUSTDOC" "BINDGEN=$DW_BINDGEN"
+    printf '%s\n' "LLVM=$DW_LLVM" "RUSTC=$DW_RUSTC" "RUSTDOC=$DW_RUSTDOC" "BINDGEN=$DW_BINDGEN" \
+        "CLIPPY_DRIVER=$DW_CLIPPY_DRIVER"
 }

@@ -6,15 +6,18 @@ source "$(dirname "$0")/common.sh"
 
 "$DW_ROOT/scripts/build.sh"
 
-step "host: cargo test"
 host_log=$(mktemp)
 trap 'rm -f "$host_log"' EXIT
-cargo test -q --locked --manifest-path "$DW_ROOT/Cargo.toml" --workspace 2>&1 | tee "$host_log" || true
-# Carry the host totals into the harness's closing line.
-read -r DW_HOST_PASSED DW_HOST_FAILED < <(awk '/^test result:/ {
-    for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i }
-} END { print p + 0, f + 0 }' "$host_log")
-grep -q '^test result:' "$host_log" || DW_HOST_FAILED=1
+step "lint: formatting, clippy, warnings"
+"$DW_ROOT/scripts/lint.sh" | tee "$host_log" || true
+step "host: cargo test"
+cargo test -q --locked --manifest-path "$DW_ROOT/Cargo.toml" --workspace 2>&1 | tee -a "$host_log" || true
+# Carry the lint and host totals into the harness's closing line.
+read -r DW_HOST_PASSED DW_HOST_FAILED < <(awk '
+    /^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+    /^PASS lint:/ { p++ } /^FAIL lint:/ { f++ }
+    END { print p + 0, f + 0 }' "$host_log")
+grep -q '^test result:' "$host_log" || DW_HOST_FAILED=$((DW_HOST_FAILED + 1))
 export DW_HOST_PASSED DW_HOST_FAILED
 
 step "guest: scenarios"

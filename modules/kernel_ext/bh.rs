@@ -43,11 +43,10 @@ pub fn local_bh_disable() -> BhGuard {
     // SAFETY: Disabling bottom halves is allowed in any context but hard interrupts, where the
     // kernel reports it.
     unsafe { dw_local_bh_disable() };
+    // SAFETY: Bottom halves stay disabled until the guard holding this is dropped.
+    let bh = unsafe { BhDisabled::new() };
     // INVARIANT: bottom halves were just disabled.
-    // SAFETY: They stay disabled until this guard is dropped.
-    BhGuard {
-        bh: unsafe { BhDisabled::new() },
-    }
+    BhGuard { bh }
 }
 
 impl Deref for BhGuard {

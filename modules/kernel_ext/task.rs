@@ -54,7 +54,11 @@ pub struct Comm {
 impl Comm {
     /// The name's bytes, without the terminating NUL.
     pub fn as_bytes(&self) -> &[u8] {
-        let len = self.bytes.iter().position(|&b| b == 0).unwrap_or(self.bytes.len());
+        let len = self
+            .bytes
+            .iter()
+            .position(|&b| b == 0)
+            .unwrap_or(self.bytes.len());
         &self.bytes[..len]
     }
 }
@@ -85,7 +89,8 @@ impl TaskExt for Task {
             // SAFETY: `src` is a live task (we hold a reference, or it is `current`). `comm` may
             // be renamed concurrently; like C's `get_task_comm`, we copy it byte by byte
             // without a lock, with volatile reads for the racy access.
-            *byte = unsafe { core::ptr::read_volatile((&raw const (*src).comm).cast::<u8>().add(i)) };
+            *byte =
+                unsafe { core::ptr::read_volatile((&raw const (*src).comm).cast::<u8>().add(i)) };
         }
         // The last byte is always the terminator, even if we saw a rename half-way.
         comm.bytes[comm.bytes.len() - 1] = 0;

@@ -80,7 +80,9 @@ unsafe impl<T: TaskletCallback> Sync for Tasklet<T> {}
 
 impl<T: TaskletCallback> Tasklet<T> {
     /// Creates an idle, enabled tasklet owning `data`.
-    pub fn new<E: From<core::convert::Infallible>>(data: impl PinInit<T, E>) -> impl PinInit<Self, E> {
+    pub fn new<E: From<core::convert::Infallible>>(
+        data: impl PinInit<T, E>,
+    ) -> impl PinInit<Self, E> {
         try_pin_init!(Self {
             // INVARIANT: `run_callback::<T>` is installed as the callback.
             // SAFETY: `slot` is valid for writes and pinned.

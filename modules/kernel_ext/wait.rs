@@ -47,7 +47,10 @@ unsafe extern "C" {
 #[allow(unused_macros)]
 macro_rules! new_wait_queue {
     () => {
-        $crate::kernel_ext::wait::WaitQueue::new(::kernel::optional_name!(), ::kernel::static_lock_class!())
+        $crate::kernel_ext::wait::WaitQueue::new(
+            ::kernel::optional_name!(),
+            ::kernel::static_lock_class!(),
+        )
     };
 }
 #[allow(unused_imports)]
@@ -82,7 +85,14 @@ impl WaitQueue {
 
     /// Sleeps until `condition` returns true, checking it before sleeping and after each wake-up:
     /// `wait_event_interruptible` in C. Fails with `ERESTARTSYS` if a signal arrives first.
-    pub fn wait_interruptible(&self, _ctx: &ProcessContext, condition: impl Fn() -> bool) -> Result {
+    pub fn wait_interruptible(
+        &self,
+        _ctx: &ProcessContext,
+        condition: impl Fn() -> bool,
+    ) -> Result {
+        /// # Safety
+        ///
+        /// `data` must point to a live `F`.
         unsafe extern "C" fn check<F: Fn() -> bool>(data: *const c_void) -> bool {
             // SAFETY: `data` is the `&F` passed below, alive for the whole wait.
             unsafe { (*data.cast::<F>())() }
@@ -103,13 +113,25 @@ impl WaitQueue {
     pub fn wake_up_interruptible(&self) {
         // SAFETY: `raw` is initialised by the type invariants.
         unsafe {
-            bindings::__wake_up(self.raw.get(), bindings::TASK_INTERRUPTIBLE, 1, core::ptr::null_mut())
+            bindings::__wake_up(
+                self.raw.get(),
+                bindings::TASK_INTERRUPTIBLE,
+                1,
+                core::ptr::null_mut(),
+            )
         };
     }
 
     /// Wakes one sleeper of any kind (and all non-exclusive ones): `wake_up` in C.
     pub fn wake_up(&self) {
         // SAFETY: `raw` is initialised by the type invariants.
-        unsafe { bindings::__wake_up(self.raw.get(), bindings::TASK_NORMAL, 1, core::ptr::null_mut()) };
+        unsafe {
+            bindings::__wake_up(
+                self.raw.get(),
+                bindings::TASK_NORMAL,
+                1,
+                core::ptr::null_mut(),
+            )
+        };
     }
 }

@@ -51,15 +51,8 @@ use core::{
     ptr::NonNull,
 };
 use kernel::{
-    bindings,
-    cpu::CpuId,
-    cpumask::Cpumask,
-    prelude::*,
-    str::CStr,
-    sync::LockClassKey,
-    time::Jiffies,
-    types::Opaque,
-    workqueue::Work,
+    bindings, cpu::CpuId, cpumask::Cpumask, prelude::*, str::CStr, sync::LockClassKey,
+    time::Jiffies, types::Opaque, workqueue::Work,
 };
 
 /// "Any CPU" for `queue_delayed_work_on`.
@@ -73,7 +66,10 @@ macro_rules! new_work {
         $crate::kernel_ext::workqueue::OwnedWork::new(
             $data,
             ::kernel::optional_name!(),
-            [::kernel::static_lock_class!(), ::kernel::static_lock_class!()],
+            [
+                ::kernel::static_lock_class!(),
+                ::kernel::static_lock_class!(),
+            ],
         )
     };
 }
@@ -183,7 +179,12 @@ impl<T: WorkCallback> OwnedWork<T> {
     /// `queue` must be a live workqueue that runs work in process context, and stay live until
     /// the work has run (after `delay`) or been cancelled; `cpu` a valid CPU or
     /// [`WORK_CPU_UNBOUND`].
-    unsafe fn enqueue(&self, cpu: c_int, queue: *mut bindings::workqueue_struct, delay: Jiffies) -> bool {
+    unsafe fn enqueue(
+        &self,
+        cpu: c_int,
+        queue: *mut bindings::workqueue_struct,
+        delay: Jiffies,
+    ) -> bool {
         // SAFETY: `raw` is initialised by the type invariants and stays valid until it has run or
         // been cancelled, which `Drop` waits for; the caller vouches for `cpu` and `queue`.
         unsafe { bindings::queue_delayed_work_on(cpu, queue, self.raw.get(), delay) }
@@ -260,7 +261,11 @@ impl OwnedQueue {
     /// A single-threaded queue: its work runs one item at a time, in queueing order
     /// (`alloc_ordered_workqueue`; the old `create_singlethread_workqueue`).
     pub fn new_ordered(name: &CStr) -> Result<Self> {
-        Self::new(name, bindings::wq_flags_WQ_UNBOUND | bindings::wq_flags___WQ_ORDERED, 1)
+        Self::new(
+            name,
+            bindings::wq_flags_WQ_UNBOUND | bindings::wq_flags___WQ_ORDERED,
+            1,
+        )
     }
 
     /// A per-CPU queue: work runs on the CPU that queued it, up to `max_active` items at a time
@@ -273,7 +278,12 @@ impl OwnedQueue {
         // INVARIANT: no `WQ_BH` in `flags`.
         // SAFETY: The format consumes `name`, a valid C string, which is copied.
         let raw = unsafe {
-            bindings::alloc_workqueue_noprof(c"%s".as_char_ptr(), flags, max_active, name.as_char_ptr())
+            bindings::alloc_workqueue_noprof(
+                c"%s".as_char_ptr(),
+                flags,
+                max_active,
+                name.as_char_ptr(),
+            )
         };
         Ok(Self {
             raw: NonNull::new(raw).ok_or(ENOMEM)?,

@@ -56,7 +56,12 @@ enum Check {
     /// The first line matching `to` after the first one matching `from` comes between `min`
     /// and `max` seconds later (kernel clock). Keep the window generous: this checks that
     /// something happened "about then", not how precisely.
-    Delay { from: String, to: String, min: f64, max: f64 },
+    Delay {
+        from: String,
+        to: String,
+        min: f64,
+        max: f64,
+    },
 }
 
 /// A sequence of guest commands and what must follow from them.
@@ -83,7 +88,9 @@ impl Scenario {
     }
 
     pub fn in_order(mut self, lines: &[&str]) -> Self {
-        self.checks.push(Check::InOrder(lines.iter().map(|l| l.to_string()).collect()));
+        self.checks.push(Check::InOrder(
+            lines.iter().map(|l| l.to_string()).collect(),
+        ));
         self
     }
 
@@ -99,13 +106,19 @@ impl Scenario {
 
     /// The module's last message is `line`: nothing it prints comes after.
     pub fn last_of(mut self, prefix: &str, line: &str) -> Self {
-        self.checks.push(Check::LastOf(prefix.to_string(), line.to_string()));
+        self.checks
+            .push(Check::LastOf(prefix.to_string(), line.to_string()));
         self
     }
 
     /// The line matching `to` follows the one matching `from` by `min` to `max` seconds.
     pub fn delay(mut self, from: &str, to: &str, min: f64, max: f64) -> Self {
-        self.checks.push(Check::Delay { from: from.to_string(), to: to.to_string(), min, max });
+        self.checks.push(Check::Delay {
+            from: from.to_string(),
+            to: to.to_string(),
+            min,
+            max,
+        });
         self
     }
 
@@ -128,10 +141,19 @@ impl Scenario {
 
     /// Checks a finished (or unfinished) scenario; returns what went wrong.
     /// `times` holds each log line's kernel timestamp.
-    pub fn verify(&self, log: &[String], times: &[Option<f64>], output: &[String], status: Option<i32>) -> Vec<String> {
+    pub fn verify(
+        &self,
+        log: &[String],
+        times: &[Option<f64>],
+        output: &[String],
+        status: Option<i32>,
+    ) -> Vec<String> {
         let mut problems = Vec::new();
         let Some(status) = status else {
-            return vec![format!("did not finish within {}s (or the guest died)", self.timeout)];
+            return vec![format!(
+                "did not finish within {}s (or the guest died)",
+                self.timeout
+            )];
         };
         let count = |pattern: &str| log.iter().filter(|l| matches(pattern, l)).count();
         for check in &self.checks {
@@ -146,24 +168,35 @@ impl Scenario {
                     }
                 }
                 Check::Count(line, times) if count(line) != *times => {
-                    problems.push(format!("{line:?} appears {} times, expected {times}", count(line)));
+                    problems.push(format!(
+                        "{line:?} appears {} times, expected {times}",
+                        count(line)
+                    ));
                 }
                 Check::AtLeast(line, times) if count(line) < *times => {
-                    problems.push(format!("{line:?} appears {} times, expected at least {times}", count(line)));
+                    problems.push(format!(
+                        "{line:?} appears {} times, expected at least {times}",
+                        count(line)
+                    ));
                 }
                 Check::LastOf(prefix, line) => {
                     let last = log.iter().rev().find(|l| l.starts_with(prefix.as_str()));
                     if !last.is_some_and(|l| matches(line, l)) {
-                        problems.push(format!("last {prefix:?} line is {last:?}, expected {line:?}"));
+                        problems.push(format!(
+                            "last {prefix:?} line is {last:?}, expected {line:?}"
+                        ));
                     }
                 }
                 Check::Output(text) => {
                     let actual = output.join("\n");
-                    let (expected_lines, actual_lines) = (text.trim_end().lines(), actual.trim_end().lines());
+                    let (expected_lines, actual_lines) =
+                        (text.trim_end().lines(), actual.trim_end().lines());
                     let same = expected_lines.clone().count() == actual_lines.clone().count()
                         && expected_lines.zip(actual_lines).all(|(e, a)| matches(e, a));
                     if !same {
-                        problems.push(format!("output differs:\n--- expected\n{text}\n--- actual\n{actual}"));
+                        problems.push(format!(
+                            "output differs:\n--- expected\n{text}\n--- actual\n{actual}"
+                        ));
                     }
                 }
                 Check::Status(expected) if status != *expected => {
@@ -171,7 +204,8 @@ impl Scenario {
                 }
                 Check::Delay { from, to, min, max } => {
                     let start = log.iter().position(|l| matches(from, l));
-                    let end = start.and_then(|s| log[s..].iter().position(|l| matches(to, l)).map(|e| s + e));
+                    let end = start
+                        .and_then(|s| log[s..].iter().position(|l| matches(to, l)).map(|e| s + e));
                     match (start.and_then(|s| times[s]), end.and_then(|e| times[e])) {
                         (Some(t0), Some(t1)) if (*min..=*max).contains(&(t1 - t0)) => {}
                         (Some(t0), Some(t1)) => problems.push(format!(
@@ -210,7 +244,11 @@ pub struct Boot {
 
 impl Boot {
     pub fn new(name: &str, scenarios: Vec<Scenario>) -> Self {
-        Self { name: name.to_string(), append: String::new(), scenarios }
+        Self {
+            name: name.to_string(),
+            append: String::new(),
+            scenarios,
+        }
     }
 }
 
@@ -230,12 +268,17 @@ mod tests {
             .last_of("m:", "m: exit")
             .output("hel*");
         let log = lines(&["a", "m: init", "b", "c", "m: exit"]);
-        assert!(s.verify(&log, &[None; 5], &lines(&["hello"]), Some(0)).is_empty());
+        assert!(s
+            .verify(&log, &[None; 5], &lines(&["hello"]), Some(0))
+            .is_empty());
     }
 
     #[test]
     fn fails_on_order_counts_late_lines_status_and_reports() {
-        let s = Scenario::new("s", "true").in_order(&["c", "a"]).count("b", 2).last_of("m:", "m: exit");
+        let s = Scenario::new("s", "true")
+            .in_order(&["c", "a"])
+            .count("b", 2)
+            .last_of("m:", "m: exit");
         let log = lines(&["a", "b", "c", "m: exit", "m: late", "BUG: sleeping"]);
         let problems = s.verify(&log, &[None; 6], &[], Some(1));
         assert_eq!(problems.len(), 5, "{problems:#?}");
@@ -257,10 +300,16 @@ mod tests {
 
     #[test]
     fn wildcards_match_any_text() {
-        assert!(matches("a: pid = *, comm = kworker/*", "a: pid = 21, comm = kworker/1:0"));
+        assert!(matches(
+            "a: pid = *, comm = kworker/*",
+            "a: pid = 21, comm = kworker/1:0"
+        ));
         assert!(matches("x*", "x"));
         assert!(matches("*z", "xyz"));
-        assert!(!matches("a: pid = *, comm = kworker/*", "a: pid = 0, comm = swapper/0"));
+        assert!(!matches(
+            "a: pid = *, comm = kworker/*",
+            "a: pid = 0, comm = swapper/0"
+        ));
         assert!(!matches("abc", "abcd"));
     }
 
@@ -268,8 +317,17 @@ mod tests {
     fn delays_use_kernel_timestamps() {
         let s = Scenario::new("s", "true").delay("set", "fired", 2.0, 5.0);
         let log = lines(&["set", "x", "fired"]);
-        assert!(s.verify(&log, &[Some(1.0), Some(2.0), Some(4.1)], &[], Some(0)).is_empty());
-        assert_eq!(s.verify(&log, &[Some(1.0), Some(2.0), Some(1.5)], &[], Some(0)).len(), 1);
-        assert_eq!(s.verify(&lines(&["set"]), &[Some(1.0)], &[], Some(0)).len(), 1);
+        assert!(s
+            .verify(&log, &[Some(1.0), Some(2.0), Some(4.1)], &[], Some(0))
+            .is_empty());
+        assert_eq!(
+            s.verify(&log, &[Some(1.0), Some(2.0), Some(1.5)], &[], Some(0))
+                .len(),
+            1
+        );
+        assert_eq!(
+            s.verify(&lines(&["set"]), &[Some(1.0)], &[], Some(0)).len(),
+            1
+        );
     }
 }

@@ -60,7 +60,10 @@ pub fn split(console: &str, output: &str, count: usize) -> (Vec<String>, Vec<Sec
             current = Some(index);
         } else if let Some(rest) = line.strip_prefix(STATUS) {
             let mut words = rest.split_whitespace();
-            if let (Some(Ok(i)), Some(Ok(status))) = (words.next().map(str::parse::<usize>), words.next().map(str::parse)) {
+            if let (Some(Ok(i)), Some(Ok(status))) = (
+                words.next().map(str::parse::<usize>),
+                words.next().map(str::parse),
+            ) {
                 if i < count {
                     sections[i].status = Some(status);
                 }
@@ -89,7 +92,8 @@ mod tests {
                        [    1.500000] dw_timer: [timer_init] Init module\n\
                        [    3.000000] @@dw-scenario-begin 1\n\
                        [    3.100000] other\n";
-        let output = "@@dw-scenario-begin 0\r\nhello\r\n@@dw-scenario-status 0 0\n@@dw-scenario-begin 1\n";
+        let output =
+            "@@dw-scenario-begin 0\r\nhello\r\n@@dw-scenario-status 0 0\n@@dw-scenario-begin 1\n";
         let (boot, sections) = split(console, output, 2);
         assert_eq!(boot, ["Linux version 7.3"]);
         assert_eq!(sections[0].log, ["dw_timer: [timer_init] Init module"]);
@@ -98,12 +102,18 @@ mod tests {
         assert_eq!(sections[0].status, Some(0));
         assert_eq!(sections[0].started_at, Some(1.0));
         assert_eq!(sections[1].log, ["other"]);
-        assert_eq!(sections[1].status, None, "a scenario that never reported did not finish");
+        assert_eq!(
+            sections[1].status, None,
+            "a scenario that never reported did not finish"
+        );
     }
 
     #[test]
     fn keeps_lines_without_timestamps() {
-        assert_eq!(split_timestamp("[   12.345678] x: y"), (Some(12.345678), "x: y"));
+        assert_eq!(
+            split_timestamp("[   12.345678] x: y"),
+            (Some(12.345678), "x: y")
+        );
         assert_eq!(split_timestamp("plain"), (None, "plain"));
     }
 }

@@ -28,7 +28,8 @@ fn main() {
     }
     let list = args.iter().any(|a| a == "--list");
     let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
-    let selected = |s: &Scenario| filters.is_empty() || filters.iter().any(|f| s.name.contains(f.as_str()));
+    let selected =
+        |s: &Scenario| filters.is_empty() || filters.iter().any(|f| s.name.contains(f.as_str()));
     let boots: Vec<Boot> = scenarios::all()
         .into_iter()
         .map(|mut b| {
@@ -45,8 +46,16 @@ fn main() {
         return;
     }
 
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the workspace root").to_path_buf();
-    let host = |name| std::env::var(name).ok().and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the workspace root")
+        .to_path_buf();
+    let host = |name| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+            .unwrap_or(0)
+    };
     let (mut passed, mut failed) = (host("DW_HOST_PASSED"), host("DW_HOST_FAILED"));
     for boot in &boots {
         for (name, problems) in run_boot(&root, boot) {
@@ -68,34 +77,78 @@ fn run_boot(root: &Path, boot: &Boot) -> Vec<(String, Vec<String>)> {
     let dir = root.join("build/tests");
     fs::create_dir_all(&dir).expect("create build/tests");
     let stem = boot.name.replace(|c: char| !c.is_ascii_alphanumeric(), "-");
-    let (script, console, output) = (dir.join(format!("{stem}.sh")), dir.join(format!("{stem}.console")), dir.join(format!("{stem}.output")));
+    let (script, console, output) = (
+        dir.join(format!("{stem}.sh")),
+        dir.join(format!("{stem}.console")),
+        dir.join(format!("{stem}.output")),
+    );
     fs::write(&script, guest_script(&boot.scenarios)).expect("write the guest script");
 
     let timeout = BOOT_MARGIN + boot.scenarios.iter().map(|s| s.timeout + 5).sum::<u32>();
     let started = Instant::now();
-    println!("==> boot {} ({} scenarios)", boot.name, boot.scenarios.len());
+    println!(
+        "==> boot {} ({} scenarios)",
+        boot.name,
+        boot.scenarios.len()
+    );
     let status = Command::new(root.join("qemu/boot.sh"))
-        .args(["--exec", path(&script), "--console", path(&console), "--output", path(&output)])
+        .args([
+            "--exec",
+            path(&script),
+            "--console",
+            path(&console),
+            "--output",
+            path(&output),
+        ])
         .args(["--timeout", &timeout.to_string(), "--append", &boot.append])
         .status()
         .expect("run qemu/boot.sh");
-    let read = |p: &PathBuf| fs::read_to_string(p).map(|s| String::from_utf8_lossy(s.as_bytes()).into_owned()).unwrap_or_default();
+    let read = |p: &PathBuf| {
+        fs::read_to_string(p)
+            .map(|s| String::from_utf8_lossy(s.as_bytes()).into_owned())
+            .unwrap_or_default()
+    };
     let (boot_log, sections) = log::split(&read(&console), &read(&output), boot.scenarios.len());
-    let up = sections.first().and_then(|s| s.started_at).map_or("?".into(), |t| format!("{t:.1}"));
-    println!("    guest up after {up} s (kernel clock), whole boot {:.1} s wall, qemu/boot.sh status {}", started.elapsed().as_secs_f64(), status.code().unwrap_or(-1));
+    let up = sections
+        .first()
+        .and_then(|s| s.started_at)
+        .map_or("?".into(), |t| format!("{t:.1}"));
+    println!(
+        "    guest up after {up} s (kernel clock), whole boot {:.1} s wall, qemu/boot.sh status {}",
+        started.elapsed().as_secs_f64(),
+        status.code().unwrap_or(-1)
+    );
 
-    let mut results = vec![(format!("{}: boots without kernel reports", boot.name), check::reports(&boot_log).map(|l| format!("kernel report: {l}")).collect::<Vec<_>>())];
+    let mut results = vec![(
+        format!("{}: boots without kernel reports", boot.name),
+        check::reports(&boot_log)
+            .map(|l| format!("kernel report: {l}"))
+            .collect::<Vec<_>>(),
+    )];
     for (scenario, section) in boot.scenarios.iter().zip(&sections) {
-        let mut problems = scenario.verify(&section.log, &section.times, &section.output, section.status);
+        let mut problems = scenario.verify(
+            &section.log,
+            &section.times,
+            &section.output,
+            section.status,
+        );
         if !problems.is_empty() {
-            problems.push(format!("its kernel log:\n{}\nits output:\n{}", tail(&section.log), tail(&section.output)));
+            problems.push(format!(
+                "its kernel log:\n{}\nits output:\n{}",
+                tail(&section.log),
+                tail(&section.output)
+            ));
         }
         let verdict = if problems.is_empty() { "PASS" } else { "FAIL" };
         println!("    {verdict} {}", scenario.name);
         results.push((scenario.name.clone(), problems));
     }
     if results.iter().any(|(_, p)| !p.is_empty()) {
-        println!("    (full logs: {} and {})", console.display(), output.display());
+        println!(
+            "    (full logs: {} and {})",
+            console.display(),
+            output.display()
+        );
     }
     results
 }
@@ -123,7 +176,11 @@ fn path(p: &Path) -> &str {
 }
 
 fn indent(text: &str) -> String {
-    text.lines().map(|l| format!("    {l}\n")).collect::<String>().trim_end().to_string()
+    text.lines()
+        .map(|l| format!("    {l}\n"))
+        .collect::<String>()
+        .trim_end()
+        .to_string()
 }
 
 /// The last lines of a log, enough to see what happened.

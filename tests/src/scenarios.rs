@@ -22,18 +22,27 @@ fn timers() -> Vec<Scenario> {
     let fired = |m: &str, n: u32| format!("{m}: [timer_handler] nseconds = {n}");
     let (t, p) = ("dw_timer", "dw_periodic_timer");
     vec![
-        Scenario::new("timer: fires once, about 1 s after load", "insmod dw_timer.ko\nsleep 3\nrmmod dw_timer\nsleep 1")
-            .in_order(&[&once(t), &fired(t, 1), &exit(t)])
-            .count(&fired(t, 1), 1)
-            .last_of(t, &exit(t)),
-        Scenario::new("timer: rmmod while armed is clean and silent", "insmod dw_timer.ko\nrmmod dw_timer\nsleep 2")
-            .in_order(&[&once(t), &exit(t)])
-            .count(&fired(t, 1), 0),
-        Scenario::new("timer: 20 insmod/rmmod cycles with the timer armed", &cycles(t, 20, 50))
-            .timeout(120)
-            .count(&once(t), 20)
-            .count(&exit(t), 20)
-            .last_of(t, &exit(t)),
+        Scenario::new(
+            "timer: fires once, about 1 s after load",
+            "insmod dw_timer.ko\nsleep 3\nrmmod dw_timer\nsleep 1",
+        )
+        .in_order(&[&once(t), &fired(t, 1), &exit(t)])
+        .count(&fired(t, 1), 1)
+        .last_of(t, &exit(t)),
+        Scenario::new(
+            "timer: rmmod while armed is clean and silent",
+            "insmod dw_timer.ko\nrmmod dw_timer\nsleep 2",
+        )
+        .in_order(&[&once(t), &exit(t)])
+        .count(&fired(t, 1), 0),
+        Scenario::new(
+            "timer: 20 insmod/rmmod cycles with the timer armed",
+            &cycles(t, 20, 50),
+        )
+        .timeout(120)
+        .count(&once(t), 20)
+        .count(&exit(t), 20)
+        .last_of(t, &exit(t)),
         Scenario::new(
             "periodic timer: fires every second with nseconds 1, 2, 3",
             "insmod dw_periodic_timer.ko\nsleep 5\nrmmod dw_periodic_timer\nsleep 2",
@@ -41,11 +50,14 @@ fn timers() -> Vec<Scenario> {
         .in_order(&[&once(p), &fired(p, 1), &fired(p, 2), &fired(p, 3), &exit(p)])
         .count(&fired(p, 1), 1)
         .last_of(p, &exit(p)),
-        Scenario::new("periodic timer: 20 insmod/rmmod cycles, armed and firing", &cycles(p, 20, 60))
-            .timeout(120)
-            .count(&once(p), 20)
-            .count(&exit(p), 20)
-            .last_of(p, &exit(p)),
+        Scenario::new(
+            "periodic timer: 20 insmod/rmmod cycles, armed and firing",
+            &cycles(p, 20, 60),
+        )
+        .timeout(120)
+        .count(&once(p), 20)
+        .count(&exit(p), 20)
+        .last_of(p, &exit(p)),
     ]
 }
 
@@ -164,8 +176,18 @@ fn device() -> Vec<Scenario> {
 /// Lab task 6 and the rest of the lab text: kthreads, tasklets, BH disabling, workqueues.
 fn toolbox() -> Vec<Scenario> {
     let line = |m: &str, text: &str| format!("{m}: {text}");
-    let (k, e, t, w) = ("dw_kthread", "dw_kthread_events", "dw_tasklet", "dw_wq_toolbox");
-    let handled = |n: u32| line(e, &format!("[event_thread] handled event {n} in pid * (dw_events)"));
+    let (k, e, t, w) = (
+        "dw_kthread",
+        "dw_kthread_events",
+        "dw_tasklet",
+        "dw_wq_toolbox",
+    );
+    let handled = |n: u32| {
+        line(
+            e,
+            &format!("[event_thread] handled event {n} in pid * (dw_events)"),
+        )
+    };
     vec![
         Scenario::new(
             "kthread: mykthread0 prints its pid and exits in step with rmmod",

@@ -76,10 +76,19 @@ impl Request {
         // passed by value, or none. The driver reads no user memory.
         let result = unsafe {
             match *self {
-                Self::Set(s) => ioctl(fd, IntegerSetter::<MY_IOCTL_TIMER_SET>::new_usize(s as usize)),
+                Self::Set(s) => ioctl(
+                    fd,
+                    IntegerSetter::<MY_IOCTL_TIMER_SET>::new_usize(s as usize),
+                ),
                 Self::Cancel => ioctl(fd, NoArg::<MY_IOCTL_TIMER_CANCEL>::new()),
-                Self::Alloc(s) => ioctl(fd, IntegerSetter::<MY_IOCTL_TIMER_ALLOC>::new_usize(s as usize)),
-                Self::Monitor(p) => ioctl(fd, IntegerSetter::<MY_IOCTL_TIMER_MON>::new_usize(p as usize)),
+                Self::Alloc(s) => ioctl(
+                    fd,
+                    IntegerSetter::<MY_IOCTL_TIMER_ALLOC>::new_usize(s as usize),
+                ),
+                Self::Monitor(p) => ioctl(
+                    fd,
+                    IntegerSetter::<MY_IOCTL_TIMER_MON>::new_usize(p as usize),
+                ),
                 Self::Wrong => return Err((self.error_prefix(), 0)),
             }
         };
@@ -109,8 +118,14 @@ fn atoi(s: &str) -> c_ulong {
     let value = digits
         .bytes()
         .take_while(u8::is_ascii_digit)
-        .fold(0i32, |n, d| n.wrapping_mul(10).wrapping_add(i32::from(d - b'0')));
-    let value = if negative { value.wrapping_neg() } else { value };
+        .fold(0i32, |n, d| {
+            n.wrapping_mul(10).wrapping_add(i32::from(d - b'0'))
+        });
+    let value = if negative {
+        value.wrapping_neg()
+    } else {
+        value
+    };
     value as i64 as c_ulong
 }
 
@@ -162,7 +177,10 @@ mod tests {
         assert_eq!(Request::parse(&args(&["set", "3"])), Some(Request::Set(3)));
         assert_eq!(Request::parse(&args(&["cancel"])), Some(Request::Cancel));
         assert_eq!(Request::parse(&args(&["a", "2"])), Some(Request::Alloc(2)));
-        assert_eq!(Request::parse(&args(&["p", "42"])), Some(Request::Monitor(42)));
+        assert_eq!(
+            Request::parse(&args(&["p", "42"])),
+            Some(Request::Monitor(42))
+        );
         assert_eq!(Request::parse(&args(&["x"])), Some(Request::Wrong));
         assert_eq!(Request::parse(&args(&[""])), Some(Request::Wrong));
     }
@@ -181,14 +199,21 @@ mod tests {
         assert_eq!(atoi("  42abc"), 42);
         assert_eq!(atoi("abc"), 0);
         assert_eq!(atoi("-1"), c_ulong::MAX);
-        assert_eq!(atoi("4294967297"), 1, "int overflow wraps like glibc's atoi");
+        assert_eq!(
+            atoi("4294967297"),
+            1,
+            "int overflow wraps like glibc's atoi"
+        );
     }
 
     #[test]
     fn messages_match_the_lab() {
         assert_eq!(Request::Set(3).message(), "Set timer to 3 seconds");
         assert_eq!(Request::Cancel.message(), "Cancel timer");
-        assert_eq!(Request::Alloc(c_ulong::MAX).message(), "Allocate memory after -1 seconds");
+        assert_eq!(
+            Request::Alloc(c_ulong::MAX).message(),
+            "Allocate memory after -1 seconds"
+        );
         assert_eq!(Request::Monitor(12).message(), "Monitor PID 12.");
     }
 

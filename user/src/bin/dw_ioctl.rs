@@ -46,7 +46,10 @@ fn parse(s: &str) -> Option<usize> {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (Some(cmd), arg) = (args.first().and_then(|c| parse(c)), args.get(1).map(|a| parse(a))) else {
+    let (Some(cmd), arg) = (
+        args.first().and_then(|c| parse(c)),
+        args.get(1).map(|a| parse(a)),
+    ) else {
         eprintln!("usage: dw-ioctl CMD [ARG]   (numbers in decimal or 0x-hex)");
         exit(2)
     };
@@ -60,11 +63,23 @@ fn main() {
     });
     // SAFETY: `RawIoctl` passes a plain integer; whatever the command, the kernel gets no pointer
     // into this program's memory from us (a driver that took ARG as one would fault or fail).
-    match unsafe { ioctl(&fd, RawIoctl { cmd: cmd as Opcode, arg }) } {
+    match unsafe {
+        ioctl(
+            &fd,
+            RawIoctl {
+                cmd: cmd as Opcode,
+                arg,
+            },
+        )
+    } {
         Ok(n) => println!("ok {n}"),
         Err(e) => {
             let e: Errno = e;
-            println!("error: {} ({})", errno::Errno(e.raw_os_error()), e.raw_os_error());
+            println!(
+                "error: {} ({})",
+                errno::Errno(e.raw_os_error()),
+                e.raw_os_error()
+            );
             exit(1)
         }
     }

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Lint gates: formatting of kernel and user code, warning-free modules (built with clippy by
+# scripts/build.sh), clippy with warnings as errors for the host code.
+# Prints PASS/FAIL per gate and, last, "N passed, N failed"; exits 1 if any gate failed.
+set -uo pipefail
+source "$(dirname "$0")/common.sh"
+cd "$DW_ROOT" || exit 1
+
+passed=0 failed=0
+gate() {
+    local name=$1
+    shift
+    local out
+    if out=$("$@" 2>&1); then
+        echo "PASS lint: $name"
+        passed=$((passed + 1))
+    else
+        echo "FAIL lint: $name"
+        printf '%s\n' "$out" | head -40 | sed 's/^/    /'
+        failed=$((failed + 1))
+    fi
+}
+
+kernel_rustfmt=$(readlink -f build/kdir)/source/.rustfmt.toml
+[[ -f $kernel_rustfmt ]] || kernel_rustfmt=$(readlink -f build/kdir)/.rustfmt.toml
+gate "rustfmt, kernel code (the kernel's .rustfmt.toml)" \
+    rustfmt --edition 2021 --config-path "$kernel_rustfmt" --check modules/*.rs
+gate "rustfmt, host code" cargo fmt --all --check
+gate "modules build without warnings (with clippy)" \
+    bash -c '[[ -f build/modules.log ]] && ! grep -E "warning|error" build/modules.log'
+gate "clippy, host code (-D warnings)" \
+    cargo clippy -q --locked --workspace --all-targets -- -D warnings
+echo "$passed passed, $failed failed"
+((failed == 0))
