@@ -37,6 +37,14 @@ fn main() {
             b
         })
         .filter(|b| !b.scenarios.is_empty())
+        .map(|mut b| {
+            // Last in each boot: a leak check late enough for kmemleak to report what the
+            // scenarios left behind.
+            let name = format!("{}: no memory leaked by our modules (kmemleak)", b.name);
+            b.scenarios
+                .push(Scenario::new(&name, &format!("sleep {LEAK_MIN_AGE}")));
+            b
+        })
         .collect();
     if list {
         for b in &boots {
@@ -153,15 +161,32 @@ fn run_boot(root: &Path, boot: &Boot) -> Vec<(String, Vec<String>)> {
     results
 }
 
-/// The guest's /dw/exec: each scenario in its own `sh -e` with a time limit, between markers.
+/// Guest shell function: asks kmemleak (where the kernel has it) for a scan, copies what it
+/// reports to the kernel log as `dw-kmemleak:` lines (one write per line: `/dev/kmsg` takes one
+/// record per write), then forgets it. Only our modules are loaded in these guests, so a leak
+/// is taken as theirs (its backtrace cannot name a module that is unloaded by then).
+const LEAK_CHECK: &str = r#"dw_leak_check() {
+    leaks=/sys/kernel/debug/kmemleak
+    [ -w $leaks ] || return 0
+    echo scan > $leaks
+    while IFS= read -r line; do echo "dw-kmemleak: $line" > /dev/kmsg; done < $leaks
+    echo clear > $leaks
+}
+"#;
+
+/// Seconds kmemleak waits before it reports an object (its `MSECS_MIN_AGE`), plus a margin.
+const LEAK_MIN_AGE: u32 = 6;
+
+/// The guest's /dw/exec: each scenario in its own `sh -e` with a time limit, between markers,
+/// each followed by a kmemleak scan.
 fn guest_script(scenarios: &[Scenario]) -> String {
-    let mut script = String::from("#!/bin/sh\ncd /root\n");
+    let mut script = format!("#!/bin/sh\ncd /root\n{LEAK_CHECK}");
     for (i, s) in scenarios.iter().enumerate() {
         let _ = write!(
             script,
             "cat > /tmp/dw-scenario-{i} <<'DW_SCENARIO_EOF'\n{body}\nDW_SCENARIO_EOF\n\
              echo '{begin} {i}' > /dev/kmsg\necho '{begin} {i}'\n\
-             timeout {t} sh -e /tmp/dw-scenario-{i}\necho \"{status} {i} $?\"\n",
+             timeout {t} sh -e /tmp/dw-scenario-{i}\necho \"{status} {i} $?\"\ndw_leak_check\n",
             body = s.script,
             begin = log::BEGIN,
             status = log::STATUS,
