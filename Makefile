@@ -2,9 +2,10 @@
 #   make run     build what is missing, boot the guest with a shell (modules and ./test in /root)
 #   make test    build what is missing, run every check; ends with "N passed, N failed"
 #   make exec CMD='insmod dw_timer.ko; sleep 2'   run one command in a fresh guest
+#   make fmt     format the kernel code (the kernel's .rustfmt.toml) and the host code
 # KDIR=/path/to/your/built/kernel skips the toolchain and kernel setup.
 
-.PHONY: run test exec build modules clean
+.PHONY: run test exec build fmt clean
 run:
 	scripts/run.sh
 test:
@@ -13,6 +14,9 @@ exec:
 	scripts/exec.sh -- '$(CMD)'
 build:
 	scripts/build.sh
+fmt:
+	rustfmt --edition 2021 --config-path build/kdir/source/.rustfmt.toml modules/*.rs
+	cargo fmt --all
 clean:
 	$(MAKE) -C build/kdir M=$(CURDIR)/modules clean
 	rm -rf build target

@@ -75,6 +75,8 @@ pub struct Scenario {
     pub timeout: u32,
     checks: Vec<Check>,
     expected_report: Option<String>,
+    /// Whether our modules stay loaded afterwards (otherwise the harness unloads them).
+    pub keep_modules: bool,
 }
 
 impl Scenario {
@@ -85,6 +87,7 @@ impl Scenario {
             timeout: 60,
             checks: vec![Check::Status(0)],
             expected_report: None,
+            keep_modules: false,
         }
     }
 
@@ -137,6 +140,12 @@ impl Scenario {
     /// reports it drags along (Call Trace, lockdep, ...) are allowed.
     pub fn expect_report(mut self, report: &str) -> Self {
         self.expected_report = Some(report.to_string());
+        self
+    }
+
+    /// Leaves our modules loaded after the scenario, for one whose `rmmod` would hang.
+    pub fn keep_modules(mut self) -> Self {
+        self.keep_modules = true;
         self
     }
 

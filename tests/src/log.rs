@@ -76,6 +76,40 @@ pub fn split(console: &str, output: &str, count: usize) -> (Vec<String>, Vec<Sec
     (boot, sections)
 }
 
+/// The KUnit test cases in a log (KTAP, as modules print it when loaded): one result each,
+/// named `kunit SUITE: CASE`, failing with the case's diagnostic lines.
+pub fn ktap_results(log: &[String]) -> Vec<(String, Vec<String>)> {
+    let mut results = Vec::new();
+    let mut suite = None;
+    let mut diagnostics = Vec::new();
+    for line in log {
+        let case = line.strip_prefix("    ").unwrap_or_default();
+        if let Some(name) = case.strip_prefix("# Subtest: ") {
+            suite = Some(name.trim().to_string());
+        } else if case.starts_with("# ") || case.starts_with("Expected") || case.starts_with("    ")
+        {
+            diagnostics.push(line.trim().to_string());
+        } else if let Some(suite) = &suite {
+            let (ok, rest) = match case.strip_prefix("not ok ") {
+                Some(rest) => (false, rest),
+                None => match case.strip_prefix("ok ") {
+                    Some(rest) => (true, rest),
+                    None => continue,
+                },
+            };
+            let name = rest.split_once(' ').map_or(rest, |(_, name)| name).trim();
+            let problems = if ok {
+                Vec::new()
+            } else {
+                core::mem::take(&mut diagnostics)
+            };
+            results.push((format!("kunit {suite}: {name}"), problems));
+            diagnostics.clear();
+        }
+    }
+    results
+}
+
 fn marker_index(line: &str, marker: &str, count: usize) -> Option<usize> {
     let index = line.strip_prefix(marker)?.trim().parse().ok()?;
     (index < count).then_some(index)
@@ -106,6 +140,31 @@ mod tests {
             sections[1].status, None,
             "a scenario that never reported did not finish"
         );
+    }
+
+    #[test]
+    fn reads_ktap_cases() {
+        let log: Vec<String> = [
+            "KTAP version 1",
+            "    # Subtest: dw_kernel_ext",
+            "    1..2",
+            "    ok 1 time_conversions",
+            "    # timer: ASSERTION FAILED at kernel_ext/kunit.rs:90",
+            "    Expected runs == 1, but",
+            "    not ok 2 timer",
+            "# dw_kernel_ext: pass:1 fail:1 skip:0 total:2",
+            "not ok 1 dw_kernel_ext",
+        ]
+        .map(String::from)
+        .to_vec();
+        let results = ktap_results(&log);
+        assert_eq!(results.len(), 2);
+        assert_eq!(
+            results[0],
+            ("kunit dw_kernel_ext: time_conversions".into(), vec![])
+        );
+        assert_eq!(results[1].0, "kunit dw_kernel_ext: timer");
+        assert_eq!(results[1].1.len(), 2, "the failure's diagnostics");
     }
 
     #[test]

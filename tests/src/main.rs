@@ -150,6 +150,13 @@ fn run_boot(root: &Path, boot: &Boot) -> Vec<(String, Vec<String>)> {
         let verdict = if problems.is_empty() { "PASS" } else { "FAIL" };
         println!("    {verdict} {}", scenario.name);
         results.push((scenario.name.clone(), problems));
+        for (name, problems) in log::ktap_results(&section.log) {
+            println!(
+                "    {} {name}",
+                if problems.is_empty() { "PASS" } else { "FAIL" }
+            );
+            results.push((name, problems));
+        }
     }
     if results.iter().any(|(_, p)| !p.is_empty()) {
         println!(
@@ -174,6 +181,11 @@ const LEAK_CHECK: &str = r#"dw_leak_check() {
 }
 "#;
 
+/// After a scenario: unloads our modules that it left loaded (after a failure, say), so that the
+/// next scenario starts clean.
+const CLEANUP: &str =
+    "for m in $(awk '/^dw_/ {print $1}' /proc/modules); do rmmod $m || true; done\n";
+
 /// Seconds kmemleak waits before it reports an object (its `MSECS_MIN_AGE`), plus a margin.
 const LEAK_MIN_AGE: u32 = 6;
 
@@ -186,8 +198,9 @@ fn guest_script(scenarios: &[Scenario]) -> String {
             script,
             "cat > /tmp/dw-scenario-{i} <<'DW_SCENARIO_EOF'\n{body}\nDW_SCENARIO_EOF\n\
              echo '{begin} {i}' > /dev/kmsg\necho '{begin} {i}'\n\
-             timeout {t} sh -e /tmp/dw-scenario-{i}\necho \"{status} {i} $?\"\ndw_leak_check\n",
+             timeout {t} sh -e /tmp/dw-scenario-{i}\necho \"{status} {i} $?\"\n{cleanup}dw_leak_check\n",
             body = s.script,
+            cleanup = if s.keep_modules { "" } else { CLEANUP },
             begin = log::BEGIN,
             status = log::STATUS,
             t = s.timeout,

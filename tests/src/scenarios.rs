@@ -8,6 +8,7 @@ pub fn all() -> Vec<Boot> {
         Boot::new("timers", timers()),
         Boot::new("device", device()),
         Boot::new("toolbox", toolbox()),
+        Boot::new("abuse", abuse()),
         // Last, in a boot of its own: the bug leaves the timers of one CPU stuck.
         Boot::new("atomic sleep", atomic_sleep()),
     ]
@@ -282,6 +283,115 @@ fn toolbox() -> Vec<Scenario> {
     ]
 }
 
+/// Issue 5's abuse: many load/unload cycles with work in flight, bad ioctls, monitor edge cases,
+/// concurrency. Each is bounded in count and time; the clean-log and leak checks do the rest.
+fn abuse() -> Vec<Scenario> {
+    let line = |m: &str, text: &str| format!("{m}: {text}");
+    let p = "dw_procmon";
+    let dead = |comm: &str| line(p, &format!("task {comm} (*) is dead"));
+    // (module, what is in flight when it is unloaded, the module's init line)
+    let in_flight = [
+        ("dw_timer", "usleep $((i % 5 * 50000))", "[timer_init] Init module"),
+        ("dw_periodic_timer", "usleep $((i % 20 == 0 ? 1100000 : i % 5 * 50000))", "[timer_init] Init module"),
+        ("dw_deferred", "./test s 1 >/dev/null", "[deferred_init] Init module"),
+        ("dw_workqueue", "if [ $((i % 50)) -eq 0 ]; then ./test a 0; usleep 100000; else ./test a 1; fi >/dev/null", "[deferred_init] Init module"),
+        ("dw_procmon", "sleep 5 & ./test p $! >/dev/null; ./test s 1 >/dev/null", "[deferred_init] Init module"),
+        ("dw_kthread", "true", "[kthread_init] Init module"),
+        ("dw_kthread_events", "usleep $((i % 5 * 100000))", "[events_init] Init module: sending 5 events"),
+        ("dw_tasklet", "true", "[tasklet_init] Init module"),
+        ("dw_wq_toolbox", "true", "[toolbox_init] Init module"),
+    ];
+    let mut scenarios: Vec<Scenario> = in_flight
+        .iter()
+        .map(|(m, work, init)| {
+            let script = format!(
+                "i=1\nwhile [ $i -le 200 ]; do\n  insmod {m}.ko\n  {work}\n  rmmod {m}\n  i=$((i + 1))\ndone\nkillall sleep 2>/dev/null || true\nsleep 1"
+            );
+            Scenario::new(&format!("abuse: 200 insmod/rmmod cycles of {m}, work in flight"), &script)
+                .timeout(400)
+                .count(&line(m, init), 200)
+        })
+        .collect();
+    scenarios.extend([
+        Scenario::new(
+            "abuse: bad and unknown ioctls get a clear errno",
+            "insmod dw_procmon.ko\n\
+             for cmd in 0 1 0x6b00 0x6b05 0x40086b02 0xc0086b01 0x80086b01 0xffffffff; do ./dw-ioctl $cmd 1 || true; done\n\
+             for arg in 0 1 -1 4611686018427387904 9223372036854775807; do ./dw-ioctl 0x40086b01 $arg || true; done\n\
+             for arg in 1 -1 4611686018427387904; do ./dw-ioctl 0x40086b03 $arg || true; done\n\
+             for arg in 0 -1 0x7fffffff; do ./dw-ioctl 0x6b02 $arg || true; done\n\
+             for arg in 0 -1 4294967297 99999; do ./dw-ioctl 0x6b04 $arg || true; done\n\
+             for arg in 1 2 $$; do ./dw-ioctl 0x6b04 $arg || true; done\n\
+             rmmod dw_procmon",
+        )
+        .output(
+            &[
+                ["error: Inappropriate ioctl for device (25)"; 8].join("\n"),
+                "ok 0\nok 0\nerror: Invalid argument (22)\nerror: Invalid argument (22)\nerror: Invalid argument (22)".into(),
+                "ok 0\nerror: Invalid argument (22)\nerror: Invalid argument (22)".into(),
+                "ok 0\nok 0\nok 0".into(),
+                ["error: No such process (3)"; 4].join("\n"),
+                "ok 0\nok 0\nok 0".into(),
+            ]
+            .join("\n"),
+        )
+        .count(&line(p, "[deferred_ioctl] Command: Unknown command"), 8),
+        Scenario::new(
+            "abuse: monitor edge cases (same pid twice, itself, a zombie, kthreadd, pid 0 and 1)",
+            "insmod dw_procmon.ko\n\
+             sleep 1 & ./test p $! >/dev/null; ./test p $! >/dev/null\n\
+             sh -c './test p $$ >/dev/null; usleep 100000; true' &\n\
+             sh -c 'sleep 0 & echo $! > /tmp/zombie; exec sleep 3' &\n\
+             usleep 500000; ./test p $(cat /tmp/zombie) >/dev/null\n\
+             ./test p 2 >/dev/null\n\
+             ./test p 0 || true\n\
+             ./test p 1 >/dev/null\n\
+             sleep 3\n\
+             dmesg | grep -q \"task sleep ($(cat /tmp/zombie)) is dead\"\n\
+             rmmod dw_procmon",
+        )
+        .output("Monitor PID 0.\nioctl monitor pid error: No such process")
+        .count(&dead("sleep"), 3)
+        .count(&dead("sh"), 1)
+        .count(&dead("kthreadd"), 0)
+        .count(&dead("init"), 0),
+        Scenario::new(
+            "abuse: 1000 short-lived processes monitored, each reported once",
+            "insmod dw_procmon.ko\nok=0\ni=0\nwhile [ $i -lt 1000 ]; do\n  usleep 300000 &\n  ./test p $! >/dev/null && ok=$((ok + 1))\n  i=$((i + 1))\ndone\n\
+             sleep 3\nrmmod dw_procmon\necho \"monitored $ok\"\n\
+             [ \"$(dmesg | grep -c 'dw_procmon: task usleep (.*) is dead')\" -eq \"$ok\" ]",
+        )
+        .timeout(400)
+        .output("monitored 1000")
+        .count(&dead("usleep"), 1000),
+        Scenario::new(
+            "abuse: rmmod while monitored processes live and while they die",
+            "insmod dw_procmon.ko\ni=0\nwhile [ $i -lt 50 ]; do usleep $((i * 20000 + 200000)) & ./test p $! >/dev/null; i=$((i + 1)); done\n\
+             usleep 500000\nrmmod dw_procmon\nsleep 1",
+        )
+        .last_of(p, &line(p, "[deferred_exit] Exit module")),
+        Scenario::new(
+            "abuse: 16 processes hammer the device while the monitor timer runs",
+            "insmod dw_procmon.ko\nsleep 60 & ./test p $! >/dev/null\n\
+             cmds='0x40086b01 0x6b02 0x40086b03 0x6b04 0x1234'\nargs='0 1 2 3 -1 99999'\n\
+             j=0\nwhile [ $j -lt 16 ]; do\n  (n=0; while [ $n -lt 40 ]; do\n     set -- $cmds; shift $((RANDOM % 5)); c=$1\n     set -- $args; shift $((RANDOM % 6)); a=$1\n\
+                  [ $c = 0x40086b03 ] && [ $a = 0 ] && a=3\n     ./dw-ioctl $c $a >/dev/null 2>&1 || true\n     n=$((n + 1))\n   done) &\n  j=$((j + 1))\ndone\n\
+             wait\n./test c >/dev/null\nrmmod dw_procmon\nkillall sleep 2>/dev/null || true\nsleep 1",
+        )
+        .timeout(300)
+        .count(&line(p, "[deferred_ioctl] Command: *"), 642),
+        Scenario::new(
+            "abuse: rmmod while /dev/deferred is open is refused, then works",
+            "insmod dw_deferred.ko\nexec 3</dev/deferred\nrmmod dw_deferred 2>&1 || echo \"refused $?\"\n\
+             ./test s 1 >/dev/null\nexec 3<&-\nrmmod dw_deferred\nsleep 2",
+        )
+        .output("rmmod: can't unload module 'dw_deferred': *\nrefused 1")
+        .count(&line("dw_deferred", "[timer_handler] pid = *, comm = *"), 0)
+        .last_of("dw_deferred", &line("dw_deferred", "[deferred_exit] Exit module")),
+    ]);
+    scenarios
+}
+
 /// Lab task 4: `dw_deferred` makes its timer handler sleep, which the kernel must report.
 fn atomic_sleep() -> Vec<Scenario> {
     let d = "dw_deferred";
@@ -297,5 +407,6 @@ fn atomic_sleep() -> Vec<Scenario> {
         &format!("{d}: [timer_handler] pid = *, comm = *"),
         "BUG: scheduling while atomic: *",
     ])
-    .expect_report("BUG: scheduling while atomic")]
+    .expect_report("BUG: scheduling while atomic")
+    .keep_modules()]
 }
