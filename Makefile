@@ -3,9 +3,10 @@
 #   make test    build what is missing, run every check; ends with "N passed, N failed"
 #   make exec CMD='insmod dw_timer.ko; sleep 2'   run one command in a fresh guest
 #   make fmt     format the kernel code (the kernel's .rustfmt.toml) and the host code
+#   make rust-analyzer   write modules/rust-project.json for editors (the kernel's own generator)
 # KDIR=/path/to/your/built/kernel skips the toolchain and kernel setup.
 
-.PHONY: run test exec build fmt clean
+.PHONY: run test exec build fmt rust-analyzer clean
 run:
 	scripts/run.sh
 test:
@@ -17,6 +18,8 @@ build:
 fmt:
 	rustfmt --edition 2021 --config-path build/kdir/source/.rustfmt.toml modules/*.rs
 	cargo fmt --all
+rust-analyzer: build
+	scripts/rust-analyzer.sh
 clean:
 	$(MAKE) -C build/kdir M=$(CURDIR)/modules clean
 	rm -rf build target
