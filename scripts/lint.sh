@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Lint gates: formatting of kernel and user code, warning-free modules (built with clippy by
-# scripts/build.sh), clippy with warnings as errors for the host code.
+# scripts/build.sh), the abstraction layer's rustdoc, clippy with warnings as errors for the
+# host code.
 # Prints PASS/FAIL per gate and, last, "N passed, N failed"; exits 1 if any gate failed.
 set -uo pipefail
 source "$(dirname "$0")/common.sh"
@@ -28,6 +29,7 @@ gate "rustfmt, kernel code (the kernel's .rustfmt.toml)" \
 gate "rustfmt, host code" cargo fmt --all --check
 gate "modules build without warnings (with clippy)" \
     bash -c '[[ -f build/modules.log ]] && ! grep -E "warning|error" build/modules.log'
+gate "rustdoc of the abstraction layer builds without warnings" scripts/rustdoc.sh
 gate "clippy, host code (-D warnings)" \
     cargo clippy -q --locked --workspace --all-targets -- -D warnings
 echo "$passed passed, $failed failed"
