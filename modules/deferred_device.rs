@@ -5,7 +5,8 @@
 //! User programs ask for deferred work with ioctls. SET arms a one-shot timer N seconds ahead,
 //! CANCEL disarms it, ALLOC makes the timer call [`alloc_io`] (which sleeps), MON adds a process
 //! to the list the timer checks every second. The modules `dw_deferred`, `dw_workqueue` and
-//! `dw_procmon` each register this device with the [`Features`] of their lab task.
+//! `dw_procmon` are each a [`DeviceModule`] for their [`LabTask`], which chooses the device's
+//! [`Features`].
 
 use crate::kernel_ext::{
     context::{BhDisabled, ProcessContext},
@@ -16,6 +17,7 @@ use crate::kernel_ext::{
     timer::{new_timer, Timer, TimerCallback},
     workqueue::{new_work, OwnedWork, WorkCallback},
 };
+use core::marker::PhantomData;
 use kernel::{
     current,
     ffi::c_ulong,
@@ -59,6 +61,35 @@ pub struct Features {
     pub alloc: Alloc,
     /// Task 7: MON, the process monitor.
     pub monitor: bool,
+}
+
+/// A lab task served by `/dev/deferred`: what its module chooses.
+pub trait LabTask: Send + Sync + 'static {
+    /// What the device does for this task.
+    const FEATURES: Features;
+}
+
+/// The module that registers `/dev/deferred` for lab task `T`: the `type` of its `module!`.
+pub struct DeviceModule<T: LabTask> {
+    _device: Pin<KBox<SharedMiscDevice<Deferred>>>,
+    _task: PhantomData<T>,
+}
+
+impl<T: LabTask> kernel::Module for DeviceModule<T> {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        pr_info!("[deferred_init] Init module\n");
+        Ok(Self {
+            _device: Deferred::register(T::FEATURES)?,
+            _task: PhantomData,
+        })
+    }
+}
+
+impl<T: LabTask> Drop for DeviceModule<T> {
+    fn drop(&mut self) {
+        pr_info!("[deferred_exit] Exit module\n");
+        // Then the device drops: deregistered, its timer shut down, its work cancelled.
+    }
 }
 
 /// What the timer does when it fires: the lab's `TIMER_TYPE_*`.

@@ -94,10 +94,10 @@ impl<D: SharedDevice> SharedMiscDevice<D> {
             raw <- Opaque::try_ffi_init(move |slot: *mut bindings::miscdevice| {
                 let mut misc = MiscDeviceOptions { name }.into_raw::<Files<D>>();
                 misc.minor = minor.into();
-                // SAFETY: `slot` is valid for writes and pinned; it stays registered until `Drop`
-                // deregisters it, before the memory goes away.
                 // INVARIANT: on success `slot` holds a registered device with `Files<D>`'s
                 // operations.
+                // SAFETY: `slot` is valid for writes and pinned; it stays registered until `Drop`
+                // deregisters it, before the memory goes away.
                 unsafe {
                     slot.write(misc);
                     to_result(bindings::misc_register(slot))

@@ -86,11 +86,12 @@ impl TaskExt for Task {
         };
         let src = self.as_ptr();
         for (i, byte) in comm.bytes.iter_mut().enumerate() {
-            // SAFETY: `src` is a live task (we hold a reference, or it is `current`). `comm` may
-            // be renamed concurrently; like C's `get_task_comm`, we copy it byte by byte
-            // without a lock, with volatile reads for the racy access.
-            *byte =
-                unsafe { core::ptr::read_volatile((&raw const (*src).comm).cast::<u8>().add(i)) };
+            // SAFETY: `src` is a live task (we hold a reference, or it is `current`), and `i` is
+            // within its `comm` array.
+            let at = unsafe { (&raw const (*src).comm).cast::<u8>().add(i) };
+            // SAFETY: `at` is a byte of a live task's `comm`. It may be renamed concurrently:
+            // like C's `get_task_comm`, we copy without a lock, with volatile reads.
+            *byte = unsafe { core::ptr::read_volatile(at) };
         }
         // The last byte is always the terminator, even if we saw a rename half-way.
         comm.bytes[comm.bytes.len() - 1] = 0;

@@ -245,6 +245,31 @@ impl<T: WorkCallback> PinnedDrop for OwnedWork<T> {
 /// A workqueue of one's own (`alloc_workqueue`), destroyed when dropped (`destroy_workqueue`:
 /// runs what is queued, then frees it).
 ///
+/// # Examples
+///
+/// ```
+/// use kernel::prelude::*;
+/// use kernel_ext::{context::ProcessContext, workqueue::{new_work, OwnedQueue, OwnedWork, WorkCallback}};
+///
+/// struct Step(u32);
+///
+/// impl WorkCallback for Step {
+///     fn run(work: &OwnedWork<Self>, _ctx: &ProcessContext) {
+///         pr_info!("step {}\n", work.0);
+///     }
+/// }
+///
+/// fn in_order(ctx: &ProcessContext) -> Result {
+///     let queue = OwnedQueue::new_ordered(c"my_queue")?;
+///     let first = KBox::pin_init(new_work!(Step(1)), GFP_KERNEL)?;
+///     let second = KBox::pin_init(new_work!(Step(2)), GFP_KERNEL)?;
+///     first.queue_on(&queue);
+///     second.queue_on(&queue); // Runs after `first` has finished.
+///     queue.flush(ctx);
+///     Ok(())
+/// }
+/// ```
+///
 /// # Invariants
 ///
 /// `raw` is a live workqueue allocated without `WQ_BH`, destroyed only in [`Drop`].
@@ -314,6 +339,25 @@ pub trait OnEachCpu {
 
 /// Runs `T::run` on every online CPU, each in that CPU's system worker, and waits for all of
 /// them: what `schedule_on_each_cpu` does in C (which is not exported to modules).
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{cpu::CpuId, prelude::*};
+/// use kernel_ext::{context::ProcessContext, workqueue::{schedule_on_each_cpu, OnEachCpu}};
+///
+/// struct Hello;
+///
+/// impl OnEachCpu for Hello {
+///     fn run(_ctx: &ProcessContext) {
+///         pr_info!("hello from cpu {}\n", CpuId::current().as_u32());
+///     }
+/// }
+///
+/// fn hello_everywhere(ctx: &ProcessContext) -> Result {
+///     schedule_on_each_cpu::<Hello>(ctx)
+/// }
+/// ```
 pub fn schedule_on_each_cpu<T: OnEachCpu + 'static>(ctx: &ProcessContext) -> Result {
     struct OnCpu<T>(PhantomData<T>);
 

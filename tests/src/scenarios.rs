@@ -174,7 +174,8 @@ fn device() -> Vec<Scenario> {
     ]
 }
 
-/// Lab task 6 and the rest of the lab text: kthreads, tasklets, BH disabling, workqueues.
+/// Lab task 6 and the rest of the lab text: kthreads, tasklets, BH disabling, workqueues; and
+/// the abstraction layer's own KUnit tests (each test case counts as a result).
 fn toolbox() -> Vec<Scenario> {
     let line = |m: &str, text: &str| format!("{m}: {text}");
     let (k, e, t, w) = (
@@ -190,6 +191,15 @@ fn toolbox() -> Vec<Scenario> {
         )
     };
     vec![
+        Scenario::new(
+            "kunit: the kernel_ext suite runs at insmod and passes",
+            "insmod dw_kunit.ko\nrmmod dw_kunit",
+        )
+        .in_order(&[
+            "    # Subtest: dw_kernel_ext",
+            "# dw_kernel_ext: pass:* fail:0 skip:0 total:*",
+            "ok * dw_kernel_ext",
+        ]),
         Scenario::new(
             "kthread: mykthread0 prints its pid and exits in step with rmmod",
             "insmod dw_kthread.ko\nsleep 1\npid=$(ps | awk '/\\[mykthread0\\]/ {print $1}')\n\
