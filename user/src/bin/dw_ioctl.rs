@@ -2,6 +2,7 @@
 //! value to `/dev/deferred`, for checking what the driver does with commands `test` never sends.
 //! Prints `ok N` and exits 0, or `error: <errno text> (errno)` and exits 1.
 
+use deferred_test::DEVICE_PATH;
 use rustix::{
     fs::{open, Mode, OFlags},
     io::Errno,
@@ -57,8 +58,8 @@ fn main() {
         eprintln!("dw-ioctl: ARG is not a number");
         exit(2)
     };
-    let fd = open("/dev/deferred", OFlags::RDONLY, Mode::empty()).unwrap_or_else(|e| {
-        eprintln!("/dev/deferred: {}", errno::Errno(e.raw_os_error()));
+    let fd = open(DEVICE_PATH, OFlags::RDONLY, Mode::empty()).unwrap_or_else(|e| {
+        eprintln!("{DEVICE_PATH}: {}", errno::Errno(e.raw_os_error()));
         exit(1)
     });
     // SAFETY: `RawIoctl` passes a plain integer; whatever the command, the kernel gets no pointer

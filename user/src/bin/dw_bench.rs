@@ -1,0 +1,256 @@
+//! `dw-bench`: the guest half of `make bench`. Measures each Rust module next to its C twin,
+//! alternating the two languages (Rust, C, Rust, C, ...) so that drift hits both alike, and
+//! prints every measurement as a CSV row `language,metric,round,value` on standard output
+//! (lines starting with `meta,` describe the guest). `bench/` turns them into the report.
+//!
+//! Per round and language:
+//! - the `/dev/deferred` module (`dw_procmon`, `dw_c_procmon`): load time, ns per CANCEL ioctl
+//!   and per SET+CANCEL pair (averaged over `--ioctls` calls each), unload time;
+//! - the periodic timer and kthread modules: load and unload time;
+//! - the bench module (`dw_bench`, `dw_c_bench`): its in-kernel samples (timer lateness,
+//!   periodic timer error, timer-to-work handoff, kthread wake-up), read from `/dev/kmsg`.
+//!
+//! Usage: `dw-bench [--rounds N] [--ioctls N] [--samples N]` in `/root`, where the modules are.
+
+use deferred_test::{DEVICE_PATH, MY_IOCTL_TIMER_CANCEL, MY_IOCTL_TIMER_SET};
+use nix::kmod::{delete_module, finit_module, DeleteModuleFlags, ModuleInitFlags};
+use rustix::{
+    fs::{open, seek, Mode, OFlags, SeekFrom},
+    io::{read, Errno},
+    ioctl::{ioctl, IntegerSetter, NoArg},
+};
+use std::{
+    ffi::CString,
+    fs::{self, File},
+    os::fd::{AsFd, OwnedFd},
+    process::exit,
+    time::{Duration, Instant},
+};
+
+/// A language's modules: the twins have the same behaviour and log lines.
+struct Language {
+    name: &'static str,
+    device: &'static str,
+    periodic_timer: &'static str,
+    kthread: &'static str,
+    bench: &'static str,
+}
+
+const LANGUAGES: [Language; 2] = [
+    Language {
+        name: "rust",
+        device: "dw_procmon",
+        periodic_timer: "dw_periodic_timer",
+        kthread: "dw_kthread",
+        bench: "dw_bench",
+    },
+    Language {
+        name: "c",
+        device: "dw_c_procmon",
+        periodic_timer: "dw_c_periodic_timer",
+        kthread: "dw_c_kthread",
+        bench: "dw_c_bench",
+    },
+];
+
+/// The SET argument of the SET+CANCEL pairs: far enough that the timer never fires.
+const FAR_AHEAD_SECS: usize = 1000;
+
+struct Options {
+    rounds: u32,
+    ioctls: u32,
+    samples: u32,
+}
+
+fn main() {
+    let options = parse_options().unwrap_or_else(|| {
+        eprintln!("usage: dw-bench [--rounds N] [--ioctls N] [--samples N]");
+        exit(2)
+    });
+    // Keep the kernel's messages off the serial console: printing them there would dominate
+    // every figure (each ioctl logs a line). They still go to the log buffer, as in normal use.
+    fs::write("/proc/sys/kernel/printk", "1")
+        .unwrap_or_else(|e| fail("/proc/sys/kernel/printk", e));
+    print_meta();
+    for round in 0..options.rounds {
+        for language in &LANGUAGES {
+            let row = |metric: &str, value: f64| {
+                println!("{},{metric},{round},{value}", language.name);
+            };
+            row(
+                "device_load_us",
+                micros(timed(|| load(language.device, "")).0),
+            );
+            let device = open(DEVICE_PATH, OFlags::RDWR, Mode::empty())
+                .unwrap_or_else(|e| fail(DEVICE_PATH, e));
+            let (cancel, pair) = ioctl_round_trips(&device, options.ioctls);
+            row("ioctl_cancel_ns", cancel);
+            row("ioctl_set_cancel_ns", pair);
+            drop(device);
+            row(
+                "device_unload_us",
+                micros(timed(|| unload(language.device)).0),
+            );
+            for (metric, module) in [
+                ("periodic_timer", language.periodic_timer),
+                ("kthread", language.kthread),
+            ] {
+                row(
+                    &format!("{metric}_load_us"),
+                    micros(timed(|| load(module, "")).0),
+                );
+                row(
+                    &format!("{metric}_unload_us"),
+                    micros(timed(|| unload(module)).0),
+                );
+            }
+            for (metric, values) in bench_samples(language.bench, options.samples) {
+                values.iter().for_each(|&v| row(&metric, v as f64));
+            }
+        }
+    }
+}
+
+fn parse_options() -> Option<Options> {
+    let mut options = Options {
+        rounds: 3,
+        ioctls: 1_000_000,
+        samples: 1000,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(option) = args.next() {
+        let value = args.next()?.parse().ok()?;
+        match option.as_str() {
+            "--rounds" => options.rounds = value,
+            "--ioctls" => options.ioctls = value,
+            "--samples" => options.samples = value,
+            _ => return None,
+        }
+    }
+    Some(options)
+}
+
+/// What the report says about the guest: kernel, CPU model, vCPUs.
+fn print_meta() {
+    let osrelease = fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let cpuinfo = fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name").and_then(|r| r.split_once(':')))
+        .map_or("unknown", |(_, m)| m.trim());
+    let vcpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    println!("meta,kernel,{}", osrelease.trim());
+    println!("meta,cpu,{model}");
+    println!("meta,vcpus,{vcpus}");
+}
+
+/// Loads `<module>.ko` (from the current directory) with `params`.
+fn load(module: &str, params: &str) {
+    let path = format!("{module}.ko");
+    let file = File::open(&path).unwrap_or_else(|e| fail(&path, e));
+    let params = CString::new(params).expect("no NUL in module parameters");
+    finit_module(&file, &params, ModuleInitFlags::empty()).unwrap_or_else(|e| fail(&path, e));
+}
+
+fn unload(module: &str) {
+    let name = CString::new(module).expect("no NUL in module names");
+    delete_module(&name, DeleteModuleFlags::O_NONBLOCK).unwrap_or_else(|e| fail(module, e));
+}
+
+/// Returns the mean ns per CANCEL, and per SET+CANCEL pair, over `calls` calls each.
+fn ioctl_round_trips(device: &OwnedFd, calls: u32) -> (f64, f64) {
+    let fd = device.as_fd();
+    let cancel = || {
+        // SAFETY: CANCEL takes no argument.
+        unsafe { ioctl(fd, NoArg::<MY_IOCTL_TIMER_CANCEL>::new()) }
+            .unwrap_or_else(|e| fail("CANCEL", e))
+    };
+    let set = || {
+        // SAFETY: SET takes an integer by value; the driver reads no user memory.
+        unsafe {
+            ioctl(
+                fd,
+                IntegerSetter::<MY_IOCTL_TIMER_SET>::new_usize(FAR_AHEAD_SECS),
+            )
+        }
+        .unwrap_or_else(|e| fail("SET", e))
+    };
+    let per_call = |d: Duration| d.as_nanos() as f64 / f64::from(calls);
+    let (cancels, ()) = timed(|| (0..calls).for_each(|_| cancel()));
+    let (pairs, ()) = timed(|| {
+        (0..calls).for_each(|_| {
+            set();
+            cancel();
+        })
+    });
+    (per_call(cancels), per_call(pairs))
+}
+
+/// Loads bench module `module` (which measures during its init), unloads it, and returns its
+/// samples by metric, as it logged them: `start ...`, then `<metric> <value>...` lines, `done`.
+fn bench_samples(module: &str, samples: u32) -> Vec<(String, Vec<i64>)> {
+    let kmsg = open(
+        "/dev/kmsg",
+        OFlags::RDONLY | OFlags::NONBLOCK,
+        Mode::empty(),
+    )
+    .unwrap_or_else(|e| fail("/dev/kmsg", e));
+    seek(&kmsg, SeekFrom::End(0)).unwrap_or_else(|e| fail("/dev/kmsg", e));
+    load(module, &format!("samples={samples}"));
+    unload(module);
+
+    let prefix = format!("{module}: ");
+    let mut metrics: Vec<(String, Vec<i64>)> = Vec::new();
+    let mut done = false;
+    let mut record = vec![0u8; 8192];
+    loop {
+        let n = match read(&kmsg, &mut record) {
+            Ok(n) => n,
+            Err(Errno::AGAIN) => break,
+            Err(e) => fail("/dev/kmsg (records lost?)", e),
+        };
+        // A record is `priority,sequence,timestamp,flags;text\n` and maybe continuation lines.
+        let record = String::from_utf8_lossy(&record[..n]);
+        let Some(text) = record.split_once(';').and_then(|(_, t)| t.lines().next()) else {
+            continue;
+        };
+        let Some(line) = text.strip_prefix(&prefix) else {
+            continue;
+        };
+        let mut words = line.split(' ');
+        match words.next() {
+            // `start samples=N hz=HZ`
+            Some("start") => words
+                .filter_map(|w| w.split_once('='))
+                .for_each(|(key, value)| println!("meta,{key},{value}")),
+            Some("done") => done = true,
+            Some(metric) => {
+                let values = words.map(|v| v.parse().unwrap_or_else(|_| fail(line, Errno::INVAL)));
+                match metrics.iter_mut().find(|(m, _)| m == metric) {
+                    Some((_, all)) => all.extend(values),
+                    None => metrics.push((metric.to_owned(), values.collect())),
+                }
+            }
+            None => {}
+        }
+    }
+    if !done {
+        fail(&format!("{module} did not log `done`"), Errno::IO);
+    }
+    metrics
+}
+
+fn timed<T>(f: impl FnOnce() -> T) -> (Duration, T) {
+    let start = Instant::now();
+    let result = f();
+    (start.elapsed(), result)
+}
+
+fn micros(d: Duration) -> f64 {
+    d.as_nanos() as f64 / 1000.0
+}
+
+fn fail(what: &str, error: impl std::fmt::Display) -> ! {
+    eprintln!("dw-bench: {what}: {error}");
+    exit(1)
+}
