@@ -2,15 +2,18 @@
 #   make run     build what is missing, boot the guest with a shell (modules and ./test in /root)
 #   make test    build what is missing, run every check; ends with "N passed, N failed"
 #   make exec CMD='insmod dw_timer.ko; sleep 2'   run one command in a fresh guest
+#   make bench   the Rust modules next to their C twins (ARGS='--rounds 3 --ioctls 1000000 --samples 1000')
 #   make fmt     format the kernel code (the kernel's .rustfmt.toml) and the host code
 #   make rust-analyzer   write modules/rust-project.json for editors (the kernel's own generator)
 # KDIR=/path/to/your/built/kernel skips the toolchain and kernel setup.
 
-.PHONY: run test exec build fmt rust-analyzer clean
+.PHONY: run test bench exec build fmt rust-analyzer clean
 run:
 	scripts/run.sh
 test:
 	scripts/test.sh $(ARGS)
+bench:
+	scripts/bench.sh $(ARGS)
 exec:
 	scripts/exec.sh -- '$(CMD)'
 build:

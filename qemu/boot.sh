@@ -15,7 +15,8 @@
 set -euo pipefail
 source "$(dirname "$0")/../scripts/common.sh"
 
-build=$DW_ROOT/build
+# DW_BUILD: where the kernel link, initramfs and logs are (scripts/bench.sh has its own).
+build=${DW_BUILD:-$DW_ROOT/build}
 exec_file="" files=() append="" timeout=300 console=$build/console.log output=/dev/stdout
 while (($#)); do
     case $1 in

@@ -5,7 +5,8 @@ set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
 PACKAGES=(rustc-web rust-web-src rust-web-clippy "clang$DW_LLVM" "lld$DW_LLVM" "llvm$DW_LLVM" "libclang$DW_LLVM-dev"
-          flex bison bc libelf-dev libssl-dev cpio busybox-static make gcc libc6-dev xz-utils)
+          flex bison bc libelf-dev libssl-dev cpio busybox-static make gcc libc6-dev xz-utils
+          binutils fonts-dejavu-core)  # the last two: `size` and the plot's font, for make bench
 
 missing=()
 for p in "${PACKAGES[@]}"; do

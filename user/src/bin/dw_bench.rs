@@ -71,7 +71,7 @@ fn main() {
     // every figure (each ioctl logs a line). They still go to the log buffer, as in normal use.
     fs::write("/proc/sys/kernel/printk", "1")
         .unwrap_or_else(|e| fail("/proc/sys/kernel/printk", e));
-    print_meta();
+    print_meta(&options);
     for round in 0..options.rounds {
         for language in &LANGUAGES {
             let row = |metric: &str, value: f64| {
@@ -130,8 +130,11 @@ fn parse_options() -> Option<Options> {
     Some(options)
 }
 
-/// What the report says about the guest: kernel, CPU model, vCPUs.
-fn print_meta() {
+/// What the report says about the run and the guest: options, kernel, CPU model, vCPUs.
+fn print_meta(options: &Options) {
+    println!("meta,rounds,{}", options.rounds);
+    println!("meta,ioctls,{}", options.ioctls);
+    println!("meta,samples,{}", options.samples);
     let osrelease = fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
     let cpuinfo = fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = cpuinfo
