@@ -3,7 +3,7 @@
 #
 # Usage: scripts/bench.sh [--rounds N] [--ioctls N] [--samples N]   (defaults: 3, 1000000, 1000)
 # Builds the light kernel (KASAN, kmemleak and lockdep would dominate every figure), the modules
-# for it into build/bench/modules (the tree's own build stays the test kernel's), boots the guest
+# for it in build/bench/modules (the tree's own build stays the test kernel's), boots the guest
 # once with dw-bench (user/src/bin/dw_bench.rs), then writes build/bench/results.md (printed),
 # results.csv and latency.png with dw-bench-report (bench/). Not part of `make test`.
 # KDIR=/path/to/your/kernel uses your kernel instead; DW_KVM=1 runs the guest under KVM.
@@ -16,9 +16,12 @@ out=$DW_ROOT/build/bench
 mkdir -p "$out/modules"
 ln -sfn "$KDIR" "$out/kdir"
 
+# A copy of the module sources (Kbuild builds in the source tree, which stays the test kernel's).
+step "modules for the bench kernel: make -C KDIR M=build/bench/modules"
+(cd "$DW_ROOT/modules" && find . \( -name '*.rs' -o -name '*.[ch]' -o -name Kbuild \) \
+    -exec cp --parents -u {} "$out/modules/" \;)
 mapfile -t vars < <(kmake_vars)
-step "modules for the bench kernel: make -C KDIR M=modules MO=build/bench/modules"
-make -s -C "$KDIR" M="$DW_ROOT/modules" MO="$out/modules" "${vars[@]}" -j"$(nproc)" modules >&2
+make -s -C "$KDIR" M="$out/modules" "${vars[@]}" -j"$(nproc)" modules >&2
 
 step "dw-bench (static) and dw-bench-report"
 target=x86_64-unknown-linux-gnu
