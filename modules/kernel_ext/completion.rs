@@ -37,7 +37,10 @@
 //! }
 //!
 //! fn ping_three_times(ctx: &ProcessContext) -> Result {
-//!     let ping = KBox::pin_init(new_timer!(pin_init!(Ping { done <- Completion::new() })), GFP_KERNEL)?;
+//!     let ping = KBox::pin_init(
+//!         new_timer!(try_pin_init!(Ping { done <- Completion::new() }? Error)),
+//!         GFP_KERNEL,
+//!     )?;
 //!     for _ in 0..3 {
 //!         ping.arm_at(jiffies() + 1);
 //!         ping.done.wait_for_completion(ctx); // One wait per firing.
@@ -82,6 +85,13 @@ impl Completion {
     pub fn complete(&self) {
         // SAFETY: `inner` is initialised by the type invariants.
         unsafe { bindings::complete(self.inner.get()) };
+    }
+
+    /// Returns whether a signal is pending, so that a wait would not sleep: `completion_done`.
+    #[inline]
+    pub fn is_done(&self) -> bool {
+        // SAFETY: `inner` is initialised by the type invariants.
+        unsafe { bindings::completion_done(self.inner.get()) }
     }
 
     /// Sleeps until a signal is pending, and consumes it: `wait_for_completion` in C
