@@ -108,8 +108,8 @@ impl TimerCallback for OneShot {
 
 fn timer_lateness(
     epoch: Instant<Monotonic>,
-    ns: &mut [i64],
-    ticks: &mut [i64],
+    lateness_ns: &mut [i64],
+    lateness_jiffies: &mut [i64],
     ctx: &ProcessContext,
 ) -> Result {
     let timer = KBox::pin_init(
@@ -120,7 +120,7 @@ fn timer_lateness(
         }? Error)),
         GFP_KERNEL,
     )?;
-    for i in 0..ns.len() {
+    for i in 0..lateness_ns.len() {
         let d = 1 + i % 4;
         let j0 = jiffies();
         while !time_after(jiffies(), j0) {
@@ -130,8 +130,8 @@ fn timer_lateness(
         let j = jiffies();
         timer.arm_at(j.wrapping_add(d));
         timer.done.wait_for_completion(ctx);
-        ns[i] = timer.tick.ns.load(Relaxed) - (t0 + d as i64 * TICK_NSEC);
-        ticks[i] = jiffies_diff(timer.tick.jiffies.load(Relaxed), j.wrapping_add(d));
+        lateness_ns[i] = timer.tick.ns.load(Relaxed) - (t0 + d as i64 * TICK_NSEC);
+        lateness_jiffies[i] = jiffies_diff(timer.tick.jiffies.load(Relaxed), j.wrapping_add(d));
     }
     Ok(())
 }
@@ -164,12 +164,12 @@ impl TimerCallback for Periodic {
 
 fn periodic(
     epoch: Instant<Monotonic>,
-    ns: &mut [i64],
-    ticks: &mut [i64],
+    error_ns: &mut [i64],
+    error_jiffies: &mut [i64],
     ctx: &ProcessContext,
 ) -> Result {
-    let mut firings = KVVec::with_capacity(ns.len() + 1, GFP_KERNEL)?;
-    for _ in 0..=ns.len() {
+    let mut firings = KVVec::with_capacity(error_ns.len() + 1, GFP_KERNEL)?;
+    for _ in 0..=error_ns.len() {
         firings.push(Tick::new(), GFP_KERNEL)?;
     }
     let timer = KBox::pin_init(
@@ -185,8 +185,8 @@ fn periodic(
     timer.done.wait_for_completion(ctx);
     for (k, pair) in timer.ticks.windows(2).enumerate() {
         let (prev, this) = (&pair[0], &pair[1]);
-        ns[k] = this.ns.load(Relaxed) - prev.ns.load(Relaxed) - PERIOD as i64 * TICK_NSEC;
-        ticks[k] =
+        error_ns[k] = this.ns.load(Relaxed) - prev.ns.load(Relaxed) - PERIOD as i64 * TICK_NSEC;
+        error_jiffies[k] =
             jiffies_diff(this.jiffies.load(Relaxed), prev.jiffies.load(Relaxed)) - PERIOD as i64;
     }
     Ok(())

@@ -68,7 +68,7 @@ static void one_shot_fn(struct timer_list *t)
 	complete(&timer->done);
 }
 
-static int timer_lateness(s64 *ns, s64 *ticks, size_t n)
+static int timer_lateness(s64 *lateness_ns, s64 *lateness_jiffies, size_t n)
 {
 	struct one_shot *timer = kzalloc(sizeof(*timer), GFP_KERNEL);
 	size_t i;
@@ -88,8 +88,8 @@ static int timer_lateness(s64 *ns, s64 *ticks, size_t n)
 		j = jiffies;
 		mod_timer(&timer->timer, j + d);
 		wait_for_completion(&timer->done);
-		ns[i] = READ_ONCE(timer->tick.ns) - (t0 + (s64)d * TICK_NSEC);
-		ticks[i] = (long)(READ_ONCE(timer->tick.jiffies) - (j + d));
+		lateness_ns[i] = READ_ONCE(timer->tick.ns) - (t0 + (s64)d * TICK_NSEC);
+		lateness_jiffies[i] = (long)(READ_ONCE(timer->tick.jiffies) - (j + d));
 	}
 	timer_shutdown_sync(&timer->timer);
 	kfree(timer);
@@ -120,7 +120,7 @@ static void periodic_fn(struct timer_list *t)
 		complete(&timer->done);
 }
 
-static int periodic(s64 *ns, s64 *ticks, size_t n)
+static int periodic(s64 *error_ns, s64 *error_jiffies, size_t n)
 {
 	struct periodic *timer = kzalloc(sizeof(*timer), GFP_KERNEL);
 	size_t k;
@@ -140,8 +140,9 @@ static int periodic(s64 *ns, s64 *ticks, size_t n)
 	for (k = 0; k < n; k++) {
 		struct tick *prev = &timer->ticks[k], *this = &timer->ticks[k + 1];
 
-		ns[k] = READ_ONCE(this->ns) - READ_ONCE(prev->ns) - PERIOD * TICK_NSEC;
-		ticks[k] = (long)(READ_ONCE(this->jiffies) - READ_ONCE(prev->jiffies)) - PERIOD;
+		error_ns[k] = READ_ONCE(this->ns) - READ_ONCE(prev->ns) - PERIOD * TICK_NSEC;
+		error_jiffies[k] =
+			(long)(READ_ONCE(this->jiffies) - READ_ONCE(prev->jiffies)) - PERIOD;
 	}
 	timer_shutdown_sync(&timer->timer);
 	kvfree(timer->ticks);
