@@ -7,6 +7,7 @@
 //! abstractions (workqueue, miscdevice, sync, task, time), which it does not duplicate.
 
 pub mod bh;
+pub mod completion;
 pub mod context;
 pub mod kthread;
 pub mod miscdev;

@@ -75,6 +75,16 @@ impl ProcessContext {
         let left = unsafe { bindings::schedule_timeout_interruptible(timeout) };
         Jiffies::try_from(left).unwrap_or(0)
     }
+
+    /// Sleeps for `timeout` ticks, signals or not: `schedule_timeout_uninterruptible(timeout)` in
+    /// C. Returns the ticks left (0 unless woken explicitly, e.g. by `wake_up_process`).
+    pub fn schedule_timeout_uninterruptible(&self, timeout: Jiffies) -> Jiffies {
+        // `MAX_SCHEDULE_TIMEOUT` (`LONG_MAX`) means "forever".
+        let timeout = c_long::try_from(timeout).unwrap_or(c_long::MAX);
+        // SAFETY: `self` proves that the caller may sleep; the timeout is in range.
+        let left = unsafe { bindings::schedule_timeout_uninterruptible(timeout) };
+        Jiffies::try_from(left).unwrap_or(0)
+    }
 }
 
 /// Proof that bottom halves (softirqs) cannot run on this CPU right now, because the code runs

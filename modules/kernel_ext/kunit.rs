@@ -9,6 +9,7 @@ use kernel::prelude::*;
 mod tests {
     use crate::kernel_ext::{
         bh::local_bh_disable,
+        completion::Completion,
         context::{BhDisabled, ProcessContext},
         kthread::{KThread, KThreadContext, ThreadFn},
         sync::{new_spinlock_bh, SpinLockBh, SpinLockBhExt},
@@ -163,6 +164,41 @@ mod tests {
         assert!(work.queue_on(&queue));
         drop(queue); // Destroying runs what is queued.
         assert_eq!(runs.load(Relaxed), 2);
+        Ok(())
+    }
+
+    #[pin_data]
+    struct Ping {
+        #[pin]
+        done: Completion,
+    }
+
+    impl TimerCallback for Ping {
+        fn run(timer: &Timer<Self>, _bh: &BhDisabled) {
+            timer.done.complete();
+        }
+    }
+
+    #[test]
+    fn completion_lets_one_wait_through_per_signal() -> Result {
+        let ctx = process_context();
+        let ping = KBox::pin_init(
+            new_timer!(try_pin_init!(Ping { done <- Completion::new() }? Error)),
+            GFP_KERNEL,
+        )?;
+        assert!(!ping.done.is_done());
+        ping.done.complete();
+        ping.done.complete();
+        ping.done.wait_for_completion(&ctx);
+        assert!(ping.done.is_done());
+        ping.done.wait_for_completion(&ctx);
+        assert!(!ping.done.is_done());
+        // A wait that comes first sleeps until the timer signals.
+        for _ in 0..3 {
+            ping.arm_at(jiffies() + 1);
+            ping.done.wait_for_completion(&ctx);
+        }
+        assert!(!ping.done.is_done());
         Ok(())
     }
 

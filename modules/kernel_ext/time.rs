@@ -5,7 +5,7 @@
 //! C header: [`include/linux/jiffies.h`](srctree/include/linux/jiffies.h).
 //!
 //! The `kernel` crate has [`Jiffies`] and [`msecs_to_jiffies`](kernel::time::msecs_to_jiffies),
-//! but neither the current tick count nor `HZ`.
+//! but neither the current tick count, `HZ`, nor the tick's length.
 //!
 //! # Examples
 //!
@@ -15,13 +15,19 @@
 //! let two_seconds_from_now = jiffies().wrapping_add(2 * HZ);
 //! ```
 
-use kernel::{bindings, time::Jiffies};
+use kernel::{
+    bindings,
+    time::{Jiffies, NSEC_PER_SEC},
+};
 
 /// The kernel's tick rate in ticks per second: `HZ` in C.
 ///
 /// Note that `bindings::HZ` is the *userspace* tick rate (`USER_HZ`, 100); the kernel's is
 /// `CONFIG_HZ`.
 pub const HZ: Jiffies = bindings::CONFIG_HZ as Jiffies;
+
+/// The length of a tick in nanoseconds, rounded to the nearest: `TICK_NSEC` in C.
+pub const TICK_NSEC: i64 = (NSEC_PER_SEC + HZ as i64 / 2) / HZ as i64;
 
 /// Returns the number of ticks since boot: `jiffies` in C.
 ///

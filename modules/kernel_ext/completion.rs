@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Counting completions: one waiter let through per signal (`struct completion`).
+//!
+//! C header: [`include/linux/completion.h`](srctree/include/linux/completion.h).
+//!
+//! The `kernel` crate's [`kernel::sync::Completion`] offers `complete_all`, after which it stays
+//! completed for good: a one-time event. A handshake repeated in a loop (the waiter starts
+//! something, waits for it, starts it again) needs C's `complete()`, which counts: each
+//! [`Completion::complete`] lets exactly one [`Completion::wait_for_completion`] through, whether
+//! the wait comes before or after it. This is that completion.
+//!
+//! Completing is callable from any context, including timer callbacks; waiting sleeps, so it
+//! takes a [`ProcessContext`].
+//!
+//! # Examples
+//!
+//! ```
+//! use kernel::prelude::*;
+//! use kernel_ext::{
+//!     completion::Completion,
+//!     context::{BhDisabled, ProcessContext},
+//!     time::jiffies,
+//!     timer::{new_timer, Timer, TimerCallback},
+//! };
+//!
+//! #[pin_data]
+//! struct Ping {
+//!     #[pin]
+//!     done: Completion,
+//! }
+//!
+//! impl TimerCallback for Ping {
+//!     fn run(timer: &Timer<Self>, _bh: &BhDisabled) {
+//!         timer.done.complete();
+//!     }
+//! }
+//!
+//! fn ping_three_times(ctx: &ProcessContext) -> Result {
+//!     let ping = KBox::pin_init(
+//!         new_timer!(try_pin_init!(Ping { done <- Completion::new() }? Error)),
+//!         GFP_KERNEL,
+//!     )?;
+//!     for _ in 0..3 {
+//!         ping.arm_at(jiffies() + 1);
+//!         ping.done.wait_for_completion(ctx); // One wait per firing.
+//!     }
+//!     Ok(())
+//! }
+//! ```
+
+use super::context::ProcessContext;
+use kernel::{bindings, prelude::*, types::Opaque};
+
+/// A completion (`struct completion`) whose waits and signals pair up one to one.
+///
+/// # Invariants
+///
+/// `inner` was initialised by `init_completion` and has not moved since.
+#[pin_data]
+pub struct Completion {
+    #[pin]
+    inner: Opaque<bindings::completion>,
+}
+
+// SAFETY: A completion can be signalled, waited for and dropped from any thread.
+unsafe impl Send for Completion {}
+
+// SAFETY: Its operations are thread-safe; its own lock protects its count and waiters.
+unsafe impl Sync for Completion {}
+
+impl Completion {
+    /// Creates a completion with no signal pending: `init_completion` in C.
+    pub fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            // INVARIANT: initialised by `init_completion`.
+            // SAFETY: `slot` is valid for writes and pinned.
+            inner <- Opaque::ffi_init(|slot| unsafe { bindings::init_completion(slot) }),
+        })
+    }
+
+    /// Signals once: wakes one waiter, or lets the next wait through at once if nobody waits yet
+    /// (`complete` in C). Callable from any context.
+    #[inline]
+    pub fn complete(&self) {
+        // SAFETY: `inner` is initialised by the type invariants.
+        unsafe { bindings::complete(self.inner.get()) };
+    }
+
+    /// Returns whether a signal is pending, so that a wait would not sleep: `completion_done`.
+    #[inline]
+    pub fn is_done(&self) -> bool {
+        // SAFETY: `inner` is initialised by the type invariants.
+        unsafe { bindings::completion_done(self.inner.get()) }
+    }
+
+    /// Sleeps until a signal is pending, and consumes it: `wait_for_completion` in C
+    /// (uninterruptible, no timeout).
+    #[inline]
+    pub fn wait_for_completion(&self, _ctx: &ProcessContext) {
+        // SAFETY: `inner` is initialised by the type invariants; `_ctx` proves we may sleep.
+        unsafe { bindings::wait_for_completion(self.inner.get()) };
+    }
+}
