@@ -7,6 +7,8 @@
 # once with dw-bench (user/src/bin/dw_bench.rs), then writes build/bench/results.md (printed),
 # results.csv and latency.png with dw-bench-report (bench/). Not part of `make test`.
 # KDIR=/path/to/your/kernel uses your kernel instead; DW_KVM=1 runs the guest under KVM.
+# One vCPU by default (DW_SMP=N for more): with two, the vCPUs' ticks are out of phase and a
+# wake-up may cross to an idle vCPU, which under TCG adds milliseconds of noise to both languages.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -36,7 +38,7 @@ for ko in "$out"/modules/*.ko; do entries+=("$ko:/root/${ko##*/}"); done
 script=$out/guest.sh
 printf '#!/bin/sh\nexec ./dw-bench %s\n' "$*" >"$script"
 step "guest: dw-bench $* (several minutes under TCG; kernel log: build/bench/console.log)"
-DW_BUILD=$out "$DW_ROOT/qemu/boot.sh" --exec "$script" --timeout 7200 \
+DW_BUILD=$out DW_SMP=${DW_SMP:-1} "$DW_ROOT/qemu/boot.sh" --exec "$script" --timeout 7200 \
     --output "$out/raw.csv" --console "$out/console.log" ||
     die "the guest benchmark failed (status $?): see build/bench/raw.csv and console.log"
 if grep -nE 'BUG:|WARNING:|Oops|Call Trace|kernel panic' "$out/console.log" >&2; then
