@@ -191,6 +191,11 @@ fn device() -> Vec<Scenario> {
     scenarios
 }
 
+/// Guest shell function: how many `task_struct`s are allocated, exactly (the slab's counter after
+/// a shrink, with SLUB debugging; 0 on kernels without it). A task reference that is never dropped
+/// keeps its task allocated after the process is gone and reaped, which kmemleak does not see.
+const TASKS_ALLOCATED: &str = "tasks_allocated() {\n  s=/sys/kernel/slab/task_struct\n  [ -w $s/shrink ] || { echo 0; return; }\n  sleep 1\n  echo 1 > $s/shrink\n  cat $s/objects\n}\n";
+
 /// SET, CANCEL, ALLOC through the work item and MON, for the modules of language `l`.
 fn device_features(l: &Lang) -> Vec<Scenario> {
     let line = |m: &str, text: &str| format!("{m}: {text}");
@@ -261,6 +266,16 @@ fn device_features(l: &Lang) -> Vec<Scenario> {
         Scenario::new(&l.name("procmon", "a missing pid gets ESRCH"), &format!("insmod {p}.ko\n./test p 99999 || echo \"exit $?\"\nrmmod {p}"))
             .output("Monitor PID 99999.\nioctl monitor pid error: No such process\nexit 1")
             .count(&line(p, "task * (*) is dead"), 0),
+        Scenario::new(
+            &l.name("procmon", "reported processes' tasks are freed (their references dropped)"),
+            &format!(
+                "{TASKS_ALLOCATED}insmod {p}.ko\nbefore=$(tasks_allocated)\n\
+                 i=0\nwhile [ $i -lt 50 ]; do usleep 100000 & ./test p $! >/dev/null; i=$((i + 1)); done\n\
+                 sleep 3\nafter=$(tasks_allocated)\nrmmod {p}\n\
+                 echo \"task_struct objects: $before before, $after after\"\n[ $((after - before)) -lt 10 ]"
+            ),
+        )
+        .count(&line(p, "task usleep (*) is dead"), 50),
         Scenario::new(
             &l.name("procmon", "rmmod while monitored processes live is clean"),
             &format!("insmod {p}.ko\nsleep 30 & a=$!\nsleep 30 & b=$!\n./test p $a\n./test p $b\nsleep 2\nrmmod {p}\nkill $a $b\nsleep 1"),
