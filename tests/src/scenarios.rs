@@ -3,6 +3,49 @@
 
 use crate::check::{Boot, Scenario};
 
+/// The modules that the behaviour scenarios run against: the Rust ones, or their C twins
+/// (`modules/c/`). Both get the same checks; only the module names differ, in the commands and
+/// in the log lines' prefixes.
+struct Lang {
+    /// Goes between a scenario's topic and its colon (`periodic timer (C): ...`), so that a filter
+    /// such as `(C)` selects one language.
+    tag: &'static str,
+    /// The `/dev/deferred` module for SET and CANCEL.
+    set: &'static str,
+    /// The `/dev/deferred` module whose ALLOC goes through a work item.
+    work: &'static str,
+    /// The `/dev/deferred` module with MON, the process monitor.
+    monitor: &'static str,
+    periodic_timer: &'static str,
+    kthread: &'static str,
+}
+
+const RUST: Lang = Lang {
+    tag: "",
+    set: "dw_deferred",
+    work: "dw_workqueue",
+    monitor: "dw_procmon",
+    periodic_timer: "dw_periodic_timer",
+    kthread: "dw_kthread",
+};
+
+/// `dw_c_procmon` serves every `/dev/deferred` feature, as `dw_procmon` does.
+const C: Lang = Lang {
+    tag: " (C)",
+    set: "dw_c_procmon",
+    work: "dw_c_procmon",
+    monitor: "dw_c_procmon",
+    periodic_timer: "dw_c_periodic_timer",
+    kthread: "dw_c_kthread",
+};
+
+impl Lang {
+    /// A scenario name: `topic (C): what`, or `topic: what` for Rust.
+    fn name(&self, topic: &str, what: &str) -> String {
+        format!("{topic}{}: {what}", self.tag)
+    }
+}
+
 pub fn all() -> Vec<Boot> {
     vec![
         Boot::new("timers", timers()),
@@ -21,8 +64,8 @@ fn timers() -> Vec<Scenario> {
     let once = |m: &str| format!("{m}: {INIT}");
     let exit = |m: &str| format!("{m}: {EXIT}");
     let fired = |m: &str, n: u32| format!("{m}: [timer_handler] nseconds = {n}");
-    let (t, p) = ("dw_timer", "dw_periodic_timer");
-    vec![
+    let t = "dw_timer";
+    let mut scenarios = vec![
         Scenario::new(
             "timer: fires once, about 1 s after load",
             "insmod dw_timer.ko\nsleep 3\nrmmod dw_timer\nsleep 1",
@@ -44,22 +87,28 @@ fn timers() -> Vec<Scenario> {
         .count(&once(t), 20)
         .count(&exit(t), 20)
         .last_of(t, &exit(t)),
-        Scenario::new(
-            "periodic timer: fires every second with nseconds 1, 2, 3",
-            "insmod dw_periodic_timer.ko\nsleep 5\nrmmod dw_periodic_timer\nsleep 2",
-        )
-        .in_order(&[&once(p), &fired(p, 1), &fired(p, 2), &fired(p, 3), &exit(p)])
-        .count(&fired(p, 1), 1)
-        .last_of(p, &exit(p)),
-        Scenario::new(
-            "periodic timer: 20 insmod/rmmod cycles, armed and firing",
-            &cycles(p, 20, 60),
-        )
-        .timeout(120)
-        .count(&once(p), 20)
-        .count(&exit(p), 20)
-        .last_of(p, &exit(p)),
-    ]
+    ];
+    for l in [&RUST, &C] {
+        let p = l.periodic_timer;
+        scenarios.extend([
+            Scenario::new(
+                &l.name("periodic timer", "fires every second with nseconds 1, 2, 3"),
+                &format!("insmod {p}.ko\nsleep 5\nrmmod {p}\nsleep 2"),
+            )
+            .in_order(&[&once(p), &fired(p, 1), &fired(p, 2), &fired(p, 3), &exit(p)])
+            .count(&fired(p, 1), 1)
+            .last_of(p, &exit(p)),
+            Scenario::new(
+                &l.name("periodic timer", "20 insmod/rmmod cycles, armed and firing"),
+                &cycles(p, 20, 60),
+            )
+            .timeout(120)
+            .count(&once(p), 20)
+            .count(&exit(p), 20)
+            .last_of(p, &exit(p)),
+        ]);
+    }
+    scenarios
 }
 
 /// Loads and unloads `module` `count` times, staying loaded `step_ms`, 2 × `step_ms`, ... so
@@ -83,14 +132,79 @@ const USAGE: &str = "Usage: test <options>
 fn device() -> Vec<Scenario> {
     let line = |m: &str, text: &str| format!("{m}: {text}");
     let (d, w, p) = ("dw_deferred", "dw_workqueue", "dw_procmon");
+    let command = |m: &str, c: &str| line(m, &format!("[deferred_ioctl] Command: {c}"));
+    let taken = |m: &str| {
+        line(
+            m,
+            "/dev/deferred is taken: load only one of dw_deferred, dw_workqueue, dw_procmon",
+        )
+    };
+    let mut scenarios = vec![
+        Scenario::new("device: usage text matches the lab's", "./test || echo \"exit $?\"").output(&format!("{USAGE}\nexit 1")),
+        Scenario::new("device: without the device, test reports it", "./test c || echo \"exit $?\"")
+            .output("/dev/deferred: No such file or directory\nexit 1"),
+        Scenario::new(
+            "device: unknown commands and MON without the monitor get ENOTTY",
+            "insmod dw_deferred.ko\n./dw-ioctl 0x1234 || true\n./dw-ioctl 0x40086b09 5 || true\n./test p 1 || echo \"exit $?\"\nrmmod dw_deferred",
+        )
+        .output(
+            "error: Inappropriate ioctl for device (25)\nerror: Inappropriate ioctl for device (25)\n\
+             Monitor PID 1.\nioctl monitor pid error: Inappropriate ioctl for device\nexit 1",
+        )
+        .count(&command(d, "Unknown command"), 2)
+        .count(&command(d, "Monitor pid"), 1),
+        Scenario::new(
+            "device: only one /dev/deferred module loads at a time",
+            "insmod dw_workqueue.ko\ninsmod dw_deferred.ko 2>&1 || echo \"exit $?\"\nrmmod dw_workqueue\ninsmod dw_deferred.ko\nrmmod dw_deferred",
+        )
+        .output("insmod: can't insert 'dw_deferred.ko': Device or resource busy\nexit 16")
+        .at_least(&taken(d), 1)
+        .in_order(&[&line(w, "[deferred_exit] Exit module"), &line(d, "[deferred_init] Init module"), &line(d, "[deferred_exit] Exit module")]),
+    ];
+    for l in [&RUST, &C] {
+        scenarios.extend(device_features(l));
+    }
+    let c = C.monitor;
+    scenarios.push(
+        Scenario::new(
+            &C.name(
+                "device",
+                "the C twin and dw_procmon take the same minor, one at a time",
+            ),
+            &format!(
+                "insmod {p}.ko\ninsmod {c}.ko 2>&1 || echo \"exit $?\"\nrmmod {p}\n\
+                 insmod {c}.ko\ninsmod {p}.ko 2>&1 || echo \"exit $?\"\nrmmod {c}"
+            ),
+        )
+        .output(&format!(
+            "insmod: can't insert '{c}.ko': Device or resource busy\nexit 16\n\
+             insmod: can't insert '{p}.ko': Device or resource busy\nexit 16"
+        ))
+        .at_least(&taken(c), 1)
+        .at_least(&taken(p), 1)
+        .in_order(&[
+            &line(p, "[deferred_exit] Exit module"),
+            &line(c, "[deferred_init] Init module"),
+            &line(c, "[deferred_exit] Exit module"),
+        ]),
+    );
+    scenarios
+}
+
+/// Guest shell function: how many `task_struct`s are allocated, exactly (the slab's counter after
+/// a shrink, with SLUB debugging; 0 on kernels without it). A task reference that is never dropped
+/// keeps its task allocated after the process is gone and reaped, which kmemleak does not see.
+const TASKS_ALLOCATED: &str = "tasks_allocated() {\n  s=/sys/kernel/slab/task_struct\n  [ -w $s/shrink ] || { echo 0; return; }\n  sleep 1\n  echo 1 > $s/shrink\n  cat $s/objects\n}\n";
+
+/// SET, CANCEL, ALLOC through the work item and MON, for the modules of language `l`.
+fn device_features(l: &Lang) -> Vec<Scenario> {
+    let line = |m: &str, text: &str| format!("{m}: {text}");
+    let (d, w, p) = (l.set, l.work, l.monitor);
     let fired = |m: &str| line(m, "[timer_handler] pid = *, comm = *");
     let command = |m: &str, c: &str| line(m, &format!("[deferred_ioctl] Command: {c}"));
     let yawn = |m: &str| line(m, "Yawn! I've been sleeping for 5 seconds.");
     vec![
-        Scenario::new("device: usage text matches the lab's", "./test || echo \"exit $?\"").output(&format!("{USAGE}\nexit 1")),
-        Scenario::new("device: without the device, test reports it", "./test c || echo \"exit $?\"")
-            .output("/dev/deferred: No such file or directory\nexit 1"),
-        Scenario::new("device: set 3 fires once, about 3 s later", "insmod dw_deferred.ko\n./test s 3\nsleep 5\nrmmod dw_deferred\nsleep 1")
+        Scenario::new(&l.name("device", "set 3 fires once, about 3 s later"), &format!("insmod {d}.ko\n./test s 3\nsleep 5\nrmmod {d}\nsleep 1"))
             .output("Set timer to 3 seconds")
             .in_order(&[
                 &line(d, "[deferred_init] Init module"),
@@ -103,34 +217,17 @@ fn device() -> Vec<Scenario> {
             .count(&fired(d), 1)
             .delay(&command(d, "Set timer"), &fired(d), 2.0, 5.0)
             .last_of(d, &line(d, "[deferred_exit] Exit module")),
-        Scenario::new("device: set then cancel never fires", "insmod dw_deferred.ko\n./test s 2\n./test c\nsleep 4\nrmmod dw_deferred")
+        Scenario::new(&l.name("device", "set then cancel never fires"), &format!("insmod {d}.ko\n./test s 2\n./test c\nsleep 4\nrmmod {d}"))
             .output("Set timer to 2 seconds\nCancel timer")
             .in_order(&[&command(d, "Set timer"), &command(d, "Cancel timer")])
             .count(&fired(d), 0),
-        Scenario::new("device: set twice fires once", "insmod dw_deferred.ko\n./test s 2\n./test s 2\nsleep 4\nrmmod dw_deferred")
+        Scenario::new(&l.name("device", "set twice fires once"), &format!("insmod {d}.ko\n./test s 2\n./test s 2\nsleep 4\nrmmod {d}"))
             .count(&command(d, "Set timer"), 2)
             .count(&fired(d), 1),
-        Scenario::new(
-            "device: unknown commands and MON without the monitor get ENOTTY",
-            "insmod dw_deferred.ko\n./dw-ioctl 0x1234 || true\n./dw-ioctl 0x40086b09 5 || true\n./test p 1 || echo \"exit $?\"\nrmmod dw_deferred",
-        )
-        .output(
-            "error: Inappropriate ioctl for device (25)\nerror: Inappropriate ioctl for device (25)\n\
-             Monitor PID 1.\nioctl monitor pid error: Inappropriate ioctl for device\nexit 1",
-        )
-        .count(&command(d, "Unknown command"), 2)
-        .count(&command(d, "Monitor pid"), 1),
-        Scenario::new("device: seconds beyond what a timer takes get EINVAL", "insmod dw_deferred.ko\n./test s -1 || echo \"exit $?\"\nrmmod dw_deferred")
+        Scenario::new(&l.name("device", "seconds beyond what a timer takes get EINVAL"), &format!("insmod {d}.ko\n./test s -1 || echo \"exit $?\"\nrmmod {d}"))
             .output("Set timer to -1 seconds\nioctl set timer error: Invalid argument\nexit 1")
             .count(&fired(d), 0),
-        Scenario::new(
-            "device: only one /dev/deferred module loads at a time",
-            "insmod dw_workqueue.ko\ninsmod dw_deferred.ko 2>&1 || echo \"exit $?\"\nrmmod dw_workqueue\ninsmod dw_deferred.ko\nrmmod dw_deferred",
-        )
-        .output("insmod: can't insert 'dw_deferred.ko': Device or resource busy\nexit 16")
-        .at_least(&line(d, "/dev/deferred is taken: load only one of dw_deferred, dw_workqueue, dw_procmon"), 1)
-        .in_order(&[&line(w, "[deferred_exit] Exit module"), &line(d, "[deferred_init] Init module"), &line(d, "[deferred_exit] Exit module")]),
-        Scenario::new("workqueue: alloc sleeps in a kworker, 5 s after the timer", "insmod dw_workqueue.ko\n./test a 1\nsleep 8\nrmmod dw_workqueue")
+        Scenario::new(&l.name("workqueue", "alloc sleeps in a kworker, 5 s after the timer"), &format!("insmod {w}.ko\n./test a 1\nsleep 8\nrmmod {w}"))
             .output("Allocate memory after 1 seconds")
             .in_order(&[
                 &command(w, "Allocate memory"),
@@ -142,32 +239,46 @@ fn device() -> Vec<Scenario> {
             .count(&yawn(w), 1)
             .delay(&fired(w), &yawn(w), 4.0, 7.0),
         Scenario::new(
-            "workqueue: rmmod with the timer armed, or the work sleeping, is clean",
-            "insmod dw_workqueue.ko\n./test a 3\nrmmod dw_workqueue\ninsmod dw_workqueue.ko\n./test a 1\nsleep 3\nrmmod dw_workqueue\nsleep 1",
+            &l.name("workqueue", "rmmod with the timer armed, or the work sleeping, is clean"),
+            &format!("insmod {w}.ko\n./test a 3\nrmmod {w}\ninsmod {w}.ko\n./test a 1\nsleep 3\nrmmod {w}\nsleep 1"),
         )
         .count(&line(w, "[work_handler] pid = *, comm = kworker/*"), 1)
         .count(&yawn(w), 1)
         .count(&line(w, "[deferred_exit] Exit module"), 2),
         Scenario::new(
-            "procmon: reports a monitored process when it dies",
-            "insmod dw_procmon.ko\nsleep 2 &\npid=$!\n./test p $pid\nsleep 5\n\
-             dmesg | grep -q \"dw_procmon: task sleep ($pid) is dead\"\nrmmod dw_procmon",
+            &l.name("procmon", "reports a monitored process when it dies"),
+            &format!(
+                "insmod {p}.ko\nsleep 2 &\npid=$!\n./test p $pid\nsleep 5\n\
+                 dmesg | grep -q \"{p}: task sleep ($pid) is dead\"\nrmmod {p}"
+            ),
         )
         .output("Monitor PID *.")
         .in_order(&[&command(p, "Monitor pid"), &line(p, "task sleep (*) is dead"), &line(p, "[deferred_exit] Exit module")])
         .count(&line(p, "task * (*) is dead"), 1),
         Scenario::new(
-            "procmon: monitors several processes at once",
-            "insmod dw_procmon.ko\nsleep 1 & a=$!\nsleep 2 & b=$!\nsleep 3 & c=$!\n./test p $c\n./test p $a\n./test p $b\nsleep 6\n\
-             for pid in $a $b $c; do dmesg | grep -q \"dw_procmon: task sleep ($pid) is dead\"; done\nrmmod dw_procmon",
+            &l.name("procmon", "monitors several processes at once"),
+            &format!(
+                "insmod {p}.ko\nsleep 1 & a=$!\nsleep 2 & b=$!\nsleep 3 & c=$!\n./test p $c\n./test p $a\n./test p $b\nsleep 6\n\
+                 for pid in $a $b $c; do dmesg | grep -q \"{p}: task sleep ($pid) is dead\"; done\nrmmod {p}"
+            ),
         )
         .count(&line(p, "task sleep (*) is dead"), 3),
-        Scenario::new("procmon: a missing pid gets ESRCH", "insmod dw_procmon.ko\n./test p 99999 || echo \"exit $?\"\nrmmod dw_procmon")
+        Scenario::new(&l.name("procmon", "a missing pid gets ESRCH"), &format!("insmod {p}.ko\n./test p 99999 || echo \"exit $?\"\nrmmod {p}"))
             .output("Monitor PID 99999.\nioctl monitor pid error: No such process\nexit 1")
             .count(&line(p, "task * (*) is dead"), 0),
         Scenario::new(
-            "procmon: rmmod while monitored processes live is clean",
-            "insmod dw_procmon.ko\nsleep 30 & a=$!\nsleep 30 & b=$!\n./test p $a\n./test p $b\nsleep 2\nrmmod dw_procmon\nkill $a $b\nsleep 1",
+            &l.name("procmon", "reported processes' tasks are freed (their references dropped)"),
+            &format!(
+                "{TASKS_ALLOCATED}insmod {p}.ko\nbefore=$(tasks_allocated)\n\
+                 i=0\nwhile [ $i -lt 50 ]; do usleep 100000 & ./test p $! >/dev/null; i=$((i + 1)); done\n\
+                 sleep 3\nafter=$(tasks_allocated)\nrmmod {p}\n\
+                 echo \"task_struct objects: $before before, $after after\"\n[ $((after - before)) -lt 10 ]"
+            ),
+        )
+        .count(&line(p, "task usleep (*) is dead"), 50),
+        Scenario::new(
+            &l.name("procmon", "rmmod while monitored processes live is clean"),
+            &format!("insmod {p}.ko\nsleep 30 & a=$!\nsleep 30 & b=$!\n./test p $a\n./test p $b\nsleep 2\nrmmod {p}\nkill $a $b\nsleep 1"),
         )
         .count(&line(p, "task * (*) is dead"), 0)
         .last_of(p, &line(p, "[deferred_exit] Exit module")),
@@ -178,45 +289,50 @@ fn device() -> Vec<Scenario> {
 /// the abstraction layer's own KUnit tests (each test case counts as a result).
 fn toolbox() -> Vec<Scenario> {
     let line = |m: &str, text: &str| format!("{m}: {text}");
-    let (k, e, t, w) = (
-        "dw_kthread",
-        "dw_kthread_events",
-        "dw_tasklet",
-        "dw_wq_toolbox",
-    );
+    let (e, t, w) = ("dw_kthread_events", "dw_tasklet", "dw_wq_toolbox");
     let handled = |n: u32| {
         line(
             e,
             &format!("[event_thread] handled event {n} in pid * (dw_events)"),
         )
     };
-    vec![
-        Scenario::new(
-            "kunit: the kernel_ext suite runs at insmod and passes",
-            "insmod dw_kunit.ko\nrmmod dw_kunit",
-        )
-        .in_order(&[
-            "    # Subtest: dw_kernel_ext",
-            "# dw_kernel_ext: pass:* fail:0 skip:0 total:*",
-            "ok * dw_kernel_ext",
-        ]),
-        Scenario::new(
-            "kthread: mykthread0 prints its pid and exits in step with rmmod",
-            "insmod dw_kthread.ko\nsleep 1\npid=$(ps | awk '/\\[mykthread0\\]/ {print $1}')\n\
-             dmesg | grep -q \"Current process id is $pid (mykthread0)\"\nrmmod dw_kthread\n\
-             ! ps | grep -q '\\[mykthread0\\]'",
-        )
-        .in_order(&[
-            &line(k, "[kthread_init] Init module"),
-            &line(k, "[my_thread_f] Current process id is * (mykthread0)"),
-            &line(k, "[my_thread_f] Exiting"),
-            &line(k, "[kthread_exit] Exit module"),
-        ])
-        .last_of(k, &line(k, "[kthread_exit] Exit module")),
-        Scenario::new("kthread: 20 insmod/rmmod cycles with the thread sleeping", &cycles(k, 20, 20))
+    let mut scenarios = vec![Scenario::new(
+        "kunit: the kernel_ext suite runs at insmod and passes",
+        "insmod dw_kunit.ko\nrmmod dw_kunit",
+    )
+    .in_order(&[
+        "    # Subtest: dw_kernel_ext",
+        "# dw_kernel_ext: pass:* fail:0 skip:0 total:*",
+        "ok * dw_kernel_ext",
+    ])];
+    for l in [&RUST, &C] {
+        let k = l.kthread;
+        scenarios.extend([
+            Scenario::new(
+                &l.name("kthread", "mykthread0 prints its pid and exits in step with rmmod"),
+                &format!(
+                    "insmod {k}.ko\nsleep 1\npid=$(ps | awk '/\\[mykthread0\\]/ {{print $1}}')\n\
+                     dmesg | grep -q \"{k}: .*Current process id is $pid (mykthread0)\"\nrmmod {k}\n\
+                     ! ps | grep -q '\\[mykthread0\\]'"
+                ),
+            )
+            .in_order(&[
+                &line(k, "[kthread_init] Init module"),
+                &line(k, "[my_thread_f] Current process id is * (mykthread0)"),
+                &line(k, "[my_thread_f] Exiting"),
+                &line(k, "[kthread_exit] Exit module"),
+            ])
+            .last_of(k, &line(k, "[kthread_exit] Exit module")),
+            Scenario::new(
+                &l.name("kthread", "20 insmod/rmmod cycles with the thread sleeping"),
+                &cycles(k, 20, 20),
+            )
             .timeout(120)
             .count(&line(k, "[my_thread_f] Exiting"), 20)
             .count(&line(k, "[kthread_exit] Exit module"), 20),
+        ]);
+    }
+    scenarios.extend([
         Scenario::new("kthread events: a thread handles the timer's events in order, then stops", "insmod dw_kthread_events.ko\nsleep 2\nrmmod dw_kthread_events")
             .in_order(&[
                 &line(e, "[events_init] Init module: sending 5 events"),
@@ -290,22 +406,25 @@ fn toolbox() -> Vec<Scenario> {
         )
         .count(&line(w, "[delayed 1 s] ran *"), 0)
         .last_of(w, &line(w, "[ordered 3] ran on cpu *, pid * (kworker/*)")),
-    ]
+    ]);
+    scenarios
 }
 
 /// Issue 5's abuse: many load/unload cycles with work in flight, bad ioctls, monitor edge cases,
 /// concurrency. Each is bounded in count and time; the clean-log and leak checks do the rest.
+/// The C twin of the monitor gets the same checks, with fewer cycles.
 fn abuse() -> Vec<Scenario> {
     let line = |m: &str, text: &str| format!("{m}: {text}");
-    let p = "dw_procmon";
+    let p = RUST.monitor;
     let dead = |comm: &str| line(p, &format!("task {comm} (*) is dead"));
+    let monitor_in_flight = "sleep 5 & ./test p $! >/dev/null; ./test s 1 >/dev/null";
     // (module, what is in flight when it is unloaded, the module's init line)
     let in_flight = [
         ("dw_timer", "usleep $((i % 5 * 50000))", "[timer_init] Init module"),
         ("dw_periodic_timer", "usleep $((i % 20 == 0 ? 1100000 : i % 5 * 50000))", "[timer_init] Init module"),
         ("dw_deferred", "./test s 1 >/dev/null", "[deferred_init] Init module"),
         ("dw_workqueue", "if [ $((i % 50)) -eq 0 ]; then ./test a 0; usleep 100000; else ./test a 1; fi >/dev/null", "[deferred_init] Init module"),
-        ("dw_procmon", "sleep 5 & ./test p $! >/dev/null; ./test s 1 >/dev/null", "[deferred_init] Init module"),
+        ("dw_procmon", monitor_in_flight, "[deferred_init] Init module"),
         ("dw_kthread", "true", "[kthread_init] Init module"),
         ("dw_kthread_events", "usleep $((i % 5 * 100000))", "[events_init] Init module: sending 5 events"),
         ("dw_tasklet", "true", "[tasklet_init] Init module"),
@@ -313,26 +432,78 @@ fn abuse() -> Vec<Scenario> {
     ];
     let mut scenarios: Vec<Scenario> = in_flight
         .iter()
-        .map(|(m, work, init)| {
-            let script = format!(
-                "i=1\nwhile [ $i -le 200 ]; do\n  insmod {m}.ko\n  {work}\n  rmmod {m}\n  i=$((i + 1))\ndone\nkillall sleep 2>/dev/null || true\nsleep 1"
-            );
-            Scenario::new(&format!("abuse: 200 insmod/rmmod cycles of {m}, work in flight"), &script)
-                .timeout(400)
-                .count(&line(m, init), 200)
-        })
+        .map(|(m, work, init)| cycles_in_flight(&RUST, m, work, init, 200))
         .collect();
+    scenarios.push(cycles_in_flight(
+        &C,
+        C.monitor,
+        monitor_in_flight,
+        "[deferred_init] Init module",
+        30,
+    ));
+    for l in [&RUST, &C] {
+        scenarios.extend(abuse_device(l));
+    }
     scenarios.extend([
         Scenario::new(
-            "abuse: bad and unknown ioctls get a clear errno",
-            "insmod dw_procmon.ko\n\
-             for cmd in 0 1 0x6b00 0x6b05 0x40086b02 0xc0086b01 0x80086b01 0xffffffff; do ./dw-ioctl $cmd 1 || true; done\n\
-             for arg in 0 1 -1 4611686018427387904 9223372036854775807; do ./dw-ioctl 0x40086b01 $arg || true; done\n\
-             for arg in 1 -1 4611686018427387904; do ./dw-ioctl 0x40086b03 $arg || true; done\n\
-             for arg in 0 -1 0x7fffffff; do ./dw-ioctl 0x6b02 $arg || true; done\n\
-             for arg in 0 -1 4294967297 99999; do ./dw-ioctl 0x6b04 $arg || true; done\n\
-             for arg in 1 2 $$; do ./dw-ioctl 0x6b04 $arg || true; done\n\
-             rmmod dw_procmon",
+            "abuse: 1000 short-lived processes monitored, each reported once",
+            "insmod dw_procmon.ko\nok=0\ni=0\nwhile [ $i -lt 1000 ]; do\n  usleep 300000 &\n  ./test p $! >/dev/null && ok=$((ok + 1))\n  i=$((i + 1))\ndone\n\
+             sleep 3\nrmmod dw_procmon\necho \"monitored $ok\"\n\
+             [ \"$(dmesg | grep -c 'dw_procmon: task usleep (.*) is dead')\" -eq \"$ok\" ]",
+        )
+        .timeout(400)
+        .output("monitored 1000")
+        .count(&dead("usleep"), 1000),
+        Scenario::new(
+            "abuse: 16 processes hammer the device while the monitor timer runs",
+            "insmod dw_procmon.ko\nsleep 60 & ./test p $! >/dev/null\n\
+             cmds='0x40086b01 0x6b02 0x40086b03 0x6b04 0x1234'\nargs='0 1 2 3 -1 99999'\n\
+             j=0\nwhile [ $j -lt 16 ]; do\n  (n=0; while [ $n -lt 40 ]; do\n     set -- $cmds; shift $((RANDOM % 5)); c=$1\n     set -- $args; shift $((RANDOM % 6)); a=$1\n\
+                  [ $c = 0x40086b03 ] && [ $a = 0 ] && a=3\n     ./dw-ioctl $c $a >/dev/null 2>&1 || true\n     n=$((n + 1))\n   done) &\n  j=$((j + 1))\ndone\n\
+             wait\n./test c >/dev/null\nrmmod dw_procmon\nkillall sleep 2>/dev/null || true\nsleep 1",
+        )
+        .timeout(300)
+        .count(&line(p, "[deferred_ioctl] Command: *"), 642),
+    ]);
+    scenarios
+}
+
+/// `count` insmod/rmmod cycles of `module`, with `work` (shell, `$i` is the cycle) in flight
+/// when it is unloaded.
+fn cycles_in_flight(l: &Lang, module: &str, work: &str, init: &str, count: usize) -> Scenario {
+    let script = format!(
+        "i=1\nwhile [ $i -le {count} ]; do\n  insmod {module}.ko\n  {work}\n  rmmod {module}\n  i=$((i + 1))\ndone\nkillall sleep 2>/dev/null || true\nsleep 1"
+    );
+    Scenario::new(
+        &l.name(
+            "abuse",
+            &format!("{count} insmod/rmmod cycles of {module}, work in flight"),
+        ),
+        &script,
+    )
+    .timeout(400)
+    .count(&format!("{module}: {init}"), count)
+}
+
+/// The device's errnos, the monitor's edge cases, unloading with processes monitored or the
+/// device open, for the modules of language `l`.
+fn abuse_device(l: &Lang) -> Vec<Scenario> {
+    let line = |m: &str, text: &str| format!("{m}: {text}");
+    let (d, p) = (l.set, l.monitor);
+    let dead = |comm: &str| line(p, &format!("task {comm} (*) is dead"));
+    vec![
+        Scenario::new(
+            &l.name("abuse", "bad and unknown ioctls get a clear errno"),
+            &format!(
+                "insmod {p}.ko\n\
+                 for cmd in 0 1 0x6b00 0x6b05 0x40086b02 0xc0086b01 0x80086b01 0xffffffff; do ./dw-ioctl $cmd 1 || true; done\n\
+                 for arg in 0 1 -1 4611686018427387904 9223372036854775807; do ./dw-ioctl 0x40086b01 $arg || true; done\n\
+                 for arg in 1 -1 4611686018427387904; do ./dw-ioctl 0x40086b03 $arg || true; done\n\
+                 for arg in 0 -1 0x7fffffff; do ./dw-ioctl 0x6b02 $arg || true; done\n\
+                 for arg in 0 -1 4294967297 99999; do ./dw-ioctl 0x6b04 $arg || true; done\n\
+                 for arg in 1 2 $$; do ./dw-ioctl 0x6b04 $arg || true; done\n\
+                 rmmod {p}"
+            ),
         )
         .output(
             &[
@@ -347,18 +518,20 @@ fn abuse() -> Vec<Scenario> {
         )
         .count(&line(p, "[deferred_ioctl] Command: Unknown command"), 8),
         Scenario::new(
-            "abuse: monitor edge cases (same pid twice, itself, a zombie, kthreadd, pid 0 and 1)",
-            "insmod dw_procmon.ko\n\
-             sleep 1 & ./test p $! >/dev/null; ./test p $! >/dev/null\n\
-             sh -c './test p $$ >/dev/null; usleep 100000; true' &\n\
-             sh -c 'sleep 0 & echo $! > /tmp/zombie; exec sleep 3' &\n\
-             usleep 500000; ./test p $(cat /tmp/zombie) >/dev/null\n\
-             ./test p 2 >/dev/null\n\
-             ./test p 0 || true\n\
-             ./test p 1 >/dev/null\n\
-             sleep 3\n\
-             dmesg | grep -q \"task sleep ($(cat /tmp/zombie)) is dead\"\n\
-             rmmod dw_procmon",
+            &l.name("abuse", "monitor edge cases (same pid twice, itself, a zombie, kthreadd, pid 0 and 1)"),
+            &format!(
+                "insmod {p}.ko\n\
+                 sleep 1 & ./test p $! >/dev/null; ./test p $! >/dev/null\n\
+                 sh -c './test p $$ >/dev/null; usleep 100000; true' &\n\
+                 sh -c 'sleep 0 & echo $! > /tmp/zombie; exec sleep 3' &\n\
+                 usleep 500000; ./test p $(cat /tmp/zombie) >/dev/null\n\
+                 ./test p 2 >/dev/null\n\
+                 ./test p 0 || true\n\
+                 ./test p 1 >/dev/null\n\
+                 sleep 3\n\
+                 dmesg | grep -q \"{p}: task sleep ($(cat /tmp/zombie)) is dead\"\n\
+                 rmmod {p}"
+            ),
         )
         .output("Monitor PID 0.\nioctl monitor pid error: No such process")
         .count(&dead("sleep"), 3)
@@ -366,40 +539,24 @@ fn abuse() -> Vec<Scenario> {
         .count(&dead("kthreadd"), 0)
         .count(&dead("init"), 0),
         Scenario::new(
-            "abuse: 1000 short-lived processes monitored, each reported once",
-            "insmod dw_procmon.ko\nok=0\ni=0\nwhile [ $i -lt 1000 ]; do\n  usleep 300000 &\n  ./test p $! >/dev/null && ok=$((ok + 1))\n  i=$((i + 1))\ndone\n\
-             sleep 3\nrmmod dw_procmon\necho \"monitored $ok\"\n\
-             [ \"$(dmesg | grep -c 'dw_procmon: task usleep (.*) is dead')\" -eq \"$ok\" ]",
-        )
-        .timeout(400)
-        .output("monitored 1000")
-        .count(&dead("usleep"), 1000),
-        Scenario::new(
-            "abuse: rmmod while monitored processes live and while they die",
-            "insmod dw_procmon.ko\ni=0\nwhile [ $i -lt 50 ]; do usleep $((i * 20000 + 200000)) & ./test p $! >/dev/null; i=$((i + 1)); done\n\
-             usleep 500000\nrmmod dw_procmon\nsleep 1",
+            &l.name("abuse", "rmmod while monitored processes live and while they die"),
+            &format!(
+                "insmod {p}.ko\ni=0\nwhile [ $i -lt 50 ]; do usleep $((i * 20000 + 200000)) & ./test p $! >/dev/null; i=$((i + 1)); done\n\
+                 usleep 500000\nrmmod {p}\nsleep 1"
+            ),
         )
         .last_of(p, &line(p, "[deferred_exit] Exit module")),
         Scenario::new(
-            "abuse: 16 processes hammer the device while the monitor timer runs",
-            "insmod dw_procmon.ko\nsleep 60 & ./test p $! >/dev/null\n\
-             cmds='0x40086b01 0x6b02 0x40086b03 0x6b04 0x1234'\nargs='0 1 2 3 -1 99999'\n\
-             j=0\nwhile [ $j -lt 16 ]; do\n  (n=0; while [ $n -lt 40 ]; do\n     set -- $cmds; shift $((RANDOM % 5)); c=$1\n     set -- $args; shift $((RANDOM % 6)); a=$1\n\
-                  [ $c = 0x40086b03 ] && [ $a = 0 ] && a=3\n     ./dw-ioctl $c $a >/dev/null 2>&1 || true\n     n=$((n + 1))\n   done) &\n  j=$((j + 1))\ndone\n\
-             wait\n./test c >/dev/null\nrmmod dw_procmon\nkillall sleep 2>/dev/null || true\nsleep 1",
+            &l.name("abuse", "rmmod while /dev/deferred is open is refused, then works"),
+            &format!(
+                "insmod {d}.ko\nexec 3</dev/deferred\nrmmod {d} 2>&1 || echo \"refused $?\"\n\
+                 ./test s 1 >/dev/null\nexec 3<&-\nrmmod {d}\nsleep 2"
+            ),
         )
-        .timeout(300)
-        .count(&line(p, "[deferred_ioctl] Command: *"), 642),
-        Scenario::new(
-            "abuse: rmmod while /dev/deferred is open is refused, then works",
-            "insmod dw_deferred.ko\nexec 3</dev/deferred\nrmmod dw_deferred 2>&1 || echo \"refused $?\"\n\
-             ./test s 1 >/dev/null\nexec 3<&-\nrmmod dw_deferred\nsleep 2",
-        )
-        .output("rmmod: can't unload module 'dw_deferred': *\nrefused 1")
-        .count(&line("dw_deferred", "[timer_handler] pid = *, comm = *"), 0)
-        .last_of("dw_deferred", &line("dw_deferred", "[deferred_exit] Exit module")),
-    ]);
-    scenarios
+        .output(&format!("rmmod: can't unload module '{d}': *\nrefused 1"))
+        .count(&line(d, "[timer_handler] pid = *, comm = *"), 0)
+        .last_of(d, &line(d, "[deferred_exit] Exit module")),
+    ]
 }
 
 /// Lab task 4: `dw_deferred` makes its timer handler sleep, which the kernel must report.
@@ -419,4 +576,37 @@ fn atomic_sleep() -> Vec<Scenario> {
     ])
     .expect_report("BUG: scheduling while atomic")
     .keep_modules()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each C scenario with a Rust twin (the same name without ` (C)`) checks exactly what the
+    /// twin checks, with the module names swapped.
+    #[test]
+    fn c_scenarios_check_what_their_rust_twins_check() {
+        let scenarios: Vec<Scenario> = all().into_iter().flat_map(|b| b.scenarios).collect();
+        let swaps = [
+            (RUST.set, C.set),
+            (RUST.work, C.work),
+            (RUST.monitor, C.monitor),
+            (RUST.periodic_timer, C.periodic_timer),
+            (RUST.kthread, C.kthread),
+        ];
+        let mut twins = 0;
+        for c in scenarios.iter().filter(|s| s.name.contains(C.tag)) {
+            let rust_name = c.name.replace(C.tag, "");
+            let Some(rust) = scenarios.iter().find(|s| s.name == rust_name) else {
+                continue;
+            };
+            let expected = swaps.iter().fold(
+                format!("{rust:?}").replace(&rust.name, &c.name),
+                |text, (r, c)| text.replace(r, c),
+            );
+            assert_eq!(expected, format!("{c:?}"));
+            twins += 1;
+        }
+        assert!(twins >= 17, "only {twins} C scenarios have a Rust twin");
+    }
 }
