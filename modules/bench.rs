@@ -38,7 +38,7 @@ use kernel_ext::{
     workqueue::{new_work, OwnedWork, WorkCallback},
 };
 
-pub mod kernel_ext;
+mod kernel_ext;
 
 module! {
     type: InProcessContext<Bench>,

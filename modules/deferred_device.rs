@@ -7,6 +7,10 @@
 //! to the list the timer checks every second. The modules `dw_deferred`, `dw_workqueue` and
 //! `dw_procmon` are each a [`DeviceModule`] for their [`LabTask`], which chooses the device's
 //! [`Features`].
+//!
+//! Each of those modules includes this file privately (`mod deferred_device;`) and uses part of
+//! it (one [`Alloc`] variant, say): like `kernel_ext`, the rest is left out of its `.ko`.
+#![allow(dead_code, unreachable_pub)]
 
 use crate::kernel_ext::{
     context::{BhDisabled, ProcessContext},

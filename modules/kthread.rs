@@ -23,7 +23,7 @@ use kernel_ext::{
     wait::{new_wait_queue, WaitQueue},
 };
 
-pub mod kernel_ext;
+mod kernel_ext;
 
 module! {
     type: InProcessContext<KthreadModule>,

@@ -27,7 +27,7 @@ use kernel_ext::{
     wait::{new_wait_queue, WaitQueue},
 };
 
-pub mod kernel_ext;
+mod kernel_ext;
 
 module! {
     type: InProcessContext<EventsModule>,

@@ -12,7 +12,7 @@ use kernel_ext::{
     timer::{new_timer, Timer, TimerCallback},
 };
 
-pub mod kernel_ext;
+mod kernel_ext;
 
 module! {
     type: PeriodicTimerModule,

@@ -29,7 +29,7 @@ use kernel_ext::{
     workqueue::flush,
 };
 
-pub mod kernel_ext;
+mod kernel_ext;
 
 module! {
     type: InProcessContext<TaskletModule>,

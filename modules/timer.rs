@@ -9,7 +9,7 @@ use kernel_ext::{
     timer::{new_timer, Timer, TimerCallback},
 };
 
-pub mod kernel_ext;
+mod kernel_ext;
 
 module! {
     type: TimerModule,

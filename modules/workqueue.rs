@@ -7,8 +7,8 @@
 use deferred_device::{Alloc, DeviceModule, Features, LabTask};
 use kernel::prelude::*;
 
-pub mod deferred_device;
-pub mod kernel_ext;
+mod deferred_device;
+mod kernel_ext;
 
 module! {
     type: DeviceModule<Task5>,

@@ -22,7 +22,7 @@ use kernel_ext::{
     workqueue::{new_work, schedule_on_each_cpu, OnEachCpu, OwnedQueue, OwnedWork, WorkCallback},
 };
 
-pub mod kernel_ext;
+mod kernel_ext;
 
 module! {
     type: InProcessContext<ToolboxModule>,

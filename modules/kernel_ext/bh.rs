@@ -39,6 +39,7 @@ pub struct BhGuard {
 }
 
 /// Disables bottom halves on this CPU until the returned guard is dropped.
+#[inline]
 pub fn local_bh_disable() -> BhGuard {
     // SAFETY: Disabling bottom halves is allowed in any context but hard interrupts, where the
     // kernel reports it.
@@ -52,12 +53,14 @@ pub fn local_bh_disable() -> BhGuard {
 impl Deref for BhGuard {
     type Target = BhDisabled;
 
+    #[inline]
     fn deref(&self) -> &BhDisabled {
         &self.bh
     }
 }
 
 impl Drop for BhGuard {
+    #[inline]
     fn drop(&mut self) {
         // SAFETY: Pairs with the `dw_local_bh_disable` of this guard's creation, on the same
         // thread (the guard is not `Send`).

@@ -71,6 +71,7 @@ unsafe impl Sync for Completion {}
 
 impl Completion {
     /// Creates a completion with no signal pending: `init_completion` in C.
+    #[inline]
     pub fn new() -> impl PinInit<Self> {
         pin_init!(Self {
             // INVARIANT: initialised by `init_completion`.

@@ -48,6 +48,7 @@ impl ProcessContext {
     /// The caller must run in process context (not in an interrupt, softirq, or with preemption,
     /// interrupts or bottom halves disabled, nor holding a spinlock) for as long as the returned
     /// value is used.
+    #[inline]
     pub(crate) unsafe fn new() -> Self {
         Self {
             _not_send: PhantomData,
@@ -60,6 +61,7 @@ impl ProcessContext {
     /// # Safety
     ///
     /// As for [`ProcessContext::new`].
+    #[inline]
     pub unsafe fn assume_unchecked() -> Self {
         // SAFETY: The caller upholds the same requirements.
         unsafe { Self::new() }
@@ -68,6 +70,7 @@ impl ProcessContext {
     /// Sleeps for up to `timeout` ticks, or until a signal arrives: `set_current_state(
     /// TASK_INTERRUPTIBLE); schedule_timeout(timeout)` in C. Returns the ticks left (0 when the
     /// whole timeout elapsed).
+    #[inline]
     pub fn schedule_timeout_interruptible(&self, timeout: Jiffies) -> Jiffies {
         // `MAX_SCHEDULE_TIMEOUT` (`LONG_MAX`) means "forever".
         let timeout = c_long::try_from(timeout).unwrap_or(c_long::MAX);
@@ -78,6 +81,7 @@ impl ProcessContext {
 
     /// Sleeps for `timeout` ticks, signals or not: `schedule_timeout_uninterruptible(timeout)` in
     /// C. Returns the ticks left (0 unless woken explicitly, e.g. by `wake_up_process`).
+    #[inline]
     pub fn schedule_timeout_uninterruptible(&self, timeout: Jiffies) -> Jiffies {
         // `MAX_SCHEDULE_TIMEOUT` (`LONG_MAX`) means "forever".
         let timeout = c_long::try_from(timeout).unwrap_or(c_long::MAX);
@@ -104,6 +108,7 @@ impl BhDisabled {
     ///
     /// Bottom halves must be disabled on this CPU, or the caller must be running in one, for as
     /// long as the returned value is used.
+    #[inline]
     pub(crate) unsafe fn new() -> Self {
         Self {
             _not_send: PhantomData,

@@ -61,6 +61,7 @@ pub struct KThreadContext {
 
 impl KThreadContext {
     /// Whether the thread's owner asked it to stop: `kthread_should_stop` in C.
+    #[inline]
     pub fn should_stop(&self) -> bool {
         // SAFETY: `self` proves that the current task is a kernel thread.
         unsafe { bindings::kthread_should_stop() }
@@ -70,6 +71,7 @@ impl KThreadContext {
 impl Deref for KThreadContext {
     type Target = ProcessContext;
 
+    #[inline]
     fn deref(&self) -> &ProcessContext {
         &self.process
     }
@@ -89,6 +91,7 @@ pub struct KThread<T: ThreadFn> {
 impl<T: ThreadFn> KThread<T> {
     /// Creates a kernel thread named `name` (at most 15 bytes show) running `data.run()`, and
     /// starts it: `kthread_run` in C.
+    #[inline]
     pub fn run(name: &CStr, data: Arc<T>) -> Result<Self> {
         let arg: *const T = &*data;
         // SAFETY: `thread_fn::<T>` takes `arg` as a `&T`, which stays valid until the thread has
@@ -115,11 +118,13 @@ impl<T: ThreadFn> KThread<T> {
     }
 
     /// The thread's task.
+    #[inline]
     pub fn task(&self) -> &Task {
         &self.task
     }
 
     /// The data the thread shares with its owner.
+    #[inline]
     pub fn data(&self) -> &Arc<T> {
         &self.data
     }
@@ -142,6 +147,7 @@ impl<T: ThreadFn> KThread<T> {
 }
 
 impl<T: ThreadFn> Drop for KThread<T> {
+    #[inline]
     fn drop(&mut self) {
         // SAFETY: `task` is our kernel thread, kept valid by our reference, and stopped only
         // here. `kthread_stop` returns once the thread has exited (if it never ran, its function

@@ -55,11 +55,13 @@ use kernel::{
 /// The file operations of a [`SharedMiscDevice`], on the state `D` all its files share.
 pub trait SharedDevice: Send + Sync + Sized + 'static {
     /// Called when a file is opened; an error fails the `open`.
+    #[inline]
     fn open(&self, _ctx: &ProcessContext) -> Result {
         Ok(())
     }
 
     /// Called when a file is closed for the last time.
+    #[inline]
     fn release(&self, _ctx: &ProcessContext) {}
 
     /// Handles an ioctl. `arg` is the raw argument: a number or a user pointer, by command.
@@ -87,6 +89,7 @@ unsafe impl<D: SharedDevice> Sync for SharedMiscDevice<D> {}
 impl<D: SharedDevice> SharedMiscDevice<D> {
     /// Registers `/dev/name` with the fixed misc `minor`, serving `data` to every open file.
     /// Fails with `EBUSY` if that minor is taken.
+    #[inline]
     pub fn register(name: &'static CStr, minor: u8, data: Arc<D>) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
             // `data` is initialised first: files may be opened as soon as `raw` is registered.
@@ -107,6 +110,7 @@ impl<D: SharedDevice> SharedMiscDevice<D> {
     }
 
     /// The state the files share.
+    #[inline]
     pub fn data(&self) -> &Arc<D> {
         &self.data
     }
@@ -114,6 +118,7 @@ impl<D: SharedDevice> SharedMiscDevice<D> {
 
 #[pinned_drop]
 impl<D: SharedDevice> PinnedDrop for SharedMiscDevice<D> {
+    #[inline]
     fn drop(self: Pin<&mut Self>) {
         // SAFETY: `raw` is registered by the type invariants. Files opened before this keep their
         // own `Arc<D>`.
@@ -132,6 +137,7 @@ struct Files<D>(PhantomData<D>);
 impl<D: SharedDevice> MiscDevice for Files<D> {
     type Ptr = Arc<D>;
 
+    #[inline]
     fn open(_file: &File, misc: &MiscDeviceRegistration<Self>) -> Result<Arc<D>> {
         // SAFETY: `Files<D>` is registered only by `SharedMiscDevice::<D>::register`, whose `raw`
         // field is the registered `miscdevice`. `misc_open` calls us under the lock that
@@ -145,12 +151,14 @@ impl<D: SharedDevice> MiscDevice for Files<D> {
         Ok(device.data.clone())
     }
 
+    #[inline]
     fn release(data: Arc<D>, _file: &File) {
         // SAFETY: `release` runs in process context.
         let ctx = unsafe { ProcessContext::new() };
         data.release(&ctx);
     }
 
+    #[inline]
     fn ioctl(data: ArcBorrow<'_, D>, _file: &File, cmd: u32, arg: usize) -> Result<isize> {
         // SAFETY: `ioctl` runs in process context.
         let ctx = unsafe { ProcessContext::new() };

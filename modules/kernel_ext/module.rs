@@ -37,6 +37,7 @@ pub trait ProcessModule: Sized + Send + Sync {
     fn init(module: &'static ThisModule, ctx: &ProcessContext) -> Result<Self>;
 
     /// The module's exit function, before the module's fields are dropped.
+    #[inline]
     fn exit(&mut self, _ctx: &ProcessContext) {}
 }
 
@@ -44,6 +45,7 @@ pub trait ProcessModule: Sized + Send + Sync {
 pub struct InProcessContext<M: ProcessModule>(M);
 
 impl<M: ProcessModule> kernel::Module for InProcessContext<M> {
+    #[inline]
     fn init(module: &'static ThisModule) -> Result<Self> {
         // SAFETY: The kernel calls a module's init function from `do_init_module`, in process
         // context (this `init` is that function for the module naming this type in `module!`).
@@ -53,6 +55,7 @@ impl<M: ProcessModule> kernel::Module for InProcessContext<M> {
 }
 
 impl<M: ProcessModule> Drop for InProcessContext<M> {
+    #[inline]
     fn drop(&mut self) {
         // SAFETY: The module is dropped by its exit function, which the kernel calls from the
         // `delete_module` system call, in process context. (An instance only exists once the

@@ -77,6 +77,7 @@ unsafe impl Backend for SpinLockBhBackend {
     type State = bindings::spinlock_t;
     type GuardState = ();
 
+    #[inline]
     unsafe fn init(
         ptr: *mut Self::State,
         name: *const kernel::ffi::c_char,
@@ -87,21 +88,25 @@ unsafe impl Backend for SpinLockBhBackend {
         unsafe { bindings::__spin_lock_init(ptr, name, key) }
     }
 
+    #[inline]
     unsafe fn lock(ptr: *mut Self::State) -> Self::GuardState {
         // SAFETY: The caller guarantees that `ptr` is an initialised spinlock.
         unsafe { dw_spin_lock_bh(ptr) }
     }
 
+    #[inline]
     unsafe fn unlock(ptr: *mut Self::State, _guard_state: &Self::GuardState) {
         // SAFETY: The caller owns the lock, taken with `dw_spin_lock_bh`.
         unsafe { dw_spin_unlock_bh(ptr) }
     }
 
+    #[inline]
     unsafe fn try_lock(ptr: *mut Self::State) -> Option<Self::GuardState> {
         // SAFETY: The caller guarantees that `ptr` is an initialised spinlock.
         (unsafe { dw_spin_trylock_bh(ptr) } != 0).then_some(())
     }
 
+    #[inline]
     unsafe fn assert_is_held(ptr: *mut Self::State) {
         // SAFETY: The caller guarantees that `ptr` is an initialised spinlock.
         unsafe { bindings::spin_assert_is_held(ptr) }
@@ -116,6 +121,7 @@ pub trait SpinLockBhExt<T: ?Sized> {
 }
 
 impl<T: ?Sized> SpinLockBhExt<T> for SpinLockBh<T> {
+    #[inline]
     fn lock_with<'a>(&'a self, _bh: &'a BhDisabled) -> SpinLockGuard<'a, T> {
         // SAFETY: `Lock<T, SpinLockBhBackend>` and `Lock<T, SpinLockBackend>` have the same
         // layout (the same `State`, `spinlock_t`), and with bottom halves off, as `_bh` proves,

@@ -29,6 +29,7 @@ use kernel::{
 
 /// Finds the task with the given pid (in the caller's pid namespace) and takes a reference to
 /// it, like `get_pid_task(find_get_pid(pid), PIDTYPE_PID)` in C. Returns `None` if there is none.
+#[inline]
 pub fn find_task(pid: Pid) -> Option<ARef<Task>> {
     // SAFETY: `find_get_pid` takes any number and returns a counted `struct pid` or null.
     let pid_ref = unsafe { bindings::find_get_pid(pid) };
@@ -53,6 +54,7 @@ pub struct Comm {
 
 impl Comm {
     /// The name's bytes, without the terminating NUL.
+    #[inline]
     pub fn as_bytes(&self) -> &[u8] {
         let len = self
             .bytes
@@ -64,6 +66,7 @@ impl Comm {
 }
 
 impl fmt::Display for Comm {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(BStr::from_bytes(self.as_bytes()), f)
     }
@@ -80,6 +83,7 @@ pub trait TaskExt {
 }
 
 impl TaskExt for Task {
+    #[inline]
     fn comm(&self) -> Comm {
         let mut comm = Comm {
             bytes: [0; bindings::TASK_COMM_LEN as usize],
@@ -98,6 +102,7 @@ impl TaskExt for Task {
         comm
     }
 
+    #[inline]
     fn is_dead(&self) -> bool {
         // SAFETY: `self` is a live task. `__state` changes under the task's feet: read it once,
         // like C's `READ_ONCE(task->__state)`.

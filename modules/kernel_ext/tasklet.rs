@@ -80,6 +80,7 @@ unsafe impl<T: TaskletCallback> Sync for Tasklet<T> {}
 
 impl<T: TaskletCallback> Tasklet<T> {
     /// Creates an idle, enabled tasklet owning `data`.
+    #[inline]
     pub fn new<E: From<core::convert::Infallible>>(
         data: impl PinInit<T, E>,
     ) -> impl PinInit<Self, E> {
@@ -95,12 +96,14 @@ impl<T: TaskletCallback> Tasklet<T> {
     }
 
     /// Schedules the tasklet on the normal-priority softirq: `tasklet_schedule` in C.
+    #[inline]
     pub fn schedule(&self) {
         // SAFETY: `raw` is set up by the type invariants.
         unsafe { dw_tasklet_schedule(self.raw.get()) }
     }
 
     /// Schedules the tasklet on the high-priority softirq: `tasklet_hi_schedule` in C.
+    #[inline]
     pub fn hi_schedule(&self) {
         // SAFETY: `raw` is set up by the type invariants.
         unsafe { dw_tasklet_hi_schedule(self.raw.get()) }
@@ -108,6 +111,7 @@ impl<T: TaskletCallback> Tasklet<T> {
 
     /// Disables the tasklet until the returned guard is dropped, waiting for a running callback
     /// to finish (`tasklet_disable`, which may sleep). A scheduled tasklet waits meanwhile.
+    #[inline]
     pub fn disable(&self, _ctx: &ProcessContext) -> TaskletDisabled<'_, T> {
         // SAFETY: `raw` is set up by the type invariants; `_ctx` proves we may sleep.
         unsafe { dw_tasklet_disable(self.raw.get()) };
@@ -132,6 +136,7 @@ impl<T: TaskletCallback> Tasklet<T> {
 impl<T: TaskletCallback> Deref for Tasklet<T> {
     type Target = T;
 
+    #[inline]
     fn deref(&self) -> &T {
         &self.data
     }
@@ -139,6 +144,7 @@ impl<T: TaskletCallback> Deref for Tasklet<T> {
 
 #[pinned_drop]
 impl<T: TaskletCallback> PinnedDrop for Tasklet<T> {
+    #[inline]
     fn drop(self: Pin<&mut Self>) {
         // INVARIANT: killed before `data` is dropped.
         // SAFETY: `raw` is set up and enabled (no `TaskletDisabled` can outlive the borrow it
@@ -155,6 +161,7 @@ pub struct TaskletDisabled<'a, T: TaskletCallback> {
 }
 
 impl<T: TaskletCallback> Drop for TaskletDisabled<'_, T> {
+    #[inline]
     fn drop(&mut self) {
         // SAFETY: Pairs with the `dw_tasklet_disable` that created this guard.
         unsafe { dw_tasklet_enable(self.tasklet.raw.get()) };

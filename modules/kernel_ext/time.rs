@@ -45,6 +45,7 @@ pub const MAX_JIFFY_OFFSET: Jiffies = (Jiffies::MAX >> 2) - 1;
 
 /// Converts seconds to ticks, or `None` if that is more than a timer accepts
 /// ([`MAX_JIFFY_OFFSET`]: about 585 million years at `HZ` = 250).
+#[inline]
 pub fn secs_to_jiffies(secs: u64) -> Option<Jiffies> {
     Jiffies::try_from(secs)
         .ok()?

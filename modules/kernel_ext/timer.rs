@@ -108,6 +108,7 @@ unsafe impl<T: TimerCallback> Sync for Timer<T> {}
 
 impl<T: TimerCallback> Timer<T> {
     /// Creates a disarmed timer owning `data`. Prefer the [`new_timer!`] macro.
+    #[inline]
     pub fn new<E: From<core::convert::Infallible>>(
         data: impl PinInit<T, E>,
         name: &'static CStr,
@@ -132,6 +133,7 @@ impl<T: TimerCallback> Timer<T> {
 
     /// Arms the timer to expire when the tick counter reaches `expires`, or moves its expiry if
     /// it is armed already: `mod_timer` in C. Returns whether it was armed.
+    #[inline]
     pub fn arm_at(&self, expires: Jiffies) -> bool {
         // SAFETY: `raw` is an initialised timer by the type invariants.
         unsafe { bindings::mod_timer(self.raw.get(), expires) != 0 }
@@ -140,6 +142,7 @@ impl<T: TimerCallback> Timer<T> {
     /// Arms the timer to expire `delay` from now (rounded up to whole ticks). See [`arm_at`].
     ///
     /// [`arm_at`]: Timer::arm_at
+    #[inline]
     pub fn arm_after(&self, delay: Delta) -> bool {
         let msecs = Msecs::try_from(delay.as_millis_ceil()).unwrap_or(Msecs::MAX);
         self.arm_at(super::time::jiffies().wrapping_add(msecs_to_jiffies(msecs)))
@@ -149,12 +152,14 @@ impl<T: TimerCallback> Timer<T> {
     /// Returns whether the timer was armed. The timer can be armed again afterwards.
     ///
     /// Must not be called from the timer's own callback, nor with a lock its callback takes.
+    #[inline]
     pub fn cancel(&self) -> bool {
         // SAFETY: `raw` is an initialised timer by the type invariants.
         unsafe { bindings::timer_delete_sync(self.raw.get()) != 0 }
     }
 
     /// Returns whether the timer is armed: `timer_pending` in C.
+    #[inline]
     pub fn is_armed(&self) -> bool {
         // SAFETY: `raw` is initialised; `timer_pending` is a lockless read of the list linkage,
         // done like C with a volatile read of `entry.pprev`.
@@ -180,6 +185,7 @@ impl<T: TimerCallback> Timer<T> {
 impl<T: TimerCallback> Deref for Timer<T> {
     type Target = T;
 
+    #[inline]
     fn deref(&self) -> &T {
         &self.data
     }
@@ -187,6 +193,7 @@ impl<T: TimerCallback> Deref for Timer<T> {
 
 #[pinned_drop]
 impl<T: TimerCallback> PinnedDrop for Timer<T> {
+    #[inline]
     fn drop(self: Pin<&mut Self>) {
         // INVARIANT: the timer is shut down before `data` is dropped.
         // SAFETY: `raw` is an initialised timer by the type invariants. `timer_shutdown_sync`

@@ -74,6 +74,7 @@ unsafe impl Sync for WaitQueue {}
 
 impl WaitQueue {
     /// Creates an empty wait queue. Prefer the [`new_wait_queue!`] macro.
+    #[inline]
     pub fn new(name: &'static CStr, key: Pin<&'static LockClassKey>) -> impl PinInit<Self> {
         pin_init!(Self {
             // SAFETY: `slot` is valid for writes and pinned; `name` and `key` live forever.
@@ -85,6 +86,7 @@ impl WaitQueue {
 
     /// Sleeps until `condition` returns true, checking it before sleeping and after each wake-up:
     /// `wait_event_interruptible` in C. Fails with `ERESTARTSYS` if a signal arrives first.
+    #[inline]
     pub fn wait_interruptible(
         &self,
         _ctx: &ProcessContext,
@@ -110,6 +112,7 @@ impl WaitQueue {
 
     /// Wakes one interruptible sleeper (and all non-exclusive ones): `wake_up_interruptible`.
     /// Callable from any context.
+    #[inline]
     pub fn wake_up_interruptible(&self) {
         // SAFETY: `raw` is initialised by the type invariants.
         unsafe {
@@ -123,6 +126,7 @@ impl WaitQueue {
     }
 
     /// Wakes one sleeper of any kind (and all non-exclusive ones): `wake_up` in C.
+    #[inline]
     pub fn wake_up(&self) {
         // SAFETY: `raw` is initialised by the type invariants.
         unsafe {

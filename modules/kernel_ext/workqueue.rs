@@ -114,6 +114,7 @@ unsafe impl<T: WorkCallback> Sync for OwnedWork<T> {}
 impl<T: WorkCallback> OwnedWork<T> {
     /// Creates an idle work item owning `data`, with lock classes for its work and its timer.
     /// Prefer the [`new_work!`] macro.
+    #[inline]
     pub fn new<E: From<core::convert::Infallible>>(
         data: impl PinInit<T, E>,
         name: &'static CStr,
@@ -146,6 +147,7 @@ impl<T: WorkCallback> OwnedWork<T> {
 
     /// Queues the work on the system workqueue: `schedule_work` in C. Returns `false` if it was
     /// queued already (it then runs once). Callable from any context.
+    #[inline]
     pub fn queue(&self) -> bool {
         self.queue_after(0)
     }
@@ -153,6 +155,7 @@ impl<T: WorkCallback> OwnedWork<T> {
     /// Queues the work on the system workqueue to run `delay` ticks from now:
     /// `schedule_delayed_work` in C. Returns `false` if it was queued already (its first delay
     /// stands). Callable from any context.
+    #[inline]
     pub fn queue_after(&self, delay: Jiffies) -> bool {
         // INVARIANT: a system queue, never a BH one.
         // SAFETY: `system_percpu_wq` is a live, process-context workqueue for the kernel's
@@ -161,12 +164,14 @@ impl<T: WorkCallback> OwnedWork<T> {
     }
 
     /// Queues the work to run now on `cpu`'s system worker: `schedule_work_on` in C.
+    #[inline]
     pub fn queue_on_cpu(&self, cpu: CpuId) -> bool {
         // SAFETY: As in `queue_after`; `cpu` is a valid CPU number.
         unsafe { self.enqueue(cpu.as_u32() as c_int, bindings::system_percpu_wq, 0) }
     }
 
     /// Queues the work on `queue`, to run now. Returns `false` if it was queued already.
+    #[inline]
     pub fn queue_on(&self, queue: &OwnedQueue) -> bool {
         // INVARIANT: an `OwnedQueue` is never a BH queue; no delay, so nothing reaches the queue
         // after it has been drained and destroyed.
@@ -179,6 +184,7 @@ impl<T: WorkCallback> OwnedWork<T> {
     /// `queue` must be a live workqueue that runs work in process context, and stay live until
     /// the work has run (after `delay`) or been cancelled; `cpu` a valid CPU or
     /// [`WORK_CPU_UNBOUND`].
+    #[inline]
     unsafe fn enqueue(
         &self,
         cpu: c_int,
@@ -193,6 +199,7 @@ impl<T: WorkCallback> OwnedWork<T> {
     /// Cancels the work if it is queued (or waiting for its delay) and waits for a running
     /// instance to finish: `cancel_delayed_work_sync` in C. Returns whether it was queued. It
     /// may be queued again afterwards.
+    #[inline]
     pub fn cancel(&self, _ctx: &ProcessContext) -> bool {
         // SAFETY: `raw` is initialised by the type invariants; `_ctx` proves we may sleep.
         unsafe { bindings::cancel_delayed_work_sync(self.raw.get()) }
@@ -200,6 +207,7 @@ impl<T: WorkCallback> OwnedWork<T> {
 
     /// Runs the work now if it waits for its delay, then waits until it has finished:
     /// `flush_delayed_work` in C. Returns whether there was anything to wait for.
+    #[inline]
     pub fn flush(&self, _ctx: &ProcessContext) -> bool {
         // SAFETY: `raw` is initialised by the type invariants; `_ctx` proves we may sleep.
         unsafe { bindings::flush_delayed_work(self.raw.get()) }
@@ -227,6 +235,7 @@ impl<T: WorkCallback> OwnedWork<T> {
 impl<T: WorkCallback> Deref for OwnedWork<T> {
     type Target = T;
 
+    #[inline]
     fn deref(&self) -> &T {
         &self.data
     }
@@ -234,6 +243,7 @@ impl<T: WorkCallback> Deref for OwnedWork<T> {
 
 #[pinned_drop]
 impl<T: WorkCallback> PinnedDrop for OwnedWork<T> {
+    #[inline]
     fn drop(self: Pin<&mut Self>) {
         // INVARIANT: the work is cancelled, and waited for, before `data` is dropped.
         // SAFETY: `raw` is initialised by the type invariants. Dropping happens in process
@@ -285,6 +295,7 @@ unsafe impl Sync for OwnedQueue {}
 impl OwnedQueue {
     /// A single-threaded queue: its work runs one item at a time, in queueing order
     /// (`alloc_ordered_workqueue`; the old `create_singlethread_workqueue`).
+    #[inline]
     pub fn new_ordered(name: &CStr) -> Result<Self> {
         Self::new(
             name,
@@ -295,10 +306,12 @@ impl OwnedQueue {
 
     /// A per-CPU queue: work runs on the CPU that queued it, up to `max_active` items at a time
     /// per CPU (`alloc_workqueue(name, WQ_PERCPU, max_active)`; the old `create_workqueue`).
+    #[inline]
     pub fn new_per_cpu(name: &CStr, max_active: u16) -> Result<Self> {
         Self::new(name, bindings::wq_flags_WQ_PERCPU, max_active.into())
     }
 
+    #[inline]
     fn new(name: &CStr, flags: bindings::wq_flags, max_active: c_int) -> Result<Self> {
         // INVARIANT: no `WQ_BH` in `flags`.
         // SAFETY: The format consumes `name`, a valid C string, which is copied.
@@ -316,6 +329,7 @@ impl OwnedQueue {
     }
 
     /// Waits until everything queued so far has run: `flush_workqueue` in C.
+    #[inline]
     pub fn flush(&self, _ctx: &ProcessContext) {
         // SAFETY: `raw` is live by the type invariants; `_ctx` proves we may sleep.
         unsafe { bindings::__flush_workqueue(self.raw.as_ptr()) }
@@ -323,6 +337,7 @@ impl OwnedQueue {
 }
 
 impl Drop for OwnedQueue {
+    #[inline]
     fn drop(&mut self) {
         // SAFETY: `raw` is live and destroyed only here. Work queued on it has no delay (see
         // `OwnedWork::queue_on`), so draining it leaves nothing that could reach it later.
@@ -358,6 +373,7 @@ pub trait OnEachCpu {
 ///     schedule_on_each_cpu::<Hello>(ctx)
 /// }
 /// ```
+#[inline]
 pub fn schedule_on_each_cpu<T: OnEachCpu + 'static>(ctx: &ProcessContext) -> Result {
     struct OnCpu<T>(PhantomData<T>);
 
@@ -367,6 +383,7 @@ pub fn schedule_on_each_cpu<T: OnEachCpu + 'static>(ctx: &ProcessContext) -> Res
     unsafe impl<T> Sync for OnCpu<T> {}
 
     impl<T: OnEachCpu> WorkCallback for OnCpu<T> {
+        #[inline]
         fn run(_work: &OwnedWork<Self>, ctx: &ProcessContext) {
             T::run(ctx);
         }
@@ -396,6 +413,7 @@ pub fn schedule_on_each_cpu<T: OnEachCpu + 'static>(ctx: &ProcessContext) -> Res
 struct CpusReadLock(PhantomData<*mut ()>);
 
 impl CpusReadLock {
+    #[inline]
     fn new(_ctx: &ProcessContext) -> Self {
         // SAFETY: `_ctx` proves we may sleep, as `cpus_read_lock` may.
         unsafe { bindings::cpus_read_lock() };
@@ -404,6 +422,7 @@ impl CpusReadLock {
 }
 
 impl Drop for CpusReadLock {
+    #[inline]
     fn drop(&mut self) {
         // SAFETY: Pairs with the `cpus_read_lock` of `new`, on the same thread (not `Send`).
         unsafe { bindings::cpus_read_unlock() };
@@ -412,6 +431,7 @@ impl Drop for CpusReadLock {
 
 /// Waits until a `kernel` crate [`Work`] item, if queued or running, has finished: `flush_work`
 /// in C (which the `kernel` crate does not offer). Returns whether there was anything to wait for.
+#[inline]
 pub fn flush<T, const ID: u64>(work: &Work<T, ID>, _ctx: &ProcessContext) -> bool {
     // SAFETY: `work` is a valid, initialised work item while borrowed; `_ctx` proves we may sleep.
     unsafe { bindings::flush_work(Work::raw_get(work)) }

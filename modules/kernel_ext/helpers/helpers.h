@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * C helpers of kernel_ext: wrappers for the macros and inline functions that Rust cannot call.
- * Each module links its own copy (see modules/Kbuild), so the names need no module prefix to be
- * unique between modules, only the dw_ prefix to stay clear of the kernel's own symbols.
+ * They are grouped by topic (bh.c, tasklet.c, wait.c); each module links its own copy of the
+ * topics it uses (see modules/Kbuild), so the names need no module prefix to be unique between
+ * modules, only the dw_ prefix to stay clear of the kernel's own symbols.
  */
 #ifndef DW_KERNEL_EXT_HELPERS_H
 #define DW_KERNEL_EXT_HELPERS_H
