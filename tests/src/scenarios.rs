@@ -270,12 +270,12 @@ fn device_features(l: &Lang) -> Vec<Scenario> {
             &l.name("procmon", "reported processes' tasks are freed (their references dropped)"),
             &format!(
                 "{TASKS_ALLOCATED}insmod {p}.ko\nbefore=$(tasks_allocated)\n\
-                 i=0\nwhile [ $i -lt 50 ]; do usleep 100000 & ./test p $! >/dev/null; i=$((i + 1)); done\n\
+                 i=0\nwhile [ $i -lt 50 ]; do sleep 1 & ./test p $! >/dev/null; i=$((i + 1)); done\n\
                  sleep 3\nafter=$(tasks_allocated)\nrmmod {p}\n\
                  echo \"task_struct objects: $before before, $after after\"\n[ $((after - before)) -lt 10 ]"
             ),
         )
-        .count(&line(p, "task usleep (*) is dead"), 50),
+        .count(&line(p, "task sleep (*) is dead"), 50),
         Scenario::new(
             &l.name("procmon", "rmmod while monitored processes live is clean"),
             &format!("insmod {p}.ko\nsleep 30 & a=$!\nsleep 30 & b=$!\n./test p $a\n./test p $b\nsleep 2\nrmmod {p}\nkill $a $b\nsleep 1"),
