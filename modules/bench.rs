@@ -17,8 +17,8 @@
 //! between the two is the cost of the abstractions. Timestamps here are nanoseconds of the
 //! monotonic clock since the module's `epoch` (C: since boot); only differences are printed.
 
-use kernel::fmt;
 use kernel::{
+    fmt,
     prelude::*,
     processor::cpu_relax,
     sync::{

@@ -231,11 +231,11 @@ fn ko_sizes(ko_dir: &Path, rows: &mut Vec<Row>) -> String {
     text.replace(&format!("{}/", ko_dir.display()), "")
 }
 
+/// Whole numbers for bytes, jiffies and ns; one decimal for µs.
 fn number(v: f64, unit: &str) -> String {
     match unit {
-        "bytes" | "jiffies" => format!("{v:.0}"),
-        "ns" => format!("{v:.0}"),
-        _ => format!("{v:.1}"),
+        "µs" => format!("{v:.1}"),
+        _ => format!("{v:.0}"),
     }
 }
 
