@@ -28,7 +28,7 @@ use kernel::{
     time::{Instant, Monotonic},
 };
 use kernel_ext::{
-    completion::Completion,
+    completion::CountingCompletion,
     context::{BhDisabled, ProcessContext},
     kthread::{KThread, KThreadContext, ThreadFn},
     module::{InProcessContext, ProcessModule},
@@ -96,7 +96,7 @@ struct OneShot {
     epoch: Instant<Monotonic>,
     tick: Tick,
     #[pin]
-    done: Completion,
+    done: CountingCompletion,
 }
 
 impl TimerCallback for OneShot {
@@ -116,7 +116,7 @@ fn timer_lateness(
         new_timer!(try_pin_init!(OneShot {
             epoch,
             tick: Tick::new(),
-            done <- Completion::new(),
+            done <- CountingCompletion::new(),
         }? Error)),
         GFP_KERNEL,
     )?;
@@ -143,7 +143,7 @@ struct Periodic {
     fired: Atomic<usize>,
     ticks: KVVec<Tick>,
     #[pin]
-    done: Completion,
+    done: CountingCompletion,
 }
 
 impl TimerCallback for Periodic {
@@ -177,7 +177,7 @@ fn periodic(
             epoch,
             fired: Atomic::new(0),
             ticks: firings,
-            done <- Completion::new(),
+            done <- CountingCompletion::new(),
         }? Error)),
         GFP_KERNEL,
     )?;
@@ -207,7 +207,7 @@ struct Handed {
     epoch: Instant<Monotonic>,
     work_ns: Atomic<i64>,
     #[pin]
-    done: Completion,
+    done: CountingCompletion,
 }
 
 impl TimerCallback for Handoff {
@@ -218,7 +218,7 @@ impl TimerCallback for Handoff {
 }
 
 impl WorkCallback for Handed {
-    fn run(work: &OwnedWork<Self>, _ctx: &ProcessContext) {
+    fn run(work: &OwnedWork<Self>, _ctx: &mut ProcessContext) {
         work.work_ns.store(now_ns(work.epoch), Relaxed);
         work.done.complete();
     }
@@ -231,7 +231,7 @@ fn work_handoff(epoch: Instant<Monotonic>, ns: &mut [i64], ctx: &ProcessContext)
             work <- new_work!(try_pin_init!(Handed {
                 epoch,
                 work_ns: Atomic::new(0),
-                done <- Completion::new(),
+                done <- CountingCompletion::new(),
             }? Error)),
         }? Error)),
         GFP_KERNEL,
@@ -253,16 +253,16 @@ struct Waker {
     wq: WaitQueue,
     woken_ns: Atomic<i64>,
     #[pin]
-    done: Completion,
+    done: CountingCompletion,
 }
 
 impl ThreadFn for Waker {
-    fn run(&self, ctx: &KThreadContext) -> i32 {
+    fn run(&self, ctx: &mut KThreadContext) -> i32 {
         loop {
-            // Kernel threads ignore signals: only `go` or a stop request ends this wait.
+            // Only `go` ends this wait, or `kthread_stop`, which makes it fail.
             let _ = self
                 .wq
-                .wait_interruptible(ctx, || self.go.load(Relaxed) || ctx.should_stop());
+                .wait_interruptible(ctx, || self.go.load(Relaxed));
             if ctx.should_stop() {
                 return 0;
             }
@@ -280,11 +280,11 @@ fn kthread_wakeup(epoch: Instant<Monotonic>, ns: &mut [i64], ctx: &ProcessContex
             go: Atomic::new(false),
             wq <- new_wait_queue!(),
             woken_ns: Atomic::new(0),
-            done <- Completion::new(),
+            done <- CountingCompletion::new(),
         }? Error),
         GFP_KERNEL,
     )?;
-    let thread = KThread::run(c"dw_bench_thread", waker)?;
+    let thread = KThread::run(c"dw_bench_thread", waker, ctx)?;
     let waker = thread.data();
     for slot in ns.iter_mut() {
         // Let the thread go back to sleep.
@@ -328,7 +328,7 @@ const METRICS: [&str; 6] = [
 struct Bench;
 
 impl ProcessModule for Bench {
-    fn init(_module: &'static ThisModule, ctx: &ProcessContext) -> Result<Self> {
+    fn init(_module: &'static ThisModule, ctx: &mut ProcessContext) -> Result<Self> {
         let n = usize::try_from(module_parameters::samples.value())
             .ok()
             .filter(|&n| n > 0)

@@ -15,7 +15,7 @@
 use crate::kernel_ext::{
     context::{BhDisabled, ProcessContext},
     miscdev::{SharedDevice, SharedMiscDevice},
-    sync::{new_spinlock_bh, SpinLockBh, SpinLockBhExt},
+    sync::{new_spinlock_bh, SpinLockBh},
     task::{find_task, TaskExt},
     time::{jiffies, secs_to_jiffies, HZ},
     timer::{new_timer, Timer, TimerCallback},
@@ -173,7 +173,7 @@ impl Deferred {
     }
 
     /// Task 7: adds process `pid` to the monitored list and has the timer check it every second.
-    fn monitor(&self, pid: usize) -> Result {
+    fn monitor(&self, pid: usize, ctx: &mut ProcessContext) -> Result {
         let pid = Pid::try_from(pid).map_err(|_| ESRCH)?;
         let task = find_task(pid).ok_or(ESRCH)?;
         let entry = ListArc::pin_init(
@@ -183,7 +183,7 @@ impl Deferred {
             }),
             GFP_KERNEL,
         )?;
-        self.timer.monitored.lock().push_back(entry);
+        self.timer.monitored.lock(ctx).push_back(entry);
         self.timer.timer_type.store(TimerType::Mon as i32, Relaxed);
         self.timer.arm_at(jiffies().wrapping_add(HZ));
         Ok(())
@@ -191,24 +191,24 @@ impl Deferred {
 }
 
 impl SharedDevice for Deferred {
-    fn open(&self, _ctx: &ProcessContext) -> Result {
+    fn open(&self, _ctx: &mut ProcessContext) -> Result {
         pr_info!("[deferred_open] Device opened\n");
         Ok(())
     }
 
-    fn release(&self, _ctx: &ProcessContext) {
+    fn release(&self, _ctx: &mut ProcessContext) {
         pr_info!("[deferred_release] Device released\n");
     }
 
-    fn ioctl(&self, cmd: u32, arg: usize, _ctx: &ProcessContext) -> Result<isize> {
+    fn ioctl(&self, cmd: u32, arg: usize, ctx: &mut ProcessContext) -> Result<isize> {
         pr_info!("[deferred_ioctl] Command: {}\n", command_name(cmd));
         match cmd {
             MY_IOCTL_TIMER_SET => self.arm(TimerType::Set, arg)?,
             MY_IOCTL_TIMER_CANCEL => {
-                self.timer.cancel();
+                self.timer.cancel(ctx);
             }
             MY_IOCTL_TIMER_ALLOC => self.arm(TimerType::Alloc, arg)?,
-            MY_IOCTL_TIMER_MON if self.timer.features.monitor => self.monitor(arg)?,
+            MY_IOCTL_TIMER_MON if self.timer.features.monitor => self.monitor(arg, ctx)?,
             _ => return Err(ENOTTY),
         }
         Ok(0)
@@ -229,7 +229,9 @@ impl TimerCallback for DeviceState {
                     // Lab task 4, the deliberate bug: `alloc_io()` sleeps, and this is a timer
                     // handler, in softirq context, where nothing may sleep. Safe code cannot do
                     // this (a timer handler has no `ProcessContext`); forging one is the bug.
-                    // Expect `BUG: scheduling while atomic`, and a stuck timer wheel on this CPU.
+                    // Expect `BUG: sleeping function called from invalid context` (the run-time
+                    // check of `alloc_io`'s sleep), then `BUG: scheduling while atomic`, and a
+                    // stuck timer wheel on this CPU.
                     // SAFETY: None: this breaks `assume_unchecked`'s contract on purpose, to show
                     // what the kernel reports. Never do this outside this demonstration.
                     let ctx = unsafe { ProcessContext::assume_unchecked() };
@@ -269,7 +271,7 @@ impl DeviceState {
 struct AllocWork;
 
 impl WorkCallback for AllocWork {
-    fn run(_work: &OwnedWork<Self>, ctx: &ProcessContext) {
+    fn run(_work: &OwnedWork<Self>, ctx: &mut ProcessContext) {
         let task = current!();
         pr_info!(
             "[work_handler] pid = {}, comm = {}\n",

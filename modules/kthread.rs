@@ -45,7 +45,7 @@ struct Protocol {
 }
 
 impl ThreadFn for Protocol {
-    fn run(&self, ctx: &KThreadContext) -> i32 {
+    fn run(&self, ctx: &mut KThreadContext) -> i32 {
         let task = current!();
         pr_info!(
             "[my_thread_f] Current process id is {} ({})\n",
@@ -53,7 +53,8 @@ impl ThreadFn for Protocol {
             task.comm()
         );
 
-        // Kernel threads ignore signals, so only the module's request ends this wait.
+        // Only the module's request ends this wait (or `kthread_stop`, which makes it fail; the
+        // thread then exits all the same).
         let _ = self
             .wq_stop_thread
             .wait_interruptible(ctx, || self.flag_stop_thread.load(Acquire));
@@ -70,7 +71,7 @@ struct KthreadModule {
 }
 
 impl ProcessModule for KthreadModule {
-    fn init(_module: &'static ThisModule, _ctx: &ProcessContext) -> Result<Self> {
+    fn init(_module: &'static ThisModule, ctx: &mut ProcessContext) -> Result<Self> {
         pr_info!("[kthread_init] Init module\n");
         let protocol = Arc::pin_init(
             pin_init!(Protocol {
@@ -82,11 +83,11 @@ impl ProcessModule for KthreadModule {
             GFP_KERNEL,
         )?;
         Ok(Self {
-            thread: KThread::run(c"mykthread0", protocol)?,
+            thread: KThread::run(c"mykthread0", protocol, ctx)?,
         })
     }
 
-    fn exit(&mut self, ctx: &ProcessContext) {
+    fn exit(&mut self, ctx: &mut ProcessContext) {
         let protocol = self.thread.data();
         protocol.flag_stop_thread.store(true, Release);
         protocol.wq_stop_thread.wake_up_interruptible();

@@ -6,14 +6,20 @@
 //!
 //! The events come from a timer (softirq context) every 200 ms, `events` of them (a module
 //! parameter, default 5). Unloading stops the timer, sends the stop event, and waits for the
-//! thread.
+//! thread (`kthread_stop`). With `stop_event=0` (or when the stop event cannot be allocated),
+//! `kthread_stop` alone ends the thread: it makes the thread's wait fail, and the thread checks
+//! `should_stop`.
+//!
+//! The wait's condition runs with the thread marked as sleeping, so it does not take the list's
+//! lock (that needs the thread's `ProcessContext`, which the wait holds): it reads a count of
+//! queued events, kept next to the list.
 
 use kernel::{
     current,
     list::{impl_list_arc_safe, impl_list_item, List, ListArc, ListLinks},
     prelude::*,
     sync::{
-        atomic::{Atomic, Relaxed},
+        atomic::{Acquire, Atomic, Relaxed, Release},
         Arc,
     },
 };
@@ -21,7 +27,7 @@ use kernel_ext::{
     context::{BhDisabled, ProcessContext},
     kthread::{KThread, KThreadContext, ThreadFn},
     module::{InProcessContext, ProcessModule},
-    sync::{new_spinlock_bh, SpinLockBh, SpinLockBhExt},
+    sync::{new_spinlock_bh, SpinLockBh},
     task::TaskExt,
     timer::{new_timer, Timer, TimerCallback},
     wait::{new_wait_queue, WaitQueue},
@@ -39,6 +45,10 @@ module! {
         events: u32 {
             default: 5,
             description: "How many events the timer sends (one every 200 ms)",
+        },
+        stop_event: bool {
+            default: true,
+            description: "Send the stop event at unload (false: kthread_stop alone stops the thread)",
         },
     },
 }
@@ -64,33 +74,38 @@ impl_list_item! {
 struct Events {
     #[pin]
     list: SpinLockBh<List<Event>>,
+    /// How many events the list holds, for the wait's condition.
+    queued: Atomic<u32>,
     #[pin]
     queue: WaitQueue,
 }
 
+/// Where an event is sent from: the timer, or process context.
+enum Sender<'a> {
+    Timer(&'a BhDisabled),
+    Process(&'a mut ProcessContext),
+}
+
 impl Events {
-    /// Queues an event (from any context, given `flags` that fit it) and wakes the thread.
-    fn send(
-        &self,
-        number: Option<u32>,
-        flags: kernel::alloc::Flags,
-        bh: Option<&BhDisabled>,
-    ) -> Result {
+    /// Queues an event (with allocation `flags` that fit the sender's context) and wakes the
+    /// thread.
+    fn send(&self, number: Option<u32>, flags: kernel::alloc::Flags, from: Sender<'_>) -> Result {
         let event = ListArc::pin_init(
             try_pin_init!(Event { number, links <- ListLinks::new() }),
             flags,
         )?;
-        match bh {
-            Some(bh) => self.list.lock_with(bh).push_back(event),
-            None => self.list.lock().push_back(event),
+        match from {
+            Sender::Timer(bh) => self.list.lock_with(bh).push_back(event),
+            Sender::Process(ctx) => self.list.lock(ctx).push_back(event),
         }
+        self.queued.fetch_add(1, Release);
         self.queue.wake_up();
         Ok(())
     }
 }
 
 impl ThreadFn for Events {
-    fn run(&self, ctx: &KThreadContext) -> i32 {
+    fn run(&self, ctx: &mut KThreadContext) -> i32 {
         let task = current!();
         pr_info!(
             "[event_thread] started: pid {} ({})\n",
@@ -98,13 +113,20 @@ impl ThreadFn for Events {
             task.comm()
         );
         loop {
-            // Kernel threads ignore signals, so the wait ends only with an event.
-            let _ = self
+            // The wait fails once `kthread_stop` was called (and at once, every time after).
+            if self
                 .queue
-                .wait_interruptible(ctx, || !self.list.lock().is_empty());
-            let Some(event) = self.list.lock().pop_front() else {
+                .wait_interruptible(ctx, || self.queued.load(Acquire) > 0)
+                .is_err()
+                && ctx.should_stop()
+            {
+                pr_info!("[event_thread] stop requested: exiting\n");
+                return 0;
+            }
+            let Some(event) = self.list.lock(ctx).pop_front() else {
                 continue;
             };
+            self.queued.fetch_sub(1, Relaxed);
             match event.number {
                 Some(n) => pr_info!(
                     "[event_thread] handled event {n} in pid {} ({})\n",
@@ -129,7 +151,11 @@ struct Producer {
 impl TimerCallback for Producer {
     fn run(timer: &Timer<Self>, bh: &BhDisabled) {
         let n = timer.sent.fetch_add(1, Relaxed) + 1;
-        if timer.events.send(Some(n), GFP_ATOMIC, Some(bh)).is_err() {
+        if timer
+            .events
+            .send(Some(n), GFP_ATOMIC, Sender::Timer(bh))
+            .is_err()
+        {
             pr_warn!("[event_timer] out of memory for event {n}\n");
         }
         if n < timer.total {
@@ -145,17 +171,18 @@ struct EventsModule {
 }
 
 impl ProcessModule for EventsModule {
-    fn init(_module: &'static ThisModule, _ctx: &ProcessContext) -> Result<Self> {
+    fn init(_module: &'static ThisModule, ctx: &mut ProcessContext) -> Result<Self> {
         let total = module_parameters::events.value();
         pr_info!("[events_init] Init module: sending {total} events\n");
         let events = Arc::pin_init(
             pin_init!(Events {
                 list <- new_spinlock_bh!(List::new()),
+                queued: Atomic::new(0),
                 queue <- new_wait_queue!(),
             }),
             GFP_KERNEL,
         )?;
-        let thread = KThread::run(c"dw_events", events.clone())?;
+        let thread = KThread::run(c"dw_events", events.clone(), ctx)?;
         let producer = KBox::pin_init(
             new_timer!(Producer {
                 events,
@@ -170,9 +197,16 @@ impl ProcessModule for EventsModule {
         Ok(Self { producer, thread })
     }
 
-    fn exit(&mut self, _ctx: &ProcessContext) {
-        self.producer.cancel();
-        if self.thread.data().send(None, GFP_KERNEL, None).is_err() {
+    fn exit(&mut self, ctx: &mut ProcessContext) {
+        self.producer.cancel(ctx);
+        if !module_parameters::stop_event.value() {
+            pr_info!("[events_exit] no stop event: kthread_stop ends the thread\n");
+        } else if self
+            .thread
+            .data()
+            .send(None, GFP_KERNEL, Sender::Process(ctx))
+            .is_err()
+        {
             pr_warn!(
                 "[events_exit] out of memory for the stop event: kthread_stop ends the thread\n"
             );

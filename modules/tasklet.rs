@@ -23,7 +23,7 @@ use kernel_ext::{
     bh::local_bh_disable,
     context::{BhDisabled, ProcessContext},
     module::{InProcessContext, ProcessModule},
-    sync::{new_spinlock_bh, SpinLockBh, SpinLockBhExt},
+    sync::{new_spinlock_bh, SpinLockBh},
     tasklet::{Tasklet, TaskletCallback},
     time::HZ,
     workqueue::flush,
@@ -114,9 +114,9 @@ impl TaskletModule {
     }
 
     /// 1: twice scheduled with bottom halves off (nested) is once run, at the outer enable.
-    fn nested_bh_disable(&self) {
-        let outer = local_bh_disable();
-        let inner = local_bh_disable();
+    fn nested_bh_disable(&self, ctx: &mut ProcessContext) {
+        let outer = local_bh_disable(ctx);
+        let inner = outer.nest();
         self.shared.schedule();
         self.shared.schedule();
         pr_info!(
@@ -129,7 +129,7 @@ impl TaskletModule {
             Self::runs(&self.shared, &outer)
         );
         drop(outer);
-        let bh = local_bh_disable();
+        let bh = local_bh_disable(ctx);
         pr_info!(
             "[bh] outer enable: ran {} times\n",
             Self::runs(&self.shared, &bh)
@@ -137,8 +137,8 @@ impl TaskletModule {
     }
 
     /// 2: the high-priority softirq runs before the normal one.
-    fn priorities(&self) {
-        let bh = local_bh_disable();
+    fn priorities(&self, ctx: &mut ProcessContext) {
+        let bh = local_bh_disable(ctx);
         self.normal.schedule();
         self.hi.hi_schedule();
         pr_info!("[prio] scheduled normal, then hi\n");
@@ -146,19 +146,19 @@ impl TaskletModule {
     }
 
     /// 3: a disabled tasklet waits for its enable.
-    fn disable_enable(&self, ctx: &ProcessContext) {
+    fn disable_enable(&self, ctx: &mut ProcessContext) {
         let disabled = self.disabled.disable(ctx);
         self.disabled.schedule();
         ctx.schedule_timeout_interruptible(HZ / 10);
         pr_info!(
             "[disabled] scheduled 100 ms ago: ran {} times\n",
-            Self::runs(&self.disabled, &local_bh_disable())
+            Self::runs(&self.disabled, &local_bh_disable(ctx))
         );
         drop(disabled);
         ctx.schedule_timeout_interruptible(HZ / 10);
         pr_info!(
             "[disabled] enabled 100 ms ago: ran {} times\n",
-            Self::runs(&self.disabled, &local_bh_disable())
+            Self::runs(&self.disabled, &local_bh_disable(ctx))
         );
     }
 
@@ -175,7 +175,7 @@ impl TaskletModule {
 }
 
 impl ProcessModule for TaskletModule {
-    fn init(_module: &'static ThisModule, ctx: &ProcessContext) -> Result<Self> {
+    fn init(_module: &'static ThisModule, ctx: &mut ProcessContext) -> Result<Self> {
         pr_info!("[tasklet_init] Init module\n");
         let this = Self {
             shared: KBox::pin_init(counter("shared"), GFP_KERNEL)?,
@@ -189,8 +189,8 @@ impl ProcessModule for TaskletModule {
                 GFP_KERNEL,
             )?,
         };
-        this.nested_bh_disable();
-        this.priorities();
+        this.nested_bh_disable(ctx);
+        this.priorities(ctx);
         this.disable_enable(ctx);
         this.rescheduling.schedule();
         ctx.schedule_timeout_interruptible(HZ / 10);
@@ -198,7 +198,7 @@ impl ProcessModule for TaskletModule {
         Ok(this)
     }
 
-    fn exit(&mut self, _ctx: &ProcessContext) {
+    fn exit(&mut self, _ctx: &mut ProcessContext) {
         pr_info!("[tasklet_exit] Exit module\n");
         // Unloading with a tasklet scheduled: dropping it waits until it has run.
         self.shared.schedule();

@@ -36,7 +36,7 @@ module! {
 struct Say(&'static str);
 
 impl WorkCallback for Say {
-    fn run(work: &OwnedWork<Self>, _ctx: &ProcessContext) {
+    fn run(work: &OwnedWork<Self>, _ctx: &mut ProcessContext) {
         let task = current!();
         pr_info!(
             "[{}] ran on cpu {}, pid {} ({})\n",
@@ -52,7 +52,7 @@ impl WorkCallback for Say {
 struct EachCpu;
 
 impl OnEachCpu for EachCpu {
-    fn run(_ctx: &ProcessContext) {
+    fn run(_ctx: &mut ProcessContext) {
         let task = current!();
         pr_info!(
             "[on_each_cpu] cpu {}: pid {} ({})\n",
@@ -78,15 +78,15 @@ struct ToolboxModule {
 }
 
 impl ProcessModule for ToolboxModule {
-    fn init(_module: &'static ThisModule, ctx: &ProcessContext) -> Result<Self> {
+    fn init(_module: &'static ThisModule, ctx: &mut ProcessContext) -> Result<Self> {
         pr_info!("[toolbox_init] Init module\n");
         let this = Self {
             delayed: work("delayed 1 s")?,
             cancelled: work("delayed 10 s")?,
             ordered_items: [work("ordered 1")?, work("ordered 2")?, work("ordered 3")?],
             per_cpu_item: work("per-cpu")?,
-            _ordered: OwnedQueue::new_ordered(c"dw_ordered")?,
-            _per_cpu: OwnedQueue::new_per_cpu(c"dw_per_cpu", 1)?,
+            _ordered: OwnedQueue::new_ordered(c"dw_ordered", ctx)?,
+            _per_cpu: OwnedQueue::new_per_cpu(c"dw_per_cpu", 1, ctx)?,
         };
 
         this.delayed.queue_after(HZ);
@@ -109,7 +109,7 @@ impl ProcessModule for ToolboxModule {
         Ok(this)
     }
 
-    fn exit(&mut self, _ctx: &ProcessContext) {
+    fn exit(&mut self, _ctx: &mut ProcessContext) {
         pr_info!("[toolbox_exit] Exit module\n");
         // Unloading with work on a dedicated queue: destroying the queue runs it first.
         self.ordered_items[2].queue_on(&self._ordered);

@@ -8,19 +8,9 @@ set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
 cd "$DW_ROOT/modules"
-[[ -f .kunit.o.cmd ]] || die "build the modules first (scripts/build.sh)"
-eval "set -- $(sed -n 's/^savedcmd_kunit.o := //p' .kunit.o.cmd)"
-env=() args=()
-for arg; do
-    case $arg in
-        *=* ) [[ ${#args[@]} -eq 0 && $arg != -* ]] && { env+=("$arg"); continue; } ;;&
-        */clippy-driver | */rustc) ;;
-        --emit=* | --out-dir | ./ | -Zbinary_dep_depinfo=y | -[WA]clippy::* | kunit.rs) ;;
-        *) args+=("$arg") ;;
-    esac
-done
+kbuild_rustc_command
 rm -rf "$DW_ROOT/build/doc"
-env RUSTC_BOOTSTRAP=1 "${env[@]}" "$DW_RUSTDOC" "${args[@]}" --crate-name dw_kunit \
+env RUSTC_BOOTSTRAP=1 "${rust_env[@]}" "$DW_RUSTDOC" "${rust_args[@]}" --crate-name dw_kunit \
     --document-private-items -Dwarnings -Arustdoc::private_intra_doc_links \
     -o "$DW_ROOT/build/doc" kunit.rs
 step "rustdoc: build/doc/dw_kunit/kernel_ext/index.html"

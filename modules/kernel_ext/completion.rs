@@ -7,7 +7,8 @@
 //! The `kernel` crate's [`kernel::sync::Completion`] offers `complete_all`, after which it stays
 //! completed for good: a one-time event. A handshake repeated in a loop (the waiter starts
 //! something, waits for it, starts it again) needs C's `complete()`, which counts: each
-//! [`Completion::complete`] lets exactly one [`Completion::wait_for_completion`] through, whether
+//! [`CountingCompletion::complete`] lets exactly one
+//! [`CountingCompletion::wait_for_completion`] through, whether
 //! the wait comes before or after it. This is that completion.
 //!
 //! Completing is callable from any context, including timer callbacks; waiting sleeps, so it
@@ -18,7 +19,7 @@
 //! ```
 //! use kernel::prelude::*;
 //! use kernel_ext::{
-//!     completion::Completion,
+//!     completion::CountingCompletion,
 //!     context::{BhDisabled, ProcessContext},
 //!     time::jiffies,
 //!     timer::{new_timer, Timer, TimerCallback},
@@ -27,7 +28,7 @@
 //! #[pin_data]
 //! struct Ping {
 //!     #[pin]
-//!     done: Completion,
+//!     done: CountingCompletion,
 //! }
 //!
 //! impl TimerCallback for Ping {
@@ -38,7 +39,7 @@
 //!
 //! fn ping_three_times(ctx: &ProcessContext) -> Result {
 //!     let ping = KBox::pin_init(
-//!         new_timer!(try_pin_init!(Ping { done <- Completion::new() }? Error)),
+//!         new_timer!(try_pin_init!(Ping { done <- CountingCompletion::new() }? Error)),
 //!         GFP_KERNEL,
 //!     )?;
 //!     for _ in 0..3 {
@@ -50,26 +51,27 @@
 //! ```
 
 use super::context::ProcessContext;
-use kernel::{bindings, prelude::*, types::Opaque};
+use kernel::{bindings, prelude::*, task::might_sleep, types::Opaque};
 
-/// A completion (`struct completion`) whose waits and signals pair up one to one.
+/// A completion (`struct completion`) whose waits and signals pair up one to one. (Named apart
+/// from [`kernel::sync::Completion`], the one-time kind, which it does not replace.)
 ///
 /// # Invariants
 ///
 /// `inner` was initialised by `init_completion` and has not moved since.
 #[pin_data]
-pub struct Completion {
+pub struct CountingCompletion {
     #[pin]
     inner: Opaque<bindings::completion>,
 }
 
 // SAFETY: A completion can be signalled, waited for and dropped from any thread.
-unsafe impl Send for Completion {}
+unsafe impl Send for CountingCompletion {}
 
 // SAFETY: Its operations are thread-safe; its own lock protects its count and waiters.
-unsafe impl Sync for Completion {}
+unsafe impl Sync for CountingCompletion {}
 
-impl Completion {
+impl CountingCompletion {
     /// Creates a completion with no signal pending: `init_completion` in C.
     #[inline]
     pub fn new() -> impl PinInit<Self> {
@@ -98,7 +100,9 @@ impl Completion {
     /// Sleeps until a signal is pending, and consumes it: `wait_for_completion` in C
     /// (uninterruptible, no timeout).
     #[inline]
+    #[track_caller]
     pub fn wait_for_completion(&self, _ctx: &ProcessContext) {
+        might_sleep();
         // SAFETY: `inner` is initialised by the type invariants; `_ctx` proves we may sleep.
         unsafe { bindings::wait_for_completion(self.inner.get()) };
     }

@@ -9,59 +9,108 @@
 //! context is found at run time, if `CONFIG_DEBUG_ATOMIC_SLEEP` is on and the path is taken
 //! (`BUG: scheduling while atomic`). Here, a function that may sleep takes a [`ProcessContext`],
 //! which only process-context callbacks of this layer receive; atomic callbacks receive a
-//! [`BhDisabled`] instead. So sleeping in a timer callback does not compile in safe code:
+//! [`BhDisabled`] instead. So sleeping in a timer callback does not compile in safe code
+//! (`tests/compile-fail/` checks it, and every other claim of this page):
 //!
-//! ```compile_fail
-//! use kernel_ext::{context::{BhDisabled, ProcessContext}, timer::{Timer, TimerCallback}};
-//!
+//! ```ignore
 //! fn sleepy(_ctx: &ProcessContext) {}
 //!
-//! struct Oops;
 //! impl TimerCallback for Oops {
 //!     fn run(_timer: &Timer<Self>, bh: &BhDisabled) {
-//!         sleepy(bh); // error: expected `&ProcessContext`, found `&BhDisabled`
+//!         sleepy(bh); // error[E0308]: expected `&ProcessContext`, found `&BhDisabled`
 //!     }
 //! }
 //! ```
 //!
-//! Neither token can be created by safe code outside this layer, copied, or sent to another
-//! thread, and a `&` to one cannot outlive the callback that received it.
+//! Callbacks receive the context as `&mut ProcessContext`, and this layer's atomic sections
+//! ([`local_bh_disable`](super::bh::local_bh_disable), [`SpinLockBh::lock`](super::sync::SpinLockBh::lock))
+//! and [`WaitQueue::wait_interruptible`](super::wait::WaitQueue::wait_interruptible) borrow it
+//! mutably while they last. So the context cannot be used inside them either:
+//!
+//! ```ignore
+//! let guard = lock.lock(ctx);
+//! ctx.schedule_timeout_uninterruptible(1); // error[E0502]: `*ctx` is also borrowed as mutable
+//! ```
+//!
+//! The compiler cannot see the atomic sections of the `kernel` crate (`SpinLock`, `SpinLockIrq`,
+//! RCU guards, ...), nor a guard of this layer that was [`core::mem::forget`]-ten. For those, every
+//! sleeping function of this layer checks at run time with `might_sleep()`: with
+//! `CONFIG_DEBUG_ATOMIC_SLEEP`, the kernel reports `BUG: sleeping function called from invalid
+//! context at <the caller's file:line>`, whether or not the call would really have slept.
+//!
+//! Neither token can be created by safe code, copied, or sent to another thread, and a reference
+//! to one cannot outlive the callback that received it.
 
-use core::marker::PhantomData;
-use kernel::{bindings, prelude::*, time::Jiffies};
+use kernel::{bindings, prelude::*, task::might_sleep, time::Jiffies, types::NotThreadSafe};
+
+unsafe extern "C" {
+    fn dw_assert_bh_disabled();
+    fn dw_may_sleep() -> bool;
+}
 
 /// Proof that the current code runs in process context and may sleep.
 ///
 /// Received by the process-context callbacks of this layer: work items
-/// ([`OwnedWork`](super::workqueue::OwnedWork)) and misc device file operations
-/// ([`SharedDevice`](super::miscdev::SharedDevice)).
+/// ([`OwnedWork`](super::workqueue::OwnedWork)), kernel threads
+/// ([`KThread`](super::kthread::KThread)), misc device file operations
+/// ([`SharedDevice`](super::miscdev::SharedDevice)) and module init and exit
+/// ([`ProcessModule`](super::module::ProcessModule)).
+///
+/// # Invariants
+///
+/// While a `ProcessContext` can be used, the current task runs in process context with
+/// interrupts and bottom halves enabled and holds no spinlock, except inside an atomic section
+/// that the borrow checker cannot see (a `kernel` crate lock, a forgotten guard), which the
+/// sleeping functions report at run time.
 pub struct ProcessContext {
     /// Neither `Send` nor `Sync`: the proof belongs to the thread that received it.
-    _not_send: PhantomData<*mut ()>,
+    _not_send: NotThreadSafe,
 }
 
 impl ProcessContext {
-    /// Creates the proof.
+    /// Creates the proof, checking it with `might_sleep()` (with `CONFIG_DEBUG_ATOMIC_SLEEP`).
     ///
     /// # Safety
     ///
     /// The caller must run in process context (not in an interrupt, softirq, or with preemption,
-    /// interrupts or bottom halves disabled, nor holding a spinlock) for as long as the returned
-    /// value is used.
+    /// interrupts or bottom halves disabled, nor holding a spinlock), and the returned value
+    /// must only be used by the callback or function that runs there, and only while it does.
     #[inline]
+    #[track_caller]
     pub(crate) unsafe fn new() -> Self {
+        might_sleep();
+        // INVARIANT: The caller guarantees process context.
         Self {
-            _not_send: PhantomData,
+            _not_send: NotThreadSafe,
         }
     }
 
+    /// Creates the proof if the current context may sleep, as far as the kernel can tell: not in
+    /// an interrupt or softirq, interrupts on and, with `CONFIG_PREEMPT_COUNT` (which
+    /// `CONFIG_DEBUG_ATOMIC_SLEEP` selects), no spinlock held and preemption enabled.
+    ///
+    /// # Safety
+    ///
+    /// The returned value must only be used by the function that called this, and only while it
+    /// runs. (On a kernel without `CONFIG_PREEMPT_COUNT` the caller must also hold no spinlock.)
+    #[inline]
+    pub(crate) unsafe fn new_checked() -> Option<Self> {
+        // SAFETY: Only reads the current CPU's context state.
+        let may_sleep = unsafe { dw_may_sleep() };
+        // INVARIANT: Checked above; the caller vouches for the rest.
+        may_sleep.then_some(Self {
+            _not_send: NotThreadSafe,
+        })
+    }
+
     /// Claims process context without proof. Exists only for the lab's deliberate bug (task 4):
-    /// see its call site.
+    /// see its call site. (The run-time check still reports it.)
     ///
     /// # Safety
     ///
     /// As for [`ProcessContext::new`].
     #[inline]
+    #[track_caller]
     pub unsafe fn assume_unchecked() -> Self {
         // SAFETY: The caller upholds the same requirements.
         unsafe { Self::new() }
@@ -71,10 +120,13 @@ impl ProcessContext {
     /// TASK_INTERRUPTIBLE); schedule_timeout(timeout)` in C. Returns the ticks left (0 when the
     /// whole timeout elapsed).
     #[inline]
+    #[track_caller]
     pub fn schedule_timeout_interruptible(&self, timeout: Jiffies) -> Jiffies {
+        might_sleep();
         // `MAX_SCHEDULE_TIMEOUT` (`LONG_MAX`) means "forever".
         let timeout = c_long::try_from(timeout).unwrap_or(c_long::MAX);
-        // SAFETY: `self` proves that the caller may sleep; the timeout is in range.
+        // SAFETY: Any timeout is accepted. Sleeping is allowed by the type invariants (and
+        // reported by `might_sleep` above where they are broken).
         let left = unsafe { bindings::schedule_timeout_interruptible(timeout) };
         Jiffies::try_from(left).unwrap_or(0)
     }
@@ -82,10 +134,12 @@ impl ProcessContext {
     /// Sleeps for `timeout` ticks, signals or not: `schedule_timeout_uninterruptible(timeout)` in
     /// C. Returns the ticks left (0 unless woken explicitly, e.g. by `wake_up_process`).
     #[inline]
+    #[track_caller]
     pub fn schedule_timeout_uninterruptible(&self, timeout: Jiffies) -> Jiffies {
+        might_sleep();
         // `MAX_SCHEDULE_TIMEOUT` (`LONG_MAX`) means "forever".
         let timeout = c_long::try_from(timeout).unwrap_or(c_long::MAX);
-        // SAFETY: `self` proves that the caller may sleep; the timeout is in range.
+        // SAFETY: As in `schedule_timeout_interruptible`.
         let left = unsafe { bindings::schedule_timeout_uninterruptible(timeout) };
         Jiffies::try_from(left).unwrap_or(0)
     }
@@ -95,14 +149,19 @@ impl ProcessContext {
 /// in one (a timer or tasklet callback) or disabled them.
 ///
 /// With it, data shared with a bottom half can be locked without disabling bottom halves again
-/// ([`SpinLockBh::lock_with`](super::sync::SpinLockBh)).
+/// ([`SpinLockBh::lock_with`](super::sync::SpinLockBh::lock_with)).
+///
+/// # Invariants
+///
+/// While a `BhDisabled` can be used, bottom halves are disabled on the current CPU, or the
+/// current code runs in one, and the current task stays on this CPU.
 pub struct BhDisabled {
     /// Neither `Send` nor `Sync`: the state belongs to this CPU.
-    _not_send: PhantomData<*mut ()>,
+    _not_send: NotThreadSafe,
 }
 
 impl BhDisabled {
-    /// Creates the proof.
+    /// Creates the proof, checking it with lockdep (`lockdep_assert_in_softirq`).
     ///
     /// # Safety
     ///
@@ -110,8 +169,11 @@ impl BhDisabled {
     /// long as the returned value is used.
     #[inline]
     pub(crate) unsafe fn new() -> Self {
+        // SAFETY: Only reads the current CPU's context state.
+        unsafe { dw_assert_bh_disabled() };
+        // INVARIANT: The caller guarantees it.
         Self {
-            _not_send: PhantomData,
+            _not_send: NotThreadSafe,
         }
     }
 }

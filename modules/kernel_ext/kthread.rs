@@ -10,16 +10,23 @@
 //! (`kthread_stop`), so a module that owns one can be unloaded without its code still running.
 //! A thread function that loops should check [`KThreadContext::should_stop`].
 //!
+//! Kernel threads ignore signals, with one exception: `kthread_stop` sets a pending notify
+//! signal and wakes the thread, so from then on every interruptible sleep of the thread returns
+//! at once ([`WaitQueue::wait_interruptible`](super::wait::WaitQueue::wait_interruptible) with
+//! `ERESTARTSYS`). A thread that waits interruptibly must therefore check
+//! [`should_stop`](KThreadContext::should_stop) when its wait fails, or it spins and
+//! `kthread_stop` never returns.
+//!
 //! # Examples
 //!
 //! ```
 //! use kernel::{current, prelude::*, sync::Arc};
-//! use kernel_ext::kthread::{KThread, KThreadContext, ThreadFn};
+//! use kernel_ext::{context::ProcessContext, kthread::{KThread, KThreadContext, ThreadFn}};
 //!
 //! struct Ticker;
 //!
 //! impl ThreadFn for Ticker {
-//!     fn run(&self, ctx: &KThreadContext) -> i32 {
+//!     fn run(&self, ctx: &mut KThreadContext) -> i32 {
 //!         pr_info!("running as pid {}\n", current!().pid());
 //!         while !ctx.should_stop() {
 //!             ctx.schedule_timeout_interruptible(100);
@@ -28,13 +35,18 @@
 //!     }
 //! }
 //!
-//! let thread = KThread::run(c"ticker", Arc::new(Ticker, GFP_KERNEL)?)?;
-//! drop(thread); // Stops it and waits for it to exit.
-//! # Ok::<(), Error>(())
+//! fn start_and_stop(ctx: &ProcessContext) -> Result {
+//!     let thread = KThread::run(c"ticker", Arc::new(Ticker, GFP_KERNEL)?, ctx)?;
+//!     drop(thread); // Stops it and waits for it to exit.
+//!     Ok(())
+//! }
 //! ```
 
 use super::context::ProcessContext;
-use core::{marker::PhantomData, ops::Deref, ptr::NonNull};
+use core::{
+    ops::{Deref, DerefMut},
+    ptr::NonNull,
+};
 use kernel::{
     bindings,
     error::from_err_ptr,
@@ -42,21 +54,24 @@ use kernel::{
     prelude::*,
     str::CStr,
     sync::{aref::ARef, Arc},
-    task::Task,
+    task::{might_sleep, Task},
 };
 
 /// What a kernel thread runs.
 pub trait ThreadFn: Send + Sync + 'static {
     /// The thread's body, in process context. Its return value is the thread's exit code.
-    fn run(&self, ctx: &KThreadContext) -> i32;
+    fn run(&self, ctx: &mut KThreadContext) -> i32;
 }
 
 /// Proof of running in a kernel thread made by [`KThread::run`]: process context, plus
 /// [`should_stop`](KThreadContext::should_stop).
+///
+/// # Invariants
+///
+/// The current task is a kernel thread made by [`KThread::run`] (and the context is not `Send`,
+/// through `process`).
 pub struct KThreadContext {
     process: ProcessContext,
-    /// Not `Send`: it belongs to the thread.
-    _not_send: PhantomData<*mut ()>,
 }
 
 impl KThreadContext {
@@ -77,6 +92,13 @@ impl Deref for KThreadContext {
     }
 }
 
+impl DerefMut for KThreadContext {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut ProcessContext {
+        &mut self.process
+    }
+}
+
 /// A running kernel thread, stopped and waited for when dropped.
 ///
 /// # Invariants
@@ -90,9 +112,11 @@ pub struct KThread<T: ThreadFn> {
 
 impl<T: ThreadFn> KThread<T> {
     /// Creates a kernel thread named `name` (at most 15 bytes show) running `data.run()`, and
-    /// starts it: `kthread_run` in C.
+    /// starts it: `kthread_run` in C. Creating a thread sleeps (it waits for `kthreadd`).
     #[inline]
-    pub fn run(name: &CStr, data: Arc<T>) -> Result<Self> {
+    #[track_caller]
+    pub fn run(name: &CStr, data: Arc<T>, _ctx: &ProcessContext) -> Result<Self> {
+        might_sleep();
         let arg: *const T = &*data;
         // SAFETY: `thread_fn::<T>` takes `arg` as a `&T`, which stays valid until the thread has
         // exited: `Drop` waits for that before dropping `data`. The format consumes `name`.
@@ -137,21 +161,24 @@ impl<T: ThreadFn> KThread<T> {
     unsafe extern "C" fn thread_fn(arg: *mut c_void) -> c_int {
         // SAFETY: `KThread::run` passes a pointer to its `data`, which outlives the thread.
         let data = unsafe { &*arg.cast::<T>() };
-        let ctx = KThreadContext {
-            // SAFETY: A kernel thread's function runs in process context.
+        // INVARIANT: This is the thread `KThread::run` made.
+        let mut ctx = KThreadContext {
+            // SAFETY: A kernel thread's function runs in process context; `ctx` is used only by
+            // this thread function.
             process: unsafe { ProcessContext::new() },
-            _not_send: PhantomData,
         };
-        data.run(&ctx)
+        data.run(&mut ctx)
     }
 }
 
 impl<T: ThreadFn> Drop for KThread<T> {
     #[inline]
     fn drop(&mut self) {
+        might_sleep();
         // SAFETY: `task` is our kernel thread, kept valid by our reference, and stopped only
         // here. `kthread_stop` returns once the thread has exited (if it never ran, its function
-        // is never called). Dropping happens in process context (`kthread_stop` sleeps).
+        // is never called). It sleeps: dropped in an atomic context, `might_sleep` above reports
+        // it.
         unsafe { bindings::kthread_stop(self.task.as_ptr()) };
     }
 }

@@ -9,10 +9,12 @@ use kernel::prelude::*;
 mod tests {
     use crate::kernel_ext::{
         bh::local_bh_disable,
-        completion::Completion,
+        completion::CountingCompletion,
         context::{BhDisabled, ProcessContext},
         kthread::{KThread, KThreadContext, ThreadFn},
-        sync::{new_spinlock_bh, SpinLockBh, SpinLockBhExt},
+        miscdev::{SharedDevice, SharedMiscDevice},
+        module::{InProcessContext, ProcessModule},
+        sync::{new_spinlock_bh, SpinLockBh},
         task::{find_task, TaskExt},
         tasklet::{Tasklet, TaskletCallback},
         time::{jiffies, secs_to_jiffies, time_after, HZ, MAX_JIFFY_OFFSET},
@@ -32,7 +34,7 @@ mod tests {
 
     /// KUnit runs each test case in a kernel thread, in process context.
     fn process_context() -> ProcessContext {
-        // SAFETY: See above: test cases may sleep.
+        // SAFETY: See above: test cases may sleep; the context is used only by the test case.
         unsafe { ProcessContext::new() }
     }
 
@@ -67,7 +69,7 @@ mod tests {
     }
 
     impl WorkCallback for Count {
-        fn run(work: &OwnedWork<Self>, _ctx: &ProcessContext) {
+        fn run(work: &OwnedWork<Self>, _ctx: &mut ProcessContext) {
             work.bump();
         }
     }
@@ -88,6 +90,7 @@ mod tests {
 
     #[test]
     fn timer_fires_once_and_cancels() -> Result {
+        let ctx = process_context();
         let (count, runs) = Count::new()?;
         let timer = KBox::pin_init(new_timer!(count), GFP_KERNEL)?;
         assert!(!timer.is_armed());
@@ -96,9 +99,9 @@ mod tests {
         sleep_ms(100);
         assert_eq!(runs.load(Relaxed), 1);
         // Nothing left to cancel.
-        assert!(!timer.cancel());
+        assert!(!timer.cancel(&ctx));
         timer.arm_at(jiffies() + 10 * HZ);
-        assert!(timer.cancel());
+        assert!(timer.cancel(&ctx));
         assert_eq!(runs.load(Relaxed), 1);
         Ok(())
     }
@@ -115,31 +118,58 @@ mod tests {
     }
 
     #[test]
+    fn timer_and_work_on_the_stack_are_announced_to_debugobjects() -> Result {
+        let ctx = process_context();
+        let (count, runs) = Count::new()?;
+        pin_init::stack_pin_init!(let timer = new_timer!(count));
+        timer.arm_after(kernel::time::Delta::from_millis(1));
+        sleep_ms(50);
+        assert_eq!(runs.load(Relaxed), 1);
+        let (count, runs) = Count::new()?;
+        pin_init::stack_pin_init!(let work = new_work!(count));
+        work.queue();
+        work.flush(&ctx);
+        assert_eq!(runs.load(Relaxed), 1);
+        // Both are forgotten by debugobjects as they drop (ODEBUG would report them otherwise).
+        Ok(())
+    }
+
+    #[test]
+    fn timer_with_a_negative_delay_fires_now() -> Result {
+        let (count, runs) = Count::new()?;
+        let timer = KBox::pin_init(new_timer!(count), GFP_KERNEL)?;
+        timer.arm_after(kernel::time::Delta::from_millis(-5));
+        sleep_ms(100);
+        assert_eq!(runs.load(Relaxed), 1);
+        Ok(())
+    }
+
+    #[test]
     fn bh_spinlock_from_both_sides() -> Result {
+        let mut ctx = process_context();
         let lock: Pin<KBox<SpinLockBh<u32>>> = KBox::pin_init(new_spinlock_bh!(0), GFP_KERNEL)?;
-        *lock.lock() += 1;
+        *lock.lock(&mut ctx) += 1;
         {
-            let bh = local_bh_disable();
-            let nested = local_bh_disable();
+            let bh = local_bh_disable(&mut ctx);
+            let nested = bh.nest();
             *lock.lock_with(&nested) += 1;
             drop(nested);
             *lock.lock_with(&bh) += 1;
         }
-        let guard = lock.try_lock();
-        assert_eq!(guard.as_deref(), Some(&3));
+        assert_eq!(*lock.lock(&mut ctx), 3);
         Ok(())
     }
 
     #[test]
     fn tasklet_twice_scheduled_runs_once_and_waits_while_disabled() -> Result {
+        let mut ctx = process_context();
         let (count, runs) = Count::new()?;
         let tasklet = KBox::pin_init(Tasklet::new(count), GFP_KERNEL)?;
-        let bh = local_bh_disable();
+        let bh = local_bh_disable(&mut ctx);
         tasklet.schedule();
         tasklet.schedule();
         drop(bh);
         assert_eq!(runs.load(Relaxed), 1);
-        let ctx = process_context();
         let disabled = tasklet.disable(&ctx);
         tasklet.hi_schedule();
         sleep_ms(30);
@@ -147,6 +177,22 @@ mod tests {
         drop(disabled);
         sleep_ms(30);
         assert_eq!(runs.load(Relaxed), 2);
+        Ok(())
+    }
+
+    #[test]
+    fn tasklet_with_a_forgotten_disable_is_dropped_without_hanging() -> Result {
+        let ctx = process_context();
+        let (count, runs) = Count::new()?;
+        let tasklet = KBox::pin_init(Tasklet::new(count), GFP_KERNEL)?;
+        core::mem::forget(tasklet.disable(&ctx));
+        core::mem::forget(tasklet.disable(&ctx));
+        tasklet.schedule();
+        sleep_ms(30);
+        assert_eq!(runs.load(Relaxed), 0);
+        // `tasklet_kill` would wait for ever for a disabled, scheduled tasklet.
+        drop(tasklet);
+        assert_eq!(runs.load(Relaxed), 1);
         Ok(())
     }
 
@@ -160,7 +206,7 @@ mod tests {
         assert_eq!(runs.load(Relaxed), 1);
         assert!(work.queue_after(10 * HZ));
         assert!(work.cancel(&ctx));
-        let queue = OwnedQueue::new_ordered(c"dw_kunit")?;
+        let queue = OwnedQueue::new_ordered(c"dw_kunit", &ctx)?;
         assert!(work.queue_on(&queue));
         drop(queue); // Destroying runs what is queued.
         assert_eq!(runs.load(Relaxed), 2);
@@ -170,7 +216,7 @@ mod tests {
     #[pin_data]
     struct Ping {
         #[pin]
-        done: Completion,
+        done: CountingCompletion,
     }
 
     impl TimerCallback for Ping {
@@ -183,7 +229,7 @@ mod tests {
     fn completion_lets_one_wait_through_per_signal() -> Result {
         let ctx = process_context();
         let ping = KBox::pin_init(
-            new_timer!(try_pin_init!(Ping { done <- Completion::new() }? Error)),
+            new_timer!(try_pin_init!(Ping { done <- CountingCompletion::new() }? Error)),
             GFP_KERNEL,
         )?;
         assert!(!ping.done.is_done());
@@ -211,11 +257,19 @@ mod tests {
     }
 
     impl ThreadFn for Flag {
-        fn run(&self, ctx: &KThreadContext) -> i32 {
+        fn run(&self, ctx: &mut KThreadContext) -> i32 {
             self.ran.store(1, Release);
-            let _ = self
+            while self
                 .queue
-                .wait_interruptible(ctx, || self.set.load(Acquire) || ctx.should_stop());
+                .wait_interruptible(ctx, || self.set.load(Acquire))
+                .is_err()
+            {
+                // `kthread_stop` makes every interruptible wait fail from then on.
+                if ctx.should_stop() {
+                    self.ran.store(2, Release);
+                    return 0;
+                }
+            }
             7
         }
     }
@@ -226,13 +280,88 @@ mod tests {
             pin_init!(Flag { set: Atomic::new(false), queue <- new_wait_queue!(), ran: Atomic::new(0) }),
             GFP_KERNEL,
         )?;
-        let thread = KThread::run(c"dw_kunit_thread", flag.clone())?;
+        let thread = KThread::run(c"dw_kunit_thread", flag.clone(), &process_context())?;
         assert_eq!(thread.task().comm().as_bytes(), b"dw_kunit_thread");
         sleep_ms(50);
         assert_eq!(flag.ran.load(Acquire), 1);
         flag.set.store(true, Release);
         flag.queue.wake_up_interruptible();
         drop(thread); // Waits for the exit.
+        assert_eq!(flag.ran.load(Acquire), 1);
+        Ok(())
+    }
+
+    #[test]
+    fn kthread_stop_ends_an_interruptible_wait() -> Result {
+        let flag = Arc::pin_init(
+            pin_init!(Flag { set: Atomic::new(false), queue <- new_wait_queue!(), ran: Atomic::new(0) }),
+            GFP_KERNEL,
+        )?;
+        let thread = KThread::run(c"dw_kunit_stop", flag.clone(), &process_context())?;
+        sleep_ms(50);
+        // Nobody sets `set`: only `kthread_stop` can end the wait.
+        drop(thread);
+        assert_eq!(flag.ran.load(Acquire), 2);
+        Ok(())
+    }
+
+    struct Device;
+
+    impl SharedDevice for Device {
+        fn ioctl(&self, _cmd: u32, _arg: usize, _ctx: &mut ProcessContext) -> Result<isize> {
+            Ok(0)
+        }
+    }
+
+    #[test]
+    fn misc_minor_255_is_refused() -> Result {
+        let device = KBox::pin_init(
+            SharedMiscDevice::register(c"dw_kunit", 255, Arc::new(Device, GFP_KERNEL)?),
+            GFP_KERNEL,
+        );
+        assert!(matches!(device, Err(e) if e == EINVAL));
+        Ok(())
+    }
+
+    /// Counts its inits and exits.
+    struct Probe;
+
+    static PROBE_INITS: Atomic<u32> = Atomic::new(0);
+    static PROBE_EXITS: Atomic<u32> = Atomic::new(0);
+
+    impl ProcessModule for Probe {
+        fn init(_module: &'static ThisModule, _ctx: &mut ProcessContext) -> Result<Self> {
+            PROBE_INITS.fetch_add(1, Relaxed);
+            Ok(Probe)
+        }
+
+        fn exit(&mut self, _ctx: &mut ProcessContext) {
+            PROBE_EXITS.fetch_add(1, Relaxed);
+        }
+    }
+
+    #[test]
+    fn process_module_refuses_atomic_context() -> Result {
+        use kernel::Module;
+        let mut ctx = process_context();
+        let module: &'static ThisModule = &<crate::LocalModule as kernel::ModuleMetadata>::THIS_MODULE;
+        // With bottom halves off, as in a timer callback: no context is handed out.
+        let refused = {
+            let _bh = local_bh_disable(&mut ctx);
+            InProcessContext::<Probe>::init(module).err()
+        };
+        assert_eq!(refused, Some(EPERM));
+        assert_eq!(PROBE_INITS.load(Relaxed), 0);
+        // In process context it runs; dropped with bottom halves off, its exit is skipped.
+        let probe = InProcessContext::<Probe>::init(module)?;
+        assert_eq!(PROBE_INITS.load(Relaxed), 1);
+        {
+            let _bh = local_bh_disable(&mut ctx);
+            drop(probe);
+        }
+        assert_eq!(PROBE_EXITS.load(Relaxed), 0);
+        drop(InProcessContext::<Probe>::init(module)?);
+        assert_eq!(PROBE_EXITS.load(Relaxed), 1);
         Ok(())
     }
 

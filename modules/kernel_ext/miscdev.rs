@@ -13,9 +13,12 @@
 //! their owner.)
 //!
 //! The device takes a fixed minor, so that a second registration fails cleanly with `EBUSY`
-//! instead of clashing in sysfs.
+//! instead of clashing in sysfs. (Minor 255 is C's `MISC_DYNAMIC_MINOR`, "any free one": it is
+//! refused with `EINVAL`.)
 //!
-//! File operations run in process context and receive a [`ProcessContext`].
+//! File operations run in process context and receive a [`ProcessContext`]. Registering and
+//! deregistering take the misc devices' mutex, so they happen in process context too
+//! (`might_sleep()` reports it otherwise).
 //!
 //! # Examples
 //!
@@ -26,7 +29,7 @@
 //! struct Hello;
 //!
 //! impl SharedDevice for Hello {
-//!     fn ioctl(&self, cmd: u32, _arg: usize, _ctx: &ProcessContext) -> Result<isize> {
+//!     fn ioctl(&self, cmd: u32, _arg: usize, _ctx: &mut ProcessContext) -> Result<isize> {
 //!         pr_info!("ioctl {cmd:#x}\n");
 //!         Ok(0)
 //!     }
@@ -49,6 +52,7 @@ use kernel::{
     prelude::*,
     str::CStr,
     sync::{Arc, ArcBorrow},
+    task::might_sleep,
     types::Opaque,
 };
 
@@ -56,16 +60,16 @@ use kernel::{
 pub trait SharedDevice: Send + Sync + Sized + 'static {
     /// Called when a file is opened; an error fails the `open`.
     #[inline]
-    fn open(&self, _ctx: &ProcessContext) -> Result {
+    fn open(&self, _ctx: &mut ProcessContext) -> Result {
         Ok(())
     }
 
     /// Called when a file is closed for the last time.
     #[inline]
-    fn release(&self, _ctx: &ProcessContext) {}
+    fn release(&self, _ctx: &mut ProcessContext) {}
 
     /// Handles an ioctl. `arg` is the raw argument: a number or a user pointer, by command.
-    fn ioctl(&self, cmd: u32, arg: usize, ctx: &ProcessContext) -> Result<isize>;
+    fn ioctl(&self, cmd: u32, arg: usize, ctx: &mut ProcessContext) -> Result<isize>;
 }
 
 /// A registered misc device (`/dev/NAME`) whose files share one `D`.
@@ -88,13 +92,17 @@ unsafe impl<D: SharedDevice> Sync for SharedMiscDevice<D> {}
 
 impl<D: SharedDevice> SharedMiscDevice<D> {
     /// Registers `/dev/name` with the fixed misc `minor`, serving `data` to every open file.
-    /// Fails with `EBUSY` if that minor is taken.
+    /// Fails with `EBUSY` if that minor is taken, `EINVAL` for 255 (`MISC_DYNAMIC_MINOR`).
     #[inline]
     pub fn register(name: &'static CStr, minor: u8, data: Arc<D>) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
             // `data` is initialised first: files may be opened as soon as `raw` is registered.
             data,
             raw <- Opaque::try_ffi_init(move |slot: *mut bindings::miscdevice| {
+                if u32::from(minor) == bindings::MISC_DYNAMIC_MINOR {
+                    return Err(EINVAL);
+                }
+                might_sleep();
                 let mut misc = MiscDeviceOptions { name }.into_raw::<Files<D>>();
                 misc.minor = minor.into();
                 // INVARIANT: on success `slot` holds a registered device with `Files<D>`'s
@@ -120,8 +128,10 @@ impl<D: SharedDevice> SharedMiscDevice<D> {
 impl<D: SharedDevice> PinnedDrop for SharedMiscDevice<D> {
     #[inline]
     fn drop(self: Pin<&mut Self>) {
+        might_sleep();
         // SAFETY: `raw` is registered by the type invariants. Files opened before this keep their
-        // own `Arc<D>`.
+        // own `Arc<D>`. `misc_deregister` takes a mutex: dropped in an atomic context,
+        // `might_sleep` above reports it.
         unsafe { bindings::misc_deregister(self.raw.get()) };
     }
 }
@@ -145,23 +155,23 @@ impl<D: SharedDevice> MiscDevice for Files<D> {
         let device = unsafe {
             &*kernel::container_of!(Opaque::cast_from(misc.as_raw()), SharedMiscDevice<D>, raw)
         };
-        // SAFETY: `open` runs in process context.
-        let ctx = unsafe { ProcessContext::new() };
-        device.data.open(&ctx)?;
+        // SAFETY: `open` runs in process context; `ctx` is used only by this call.
+        let mut ctx = unsafe { ProcessContext::new() };
+        device.data.open(&mut ctx)?;
         Ok(device.data.clone())
     }
 
     #[inline]
     fn release(data: Arc<D>, _file: &File) {
-        // SAFETY: `release` runs in process context.
-        let ctx = unsafe { ProcessContext::new() };
-        data.release(&ctx);
+        // SAFETY: `release` runs in process context; `ctx` is used only by this call.
+        let mut ctx = unsafe { ProcessContext::new() };
+        data.release(&mut ctx);
     }
 
     #[inline]
     fn ioctl(data: ArcBorrow<'_, D>, _file: &File, cmd: u32, arg: usize) -> Result<isize> {
-        // SAFETY: `ioctl` runs in process context.
-        let ctx = unsafe { ProcessContext::new() };
-        data.ioctl(cmd, arg, &ctx)
+        // SAFETY: `ioctl` runs in process context; `ctx` is used only by this call.
+        let mut ctx = unsafe { ProcessContext::new() };
+        data.ioctl(cmd, arg, &mut ctx)
     }
 }

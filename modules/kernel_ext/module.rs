@@ -6,6 +6,11 @@
 //! do (task 6 waits for its thread in exit). Implement [`ProcessModule`] and name
 //! `InProcessContext<YourModule>` as the `type` of `module!`.
 //!
+//! `kernel::Module::init` is a safe function, which any code could call, in any context; so
+//! [`InProcessContext`] checks that the context may sleep before it hands out a
+//! [`ProcessContext`] (init fails with `EPERM` otherwise), and its drop runs
+//! [`ProcessModule::exit`] only where it may sleep.
+//!
 //! # Examples
 //!
 //! ```
@@ -21,7 +26,7 @@
 //! struct Sleepy;
 //!
 //! impl ProcessModule for Sleepy {
-//!     fn init(_module: &'static ThisModule, ctx: &ProcessContext) -> Result<Self> {
+//!     fn init(_module: &'static ThisModule, ctx: &mut ProcessContext) -> Result<Self> {
 //!         ctx.schedule_timeout_interruptible(HZ); // insmod takes a second.
 //!         Ok(Sleepy)
 //!     }
@@ -34,11 +39,11 @@ use kernel::prelude::*;
 /// A module whose init and exit receive a [`ProcessContext`].
 pub trait ProcessModule: Sized + Send + Sync {
     /// The module's init function.
-    fn init(module: &'static ThisModule, ctx: &ProcessContext) -> Result<Self>;
+    fn init(module: &'static ThisModule, ctx: &mut ProcessContext) -> Result<Self>;
 
     /// The module's exit function, before the module's fields are dropped.
     #[inline]
-    fn exit(&mut self, _ctx: &ProcessContext) {}
+    fn exit(&mut self, _ctx: &mut ProcessContext) {}
 }
 
 /// The `kernel::Module` that runs a [`ProcessModule`]: name it as the `type` of `module!`.
@@ -47,20 +52,25 @@ pub struct InProcessContext<M: ProcessModule>(M);
 impl<M: ProcessModule> kernel::Module for InProcessContext<M> {
     #[inline]
     fn init(module: &'static ThisModule) -> Result<Self> {
-        // SAFETY: The kernel calls a module's init function from `do_init_module`, in process
-        // context (this `init` is that function for the module naming this type in `module!`).
-        let ctx = unsafe { ProcessContext::new() };
-        Ok(Self(M::init(module, &ctx)?))
+        // SAFETY: Checked: the kernel calls a module's init from `do_init_module`, in process
+        // context, but safe code may call this anywhere. `ctx` is used only by this call.
+        let Some(mut ctx) = (unsafe { ProcessContext::new_checked() }) else {
+            pr_err!("a module's init was called where it may not sleep: refused\n");
+            return Err(EPERM);
+        };
+        Ok(Self(M::init(module, &mut ctx)?))
     }
 }
 
 impl<M: ProcessModule> Drop for InProcessContext<M> {
     #[inline]
     fn drop(&mut self) {
-        // SAFETY: The module is dropped by its exit function, which the kernel calls from the
-        // `delete_module` system call, in process context. (An instance only exists once the
-        // module's init succeeded, and only the module's exit drops it.)
-        let ctx = unsafe { ProcessContext::new() };
-        self.0.exit(&ctx);
+        // SAFETY: Checked: the kernel drops the module from its exit function, in process
+        // context (`delete_module`), but safe code may drop it anywhere. `ctx` is used only by
+        // this call.
+        match unsafe { ProcessContext::new_checked() } {
+            Some(mut ctx) => self.0.exit(&mut ctx),
+            None => pr_err!("a module was dropped where it may not sleep: its exit skipped\n"),
+        }
     }
 }

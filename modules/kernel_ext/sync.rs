@@ -7,16 +7,19 @@
 //! Data shared between process context and a bottom half (a timer, a tasklet) needs more than
 //! a plain spinlock: if a bottom half interrupted the process-context holder on its CPU and took
 //! the same lock, that CPU would spin forever. [`SpinLockBh::lock`] disables bottom halves while
-//! the lock is held. The bottom half itself, which cannot be interrupted by another one on its
-//! CPU, takes the lock plainly with [`lock_with`](SpinLockBhExt::lock_with) and its
-//! [`BhDisabled`] proof. This is [`SpinLockIrq`](kernel::sync::SpinLockIrq)'s design, one level
-//! down.
+//! the lock is held (`spin_lock_bh` is exactly `local_bh_disable` then `spin_lock`). The bottom
+//! half itself, which cannot be interrupted by another one on its CPU, takes the lock plainly
+//! with [`lock_with`](SpinLockBh::lock_with) and its [`BhDisabled`] proof. This is
+//! [`SpinLockIrq`](kernel::sync::SpinLockIrq)'s design, one level down.
+//!
+//! [`SpinLockBh::lock`] borrows the [`ProcessContext`] mutably while the lock is held, so
+//! nothing that may sleep can be called under it.
 //!
 //! # Examples
 //!
 //! ```
-//! use kernel::{prelude::*, sync::atomic::{Atomic, Relaxed}};
-//! use kernel_ext::{context::BhDisabled, sync::{new_spinlock_bh, SpinLockBh, SpinLockBhExt}};
+//! use kernel::prelude::*;
+//! use kernel_ext::{context::{BhDisabled, ProcessContext}, sync::{new_spinlock_bh, SpinLockBh}};
 //!
 //! #[pin_data]
 //! struct Counter {
@@ -25,8 +28,8 @@
 //! }
 //!
 //! // Process context: bottom halves off while the lock is held.
-//! fn add(c: &Counter) {
-//!     *c.count.lock() += 1;
+//! fn add(c: &Counter, ctx: &mut ProcessContext) {
+//!     *c.count.lock(ctx) += 1;
 //! }
 //!
 //! // A timer callback: bottom halves cannot interrupt it, a plain lock is enough.
@@ -35,13 +38,15 @@
 //! }
 //! ```
 
-use super::context::BhDisabled;
+use super::{
+    bh::{local_bh_disable, BhGuard},
+    context::{BhDisabled, ProcessContext},
+};
+use core::ops::{Deref, DerefMut};
 use kernel::{
-    bindings,
-    sync::{
-        lock::{Backend, Lock},
-        SpinLock, SpinLockGuard,
-    },
+    prelude::*,
+    str::CStr,
+    sync::{LockClassKey, SpinLock, SpinLockGuard},
 };
 
 /// Creates a [`SpinLockBh`] initialiser with the given name and a new lock class.
@@ -59,74 +64,66 @@ macro_rules! new_spinlock_bh {
 #[allow(unused_imports)]
 pub(crate) use new_spinlock_bh;
 
-/// A spinlock whose [`lock`](Lock::lock) disables bottom halves (`spin_lock_bh`).
-pub type SpinLockBh<T> = Lock<T, SpinLockBhBackend>;
-
-/// The `spinlock_t` backend of [`SpinLockBh`], locked with `spin_lock_bh`.
-pub struct SpinLockBhBackend;
-
-unsafe extern "C" {
-    fn dw_spin_lock_bh(lock: *mut bindings::spinlock_t);
-    fn dw_spin_unlock_bh(lock: *mut bindings::spinlock_t);
-    fn dw_spin_trylock_bh(lock: *mut bindings::spinlock_t) -> kernel::ffi::c_int;
+/// A spinlock (`spinlock_t`) for data shared with bottom halves.
+#[pin_data]
+pub struct SpinLockBh<T> {
+    #[pin]
+    inner: SpinLock<T>,
 }
 
-// SAFETY: The underlying `spinlock_t` ensures mutual exclusion; `relock` keeps the default
-// implementation, which locks the same way as `lock`.
-unsafe impl Backend for SpinLockBhBackend {
-    type State = bindings::spinlock_t;
-    type GuardState = ();
-
+impl<T> SpinLockBh<T> {
+    /// Creates an unlocked lock holding `data`. Prefer the [`new_spinlock_bh!`] macro.
     #[inline]
-    unsafe fn init(
-        ptr: *mut Self::State,
-        name: *const kernel::ffi::c_char,
-        key: *mut bindings::lock_class_key,
-    ) {
-        // SAFETY: The caller guarantees that `ptr` is valid for writes and that `name` and `key`
-        // live forever.
-        unsafe { bindings::__spin_lock_init(ptr, name, key) }
+    pub fn new(
+        data: T,
+        name: &'static CStr,
+        key: Pin<&'static LockClassKey>,
+    ) -> impl PinInit<Self> {
+        pin_init!(Self {
+            inner <- SpinLock::new(data, name, key),
+        })
     }
 
+    /// Takes the lock with bottom halves disabled until it is released: `spin_lock_bh` in C.
+    /// `ctx` cannot be used meanwhile.
     #[inline]
-    unsafe fn lock(ptr: *mut Self::State) -> Self::GuardState {
-        // SAFETY: The caller guarantees that `ptr` is an initialised spinlock.
-        unsafe { dw_spin_lock_bh(ptr) }
+    pub fn lock<'a>(&'a self, ctx: &'a mut ProcessContext) -> SpinLockBhGuard<'a, T> {
+        let bh = local_bh_disable(ctx);
+        SpinLockBhGuard {
+            guard: self.inner.lock(),
+            _bh: bh,
+        }
     }
 
-    #[inline]
-    unsafe fn unlock(ptr: *mut Self::State, _guard_state: &Self::GuardState) {
-        // SAFETY: The caller owns the lock, taken with `dw_spin_lock_bh`.
-        unsafe { dw_spin_unlock_bh(ptr) }
-    }
-
-    #[inline]
-    unsafe fn try_lock(ptr: *mut Self::State) -> Option<Self::GuardState> {
-        // SAFETY: The caller guarantees that `ptr` is an initialised spinlock.
-        (unsafe { dw_spin_trylock_bh(ptr) } != 0).then_some(())
-    }
-
-    #[inline]
-    unsafe fn assert_is_held(ptr: *mut Self::State) {
-        // SAFETY: The caller guarantees that `ptr` is an initialised spinlock.
-        unsafe { bindings::spin_assert_is_held(ptr) }
-    }
-}
-
-/// Locking a [`SpinLockBh`] where bottom halves are off already.
-pub trait SpinLockBhExt<T: ?Sized> {
     /// Takes the lock without touching the bottom-half state (`spin_lock`): for timer and
     /// tasklet callbacks, and code that disabled bottom halves.
-    fn lock_with<'a>(&'a self, bh: &'a BhDisabled) -> SpinLockGuard<'a, T>;
+    #[inline]
+    pub fn lock_with<'a>(&'a self, _bh: &'a BhDisabled) -> SpinLockGuard<'a, T> {
+        self.inner.lock()
+    }
 }
 
-impl<T: ?Sized> SpinLockBhExt<T> for SpinLockBh<T> {
+/// A [`SpinLockBh`] held with bottom halves disabled; dropping it releases the lock, then
+/// enables bottom halves (`spin_unlock_bh`).
+#[must_use = "the lock is released as soon as the guard is dropped"]
+pub struct SpinLockBhGuard<'a, T> {
+    // Fields drop in order: unlock first, then enable bottom halves.
+    guard: SpinLockGuard<'a, T>,
+    _bh: BhGuard<'a>,
+}
+
+impl<T> Deref for SpinLockBhGuard<'_, T> {
+    type Target = T;
+
     #[inline]
-    fn lock_with<'a>(&'a self, _bh: &'a BhDisabled) -> SpinLockGuard<'a, T> {
-        // SAFETY: `Lock<T, SpinLockBhBackend>` and `Lock<T, SpinLockBackend>` have the same
-        // layout (the same `State`, `spinlock_t`), and with bottom halves off, as `_bh` proves,
-        // `spin_lock` is the right way to take this lock: nothing on this CPU can contend for it.
-        let plain: &'a SpinLock<T> = unsafe { core::mem::transmute(self) };
-        plain.lock()
+    fn deref(&self) -> &T {
+        &self.guard
+    }
+}
+
+impl<T: Unpin> DerefMut for SpinLockBhGuard<'_, T> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.guard
     }
 }

@@ -9,8 +9,16 @@
 //! on two CPUs at once. [`Tasklet::hi_schedule`] uses the high-priority softirq, which runs before
 //! the normal one. While [disabled](Tasklet::disable), a scheduled tasklet waits.
 //!
-//! Like [`Timer`](super::timer::Timer), a [`Tasklet`] owns the data its callback uses; dropping it
-//! kills it (`tasklet_kill`: waits until it is neither scheduled nor running) before the data goes.
+//! Like [`Timer`](super::timer::Timer), a [`Tasklet`] owns the `'static` data its callback uses;
+//! dropping it kills it (`tasklet_kill`: waits until it is neither scheduled nor running) before
+//! the data goes. That may sleep, so a tasklet is dropped in process context (`might_sleep()`
+//! reports it otherwise).
+//!
+//! A [disabled](Tasklet::disable) tasklet stays disabled while the guard lives. A guard that was
+//! [`core::mem::forget`]-ten would leave it disabled for ever, and `tasklet_kill` would then
+//! wait for ever for a scheduled tasklet: so the tasklet counts its disables, and its drop
+//! enables it again as often as guards were forgotten (the scheduled callback then runs once
+//! more, on data that is still alive) before killing it.
 //!
 //! Tasklets are deprecated in new code: BH workqueues
 //! ([`kernel::workqueue::system_bh`]) run work items in the same softirq context and are their
@@ -38,7 +46,13 @@
 
 use super::context::{BhDisabled, ProcessContext};
 use core::{marker::PhantomPinned, ops::Deref};
-use kernel::{bindings, prelude::*, types::Opaque};
+use kernel::{
+    bindings,
+    prelude::*,
+    sync::atomic::{Atomic, Relaxed},
+    task::might_sleep,
+    types::Opaque,
+};
 
 unsafe extern "C" {
     fn dw_tasklet_schedule(t: *mut bindings::tasklet_struct);
@@ -48,7 +62,7 @@ unsafe extern "C" {
 }
 
 /// What a [`Tasklet`] does when it runs.
-pub trait TaskletCallback: Sized + Send + Sync {
+pub trait TaskletCallback: Sized + Send + Sync + 'static {
     /// Runs in softirq context. It may schedule `tasklet` again.
     fn run(tasklet: &Tasklet<Self>, bh: &BhDisabled);
 }
@@ -58,14 +72,16 @@ pub trait TaskletCallback: Sized + Send + Sync {
 /// # Invariants
 ///
 /// - `raw` was set up by `tasklet_setup` with [`Tasklet::run_callback::<T>`] and has not moved.
-/// - `raw` is killed in [`Drop`] before `data` is dropped, and is not disabled then (a
-///   [`TaskletDisabled`] guard borrows the tasklet).
+/// - `raw` is killed in [`Drop`] before `data` is dropped.
+/// - `disables` counts the `tasklet_disable` calls not yet paired with a `tasklet_enable`: the
+///   live [`TaskletDisabled`] guards and the forgotten ones.
 #[pin_data(PinnedDrop)]
 pub struct Tasklet<T: TaskletCallback> {
     #[pin]
     raw: Opaque<bindings::tasklet_struct>,
     #[pin]
     data: T,
+    disables: Atomic<u32>,
     #[pin]
     _pin: PhantomPinned,
 }
@@ -91,6 +107,7 @@ impl<T: TaskletCallback> Tasklet<T> {
                 bindings::tasklet_setup(slot, Some(Self::run_callback))
             }),
             data <- data,
+            disables: Atomic::new(0),
             _pin: PhantomPinned,
         }? E)
     }
@@ -112,7 +129,11 @@ impl<T: TaskletCallback> Tasklet<T> {
     /// Disables the tasklet until the returned guard is dropped, waiting for a running callback
     /// to finish (`tasklet_disable`, which may sleep). A scheduled tasklet waits meanwhile.
     #[inline]
+    #[track_caller]
     pub fn disable(&self, _ctx: &ProcessContext) -> TaskletDisabled<'_, T> {
+        might_sleep();
+        // INVARIANT: counted before the disable, uncounted after the enable.
+        self.disables.fetch_add(1, Relaxed);
         // SAFETY: `raw` is set up by the type invariants; `_ctx` proves we may sleep.
         unsafe { dw_tasklet_disable(self.raw.get()) };
         TaskletDisabled { tasklet: self }
@@ -146,16 +167,23 @@ impl<T: TaskletCallback> Deref for Tasklet<T> {
 impl<T: TaskletCallback> PinnedDrop for Tasklet<T> {
     #[inline]
     fn drop(self: Pin<&mut Self>) {
+        might_sleep();
+        // No guard is alive (each borrows the tasklet): what is still counted was forgotten.
+        for _ in 0..self.disables.load(Relaxed) {
+            // SAFETY: `raw` is set up; this pairs with a forgotten guard's `tasklet_disable`.
+            unsafe { dw_tasklet_enable(self.raw.get()) };
+        }
         // INVARIANT: killed before `data` is dropped.
-        // SAFETY: `raw` is set up and enabled (no `TaskletDisabled` can outlive the borrow it
-        // holds), so `tasklet_kill` returns once the tasklet is neither scheduled nor running.
-        // Dropping happens in process context (`tasklet_kill` may sleep).
+        // SAFETY: `raw` is set up and, after the loop, enabled, so `tasklet_kill` returns once
+        // the tasklet is neither scheduled nor running. It may sleep: dropped in an atomic
+        // context, `might_sleep` above reports it.
         unsafe { bindings::tasklet_kill(self.raw.get()) };
     }
 }
 
 /// A disabled [`Tasklet`]: dropping this enables it again (`tasklet_enable`), and a tasklet
 /// scheduled meanwhile runs then.
+#[must_use = "the tasklet is enabled again as soon as the guard is dropped"]
 pub struct TaskletDisabled<'a, T: TaskletCallback> {
     tasklet: &'a Tasklet<T>,
 }
@@ -165,5 +193,7 @@ impl<T: TaskletCallback> Drop for TaskletDisabled<'_, T> {
     fn drop(&mut self) {
         // SAFETY: Pairs with the `dw_tasklet_disable` that created this guard.
         unsafe { dw_tasklet_enable(self.tasklet.raw.get()) };
+        // INVARIANT: enabled again, so no longer counted.
+        self.tasklet.disables.fetch_sub(1, Relaxed);
     }
 }

@@ -15,7 +15,12 @@
 //! dropped, so a callback can never run on freed data, and nothing can re-arm it afterwards.
 //!
 //! The callback runs in atomic (softirq) context: it must not sleep, and gets a
-//! [`BhDisabled`] rather than a [`ProcessContext`](super::context::ProcessContext) to show it.
+//! [`BhDisabled`] rather than a [`ProcessContext`] to show it.
+//!
+//! The data is `'static` (it may not borrow anything shorter-lived): a timer whose owner is
+//! leaked with [`core::mem::forget`] is never shut down, and keeps running on what it owns.
+//! (Forgetting it in a module that is then unloaded still leaves a timer pointing at the
+//! module's code: as everywhere in the kernel, an owner must not be leaked across unload.)
 //!
 //! # Examples
 //!
@@ -43,16 +48,28 @@
 //! # Ok::<(), Error>(())
 //! ```
 
-use super::context::BhDisabled;
+use super::context::{BhDisabled, ProcessContext};
 use core::{marker::PhantomPinned, ops::Deref};
 use kernel::{
     bindings,
+    ffi::c_char,
     prelude::*,
     str::CStr,
     sync::LockClassKey,
     time::{msecs_to_jiffies, Delta, Jiffies, Msecs},
     types::Opaque,
 };
+
+unsafe extern "C" {
+    pub(super) fn dw_timer_init_key(
+        timer: *mut bindings::timer_list,
+        func: Option<unsafe extern "C" fn(*mut bindings::timer_list)>,
+        flags: u32,
+        name: *const c_char,
+        key: *mut bindings::lock_class_key,
+    );
+    pub(super) fn dw_timer_destroy(timer: *mut bindings::timer_list);
+}
 
 /// Creates a [`Timer`] initialiser with a lock class of its own, like `timer_setup` in C.
 ///
@@ -72,11 +89,11 @@ macro_rules! new_timer {
 pub(crate) use new_timer;
 
 /// What a [`Timer`] does when it expires.
-pub trait TimerCallback: Sized + Send + Sync {
+pub trait TimerCallback: Sized + Send + Sync + 'static {
     /// Runs in softirq (atomic) context when `timer` expires.
     ///
-    /// It may re-arm `timer`. It must not sleep, nor wait for `timer` itself ([`Timer::cancel`]
-    /// would wait forever for the callback it is called from).
+    /// It may re-arm `timer`. It cannot sleep, nor wait for `timer` itself ([`Timer::cancel`]
+    /// would wait forever for the callback it is called from): both need a [`ProcessContext`].
     fn run(timer: &Timer<Self>, bh: &BhDisabled);
 }
 
@@ -84,8 +101,9 @@ pub trait TimerCallback: Sized + Send + Sync {
 ///
 /// # Invariants
 ///
-/// - `raw` was initialised by `timer_init_key` with [`Timer::run_callback::<T>`] as its function,
-///   and has not moved since (the timer is pinned).
+/// - `raw` was initialised by `timer_init_key` (`timer_init_key_on_stack` if it is on the
+///   stack) with [`Timer::run_callback::<T>`] as its function, and has not moved since (the timer
+///   is pinned).
 /// - `raw` is shut down in [`Drop`] before `data` is dropped, so the callback never runs once the
 ///   timer has started to drop.
 #[pin_data(PinnedDrop)]
@@ -116,9 +134,10 @@ impl<T: TimerCallback> Timer<T> {
     ) -> impl PinInit<Self, E> {
         try_pin_init!(Self {
             // INVARIANT: `run_callback::<T>` is installed as the function.
-            // SAFETY: `slot` is valid for writes and pinned; `name` and `key` live forever.
+            // SAFETY: `slot` is valid for writes and pinned; `name` and `key` live forever. The
+            // helper tells debugobjects about a timer on the stack (and `Drop` forgets it).
             raw <- Opaque::ffi_init(|slot| unsafe {
-                bindings::timer_init_key(
+                dw_timer_init_key(
                     slot,
                     Some(Self::run_callback),
                     0,
@@ -139,21 +158,23 @@ impl<T: TimerCallback> Timer<T> {
         unsafe { bindings::mod_timer(self.raw.get(), expires) != 0 }
     }
 
-    /// Arms the timer to expire `delay` from now (rounded up to whole ticks). See [`arm_at`].
+    /// Arms the timer to expire `delay` from now (rounded up to whole ticks; a negative delay is
+    /// now). See [`arm_at`].
     ///
     /// [`arm_at`]: Timer::arm_at
     #[inline]
     pub fn arm_after(&self, delay: Delta) -> bool {
-        let msecs = Msecs::try_from(delay.as_millis_ceil()).unwrap_or(Msecs::MAX);
+        let msecs = Msecs::try_from(delay.as_millis_ceil().max(0)).unwrap_or(Msecs::MAX);
         self.arm_at(super::time::jiffies().wrapping_add(msecs_to_jiffies(msecs)))
     }
 
     /// Disarms the timer and waits for a running callback to finish: `timer_delete_sync` in C.
     /// Returns whether the timer was armed. The timer can be armed again afterwards.
     ///
-    /// Must not be called from the timer's own callback, nor with a lock its callback takes.
+    /// Takes a [`ProcessContext`] so that the timer's own callback, which would wait for itself
+    /// for ever, cannot call it. It must not be called with a lock the callback takes.
     #[inline]
-    pub fn cancel(&self) -> bool {
+    pub fn cancel(&self, _ctx: &ProcessContext) -> bool {
         // SAFETY: `raw` is an initialised timer by the type invariants.
         unsafe { bindings::timer_delete_sync(self.raw.get()) != 0 }
     }
@@ -198,7 +219,12 @@ impl<T: TimerCallback> PinnedDrop for Timer<T> {
         // INVARIANT: the timer is shut down before `data` is dropped.
         // SAFETY: `raw` is an initialised timer by the type invariants. `timer_shutdown_sync`
         // waits for a running callback and makes later `mod_timer` calls (from that callback, or
-        // any other thread) no-ops, so the callback cannot run again.
+        // any other thread) no-ops, so the callback cannot run again. It spins rather than
+        // sleeps, so any context but hard interrupts may drop a timer. (Dropped from its own
+        // callback, which would need the timer to own itself, it would wait for ever: lockdep
+        // reports that as a deadlock.)
         unsafe { bindings::timer_shutdown_sync(self.raw.get()) };
+        // SAFETY: Shut down, so no longer in use; forgets it in debugobjects if on the stack.
+        unsafe { dw_timer_destroy(self.raw.get()) };
     }
 }

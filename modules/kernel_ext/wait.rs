@@ -8,6 +8,11 @@
 //! lab's kthread protocol uses the plain C pattern instead: a condition on atomics, checked by
 //! `wait_event_interruptible` and made true by another thread before `wake_up_interruptible`.
 //!
+//! The condition is evaluated with the task already marked as sleeping
+//! (`TASK_INTERRUPTIBLE`), so it must not sleep itself: that would lose wake-ups and warn
+//! (`do not call blocking ops when !TASK_RUNNING`). The wait borrows the [`ProcessContext`]
+//! mutably, so the condition cannot use it.
+//!
 //! # Examples
 //!
 //! ```
@@ -21,7 +26,7 @@
 //!     queue: WaitQueue,
 //! }
 //!
-//! fn wait_for_door(door: &Door, ctx: &ProcessContext) -> Result {
+//! fn wait_for_door(door: &Door, ctx: &mut ProcessContext) -> Result {
 //!     door.queue.wait_interruptible(ctx, || door.open.load(Relaxed))
 //! }
 //!
@@ -32,7 +37,10 @@
 //! ```
 
 use super::context::ProcessContext;
-use kernel::{bindings, ffi::c_void, prelude::*, str::CStr, sync::LockClassKey, types::Opaque};
+use kernel::{
+    bindings, ffi::c_void, prelude::*, str::CStr, sync::LockClassKey, task::might_sleep,
+    types::Opaque,
+};
 
 unsafe extern "C" {
     fn dw_wait_event_interruptible(
@@ -77,6 +85,7 @@ impl WaitQueue {
     #[inline]
     pub fn new(name: &'static CStr, key: Pin<&'static LockClassKey>) -> impl PinInit<Self> {
         pin_init!(Self {
+            // INVARIANT: initialised by `__init_waitqueue_head`, and pinned.
             // SAFETY: `slot` is valid for writes and pinned; `name` and `key` live forever.
             raw <- Opaque::ffi_init(|slot| unsafe {
                 bindings::__init_waitqueue_head(slot, name.as_char_ptr(), key.as_ptr())
@@ -85,13 +94,19 @@ impl WaitQueue {
     }
 
     /// Sleeps until `condition` returns true, checking it before sleeping and after each wake-up:
-    /// `wait_event_interruptible` in C. Fails with `ERESTARTSYS` if a signal arrives first.
+    /// `wait_event_interruptible` in C. Fails with `ERESTARTSYS` if a signal arrives first (in a
+    /// kernel thread: once `kthread_stop` was called, every time).
+    ///
+    /// `condition` runs with the task marked as sleeping: it must not sleep, and cannot use
+    /// `ctx`, which the wait holds.
     #[inline]
+    #[track_caller]
     pub fn wait_interruptible(
         &self,
-        _ctx: &ProcessContext,
+        _ctx: &mut ProcessContext,
         condition: impl Fn() -> bool,
     ) -> Result {
+        might_sleep();
         /// # Safety
         ///
         /// `data` must point to a live `F`.

@@ -15,6 +15,11 @@
 //! system queue, or on an [`OwnedQueue`], now or after a delay (it is a `delayed_work`
 //! underneath, so one type serves both).
 //!
+//! The data is `'static`, as the `kernel` crate requires of what it hands to deferred execution:
+//! an [`OwnedWork`] whose owner is leaked with [`core::mem::forget`] is never cancelled, and
+//! keeps running on what it owns. Dropping one cancels it synchronously, which sleeps: it is
+//! dropped in process context (`might_sleep()` reports it otherwise).
+//!
 //! The function receives a [`ProcessContext`]: the proof that it may sleep. That is why an
 //! [`OwnedWork`] cannot go on a BH workqueue ([`system_bh`](kernel::workqueue::system_bh), whose
 //! work runs in softirq context): only process-context queues are offered.
@@ -32,7 +37,7 @@
 //! struct Nap;
 //!
 //! impl WorkCallback for Nap {
-//!     fn run(_work: &OwnedWork<Self>, ctx: &ProcessContext) {
+//!     fn run(_work: &OwnedWork<Self>, ctx: &mut ProcessContext) {
 //!         ctx.schedule_timeout_interruptible(HZ); // Sleeping is fine here.
 //!         pr_info!("rested\n");
 //!     }
@@ -44,16 +49,30 @@
 //! # Ok::<(), Error>(())
 //! ```
 
-use super::context::ProcessContext;
+use super::{context::ProcessContext, timer::dw_timer_init_key};
 use core::{
     marker::{PhantomData, PhantomPinned},
     ops::Deref,
     ptr::NonNull,
 };
 use kernel::{
-    bindings, cpu::CpuId, cpumask::Cpumask, prelude::*, str::CStr, sync::LockClassKey,
-    time::Jiffies, types::Opaque, workqueue::Work,
+    bindings,
+    cpu::CpuId,
+    cpumask::Cpumask,
+    ffi::c_void,
+    prelude::*,
+    str::CStr,
+    sync::LockClassKey,
+    task::might_sleep,
+    time::Jiffies,
+    types::{NotThreadSafe, Opaque},
+    workqueue::Work,
 };
+
+unsafe extern "C" {
+    fn dw_object_is_on_stack(obj: *const c_void) -> bool;
+    fn dw_delayed_work_destroy(dwork: *mut bindings::delayed_work);
+}
 
 /// "Any CPU" for `queue_delayed_work_on`.
 const WORK_CPU_UNBOUND: c_int = bindings::wq_misc_consts_WORK_CPU_UNBOUND as c_int;
@@ -77,19 +96,21 @@ macro_rules! new_work {
 pub(crate) use new_work;
 
 /// What an [`OwnedWork`] does when it runs.
-pub trait WorkCallback: Sized + Send + Sync {
+pub trait WorkCallback: Sized + Send + Sync + 'static {
     /// Runs in process context, on a kernel worker thread. May sleep.
     ///
-    /// It may queue `work` again. It must not cancel `work` itself (cancelling waits for it).
-    fn run(work: &OwnedWork<Self>, ctx: &ProcessContext);
+    /// It may queue `work` again. It must not cancel `work` itself (cancelling waits for it;
+    /// lockdep reports the deadlock).
+    fn run(work: &OwnedWork<Self>, ctx: &mut ProcessContext);
 }
 
 /// A work item (`struct delayed_work`) that owns the data `T` its function uses.
 ///
 /// # Invariants
 ///
-/// - `raw` was initialised like `INIT_DELAYED_WORK`, with [`OwnedWork::run_callback::<T>`] as its
-///   function, and has not moved since (the work item is pinned).
+/// - `raw` was initialised like `INIT_DELAYED_WORK` (`INIT_DELAYED_WORK_ONSTACK` if it is on the
+///   stack), with [`OwnedWork::run_callback::<T>`] as its function, and has not moved since (the
+///   work item is pinned).
 /// - `raw` is queued only on system queues and [`OwnedQueue`]s (never on a BH queue), and on an
 ///   [`OwnedQueue`] never with a delay (so it cannot reach a destroyed queue later).
 /// - `raw` is cancelled, and a running instance waited for, in [`Drop`] before `data` is dropped.
@@ -123,16 +144,17 @@ impl<T: WorkCallback> OwnedWork<T> {
         try_pin_init!(Self {
             // INVARIANT: `run_callback::<T>` is installed as the function.
             // SAFETY: `slot` is valid for writes and pinned; `name` and `keys` live forever. This
-            // is `INIT_DELAYED_WORK`: the timer's function is the workqueue's own, irqsafe.
+            // is `INIT_DELAYED_WORK`: the timer's function is the workqueue's own, irqsafe. On
+            // the stack, debugobjects is told (and `Drop` makes it forget the work).
             raw <- Opaque::ffi_init(|slot: *mut bindings::delayed_work| unsafe {
                 bindings::init_work_with_key(
                     &raw mut (*slot).work,
                     Some(Self::run_callback),
-                    false,
+                    dw_object_is_on_stack(slot.cast()),
                     name.as_char_ptr(),
                     keys[0].as_ptr(),
                 );
-                bindings::timer_init_key(
+                dw_timer_init_key(
                     &raw mut (*slot).timer,
                     Some(bindings::delayed_work_timer_fn),
                     bindings::TIMER_IRQSAFE,
@@ -200,7 +222,9 @@ impl<T: WorkCallback> OwnedWork<T> {
     /// instance to finish: `cancel_delayed_work_sync` in C. Returns whether it was queued. It
     /// may be queued again afterwards.
     #[inline]
+    #[track_caller]
     pub fn cancel(&self, _ctx: &ProcessContext) -> bool {
+        might_sleep();
         // SAFETY: `raw` is initialised by the type invariants; `_ctx` proves we may sleep.
         unsafe { bindings::cancel_delayed_work_sync(self.raw.get()) }
     }
@@ -208,7 +232,9 @@ impl<T: WorkCallback> OwnedWork<T> {
     /// Runs the work now if it waits for its delay, then waits until it has finished:
     /// `flush_delayed_work` in C. Returns whether there was anything to wait for.
     #[inline]
+    #[track_caller]
     pub fn flush(&self, _ctx: &ProcessContext) -> bool {
+        might_sleep();
         // SAFETY: `raw` is initialised by the type invariants; `_ctx` proves we may sleep.
         unsafe { bindings::flush_delayed_work(self.raw.get()) }
     }
@@ -226,9 +252,10 @@ impl<T: WorkCallback> OwnedWork<T> {
             let dwork = kernel::container_of!(ptr, bindings::delayed_work, work);
             &*kernel::container_of!(Opaque::cast_from(dwork), Self, raw)
         };
-        // SAFETY: Work functions run in process context, on a worker thread.
-        let ctx = unsafe { ProcessContext::new() };
-        T::run(work, &ctx);
+        // SAFETY: Work functions run in process context, on a worker thread; `ctx` is used only by
+        // this run.
+        let mut ctx = unsafe { ProcessContext::new() };
+        T::run(work, &mut ctx);
     }
 }
 
@@ -245,10 +272,16 @@ impl<T: WorkCallback> Deref for OwnedWork<T> {
 impl<T: WorkCallback> PinnedDrop for OwnedWork<T> {
     #[inline]
     fn drop(self: Pin<&mut Self>) {
+        might_sleep();
         // INVARIANT: the work is cancelled, and waited for, before `data` is dropped.
-        // SAFETY: `raw` is initialised by the type invariants. Dropping happens in process
-        // context (`might_sleep` in `cancel_delayed_work_sync` reports it otherwise).
+        // SAFETY: `raw` is initialised by the type invariants, which is all that
+        // `cancel_delayed_work_sync` needs to return only when the work is neither queued nor
+        // running. It may sleep: dropped in an atomic context, `might_sleep` above reports it
+        // (and from the work's own function, which would need the work to own itself, it would
+        // wait for ever; lockdep reports that).
         unsafe { bindings::cancel_delayed_work_sync(self.raw.get()) };
+        // SAFETY: Cancelled and idle; forgets it in debugobjects if on the stack.
+        unsafe { dw_delayed_work_destroy(self.raw.get()) };
     }
 }
 
@@ -264,13 +297,13 @@ impl<T: WorkCallback> PinnedDrop for OwnedWork<T> {
 /// struct Step(u32);
 ///
 /// impl WorkCallback for Step {
-///     fn run(work: &OwnedWork<Self>, _ctx: &ProcessContext) {
+///     fn run(work: &OwnedWork<Self>, _ctx: &mut ProcessContext) {
 ///         pr_info!("step {}\n", work.0);
 ///     }
 /// }
 ///
 /// fn in_order(ctx: &ProcessContext) -> Result {
-///     let queue = OwnedQueue::new_ordered(c"my_queue")?;
+///     let queue = OwnedQueue::new_ordered(c"my_queue", ctx)?;
 ///     let first = KBox::pin_init(new_work!(Step(1)), GFP_KERNEL)?;
 ///     let second = KBox::pin_init(new_work!(Step(2)), GFP_KERNEL)?;
 ///     first.queue_on(&queue);
@@ -296,23 +329,34 @@ impl OwnedQueue {
     /// A single-threaded queue: its work runs one item at a time, in queueing order
     /// (`alloc_ordered_workqueue`; the old `create_singlethread_workqueue`).
     #[inline]
-    pub fn new_ordered(name: &CStr) -> Result<Self> {
+    #[track_caller]
+    pub fn new_ordered(name: &CStr, ctx: &ProcessContext) -> Result<Self> {
         Self::new(
             name,
             bindings::wq_flags_WQ_UNBOUND | bindings::wq_flags___WQ_ORDERED,
             1,
+            ctx,
         )
     }
 
     /// A per-CPU queue: work runs on the CPU that queued it, up to `max_active` items at a time
     /// per CPU (`alloc_workqueue(name, WQ_PERCPU, max_active)`; the old `create_workqueue`).
     #[inline]
-    pub fn new_per_cpu(name: &CStr, max_active: u16) -> Result<Self> {
-        Self::new(name, bindings::wq_flags_WQ_PERCPU, max_active.into())
+    #[track_caller]
+    pub fn new_per_cpu(name: &CStr, max_active: u16, ctx: &ProcessContext) -> Result<Self> {
+        Self::new(name, bindings::wq_flags_WQ_PERCPU, max_active.into(), ctx)
     }
 
+    /// `alloc_workqueue` allocates with `GFP_KERNEL`, and so may sleep: hence `_ctx`.
     #[inline]
-    fn new(name: &CStr, flags: bindings::wq_flags, max_active: c_int) -> Result<Self> {
+    #[track_caller]
+    fn new(
+        name: &CStr,
+        flags: bindings::wq_flags,
+        max_active: c_int,
+        _ctx: &ProcessContext,
+    ) -> Result<Self> {
+        might_sleep();
         // INVARIANT: no `WQ_BH` in `flags`.
         // SAFETY: The format consumes `name`, a valid C string, which is copied.
         let raw = unsafe {
@@ -330,7 +374,9 @@ impl OwnedQueue {
 
     /// Waits until everything queued so far has run: `flush_workqueue` in C.
     #[inline]
+    #[track_caller]
     pub fn flush(&self, _ctx: &ProcessContext) {
+        might_sleep();
         // SAFETY: `raw` is live by the type invariants; `_ctx` proves we may sleep.
         unsafe { bindings::__flush_workqueue(self.raw.as_ptr()) }
     }
@@ -339,17 +385,19 @@ impl OwnedQueue {
 impl Drop for OwnedQueue {
     #[inline]
     fn drop(&mut self) {
+        might_sleep();
         // SAFETY: `raw` is live and destroyed only here. Work queued on it has no delay (see
         // `OwnedWork::queue_on`), so draining it leaves nothing that could reach it later.
-        // Dropping happens in process context (`destroy_workqueue` sleeps).
+        // `destroy_workqueue` sleeps: dropped in an atomic context, `might_sleep` above reports
+        // it.
         unsafe { bindings::destroy_workqueue(self.raw.as_ptr()) }
     }
 }
 
 /// A function to run on every online CPU with [`schedule_on_each_cpu`].
-pub trait OnEachCpu {
+pub trait OnEachCpu: 'static {
     /// Runs in process context, on a per-CPU kernel worker of each CPU in turn.
-    fn run(ctx: &ProcessContext);
+    fn run(ctx: &mut ProcessContext);
 }
 
 /// Runs `T::run` on every online CPU, each in that CPU's system worker, and waits for all of
@@ -364,7 +412,7 @@ pub trait OnEachCpu {
 /// struct Hello;
 ///
 /// impl OnEachCpu for Hello {
-///     fn run(_ctx: &ProcessContext) {
+///     fn run(_ctx: &mut ProcessContext) {
 ///         pr_info!("hello from cpu {}\n", CpuId::current().as_u32());
 ///     }
 /// }
@@ -374,7 +422,7 @@ pub trait OnEachCpu {
 /// }
 /// ```
 #[inline]
-pub fn schedule_on_each_cpu<T: OnEachCpu + 'static>(ctx: &ProcessContext) -> Result {
+pub fn schedule_on_each_cpu<T: OnEachCpu>(ctx: &ProcessContext) -> Result {
     struct OnCpu<T>(PhantomData<T>);
 
     // SAFETY: `OnCpu` holds no data.
@@ -384,7 +432,7 @@ pub fn schedule_on_each_cpu<T: OnEachCpu + 'static>(ctx: &ProcessContext) -> Res
 
     impl<T: OnEachCpu> WorkCallback for OnCpu<T> {
         #[inline]
-        fn run(_work: &OwnedWork<Self>, ctx: &ProcessContext) {
+        fn run(_work: &OwnedWork<Self>, ctx: &mut ProcessContext) {
             T::run(ctx);
         }
     }
@@ -410,14 +458,16 @@ pub fn schedule_on_each_cpu<T: OnEachCpu + 'static>(ctx: &ProcessContext) -> Res
 }
 
 /// CPU hotplug is held off while this lives: `cpus_read_lock` / `cpus_read_unlock`.
-struct CpusReadLock(PhantomData<*mut ()>);
+#[must_use = "CPU hotplug is allowed again as soon as the guard is dropped"]
+struct CpusReadLock(NotThreadSafe);
 
 impl CpusReadLock {
     #[inline]
     fn new(_ctx: &ProcessContext) -> Self {
+        might_sleep();
         // SAFETY: `_ctx` proves we may sleep, as `cpus_read_lock` may.
         unsafe { bindings::cpus_read_lock() };
-        Self(PhantomData)
+        Self(NotThreadSafe)
     }
 }
 
@@ -432,7 +482,9 @@ impl Drop for CpusReadLock {
 /// Waits until a `kernel` crate [`Work`] item, if queued or running, has finished: `flush_work`
 /// in C (which the `kernel` crate does not offer). Returns whether there was anything to wait for.
 #[inline]
+#[track_caller]
 pub fn flush<T, const ID: u64>(work: &Work<T, ID>, _ctx: &ProcessContext) -> bool {
+    might_sleep();
     // SAFETY: `work` is a valid, initialised work item while borrowed; `_ctx` proves we may sleep.
     unsafe { bindings::flush_work(Work::raw_get(work)) }
 }

@@ -2,26 +2,17 @@
 /* C helpers of kernel_ext, bottom halves: see helpers.h. */
 
 #include <linux/bottom_half.h>
-#include <linux/spinlock.h>
+#include <linux/lockdep.h>
 #include "helpers.h"
 
-void dw_spin_lock_bh(spinlock_t *lock)
-{
-	spin_lock_bh(lock);
-}
-
-void dw_spin_unlock_bh(spinlock_t *lock)
-{
-	spin_unlock_bh(lock);
-}
-
-int dw_spin_trylock_bh(spinlock_t *lock)
-{
-	return spin_trylock_bh(lock);
-}
-
+/*
+ * local_bh_enable() turns interrupts on: disabling bottom halves with interrupts off would
+ * break the caller's interrupt-disabled section when the guard is dropped. Say so here, where
+ * the guard is made, rather than only at the enable.
+ */
 void dw_local_bh_disable(void)
 {
+	lockdep_assert_irqs_enabled();
 	local_bh_disable();
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * C helpers of kernel_ext: wrappers for the macros and inline functions that Rust cannot call.
- * They are grouped by topic (bh.c, tasklet.c, wait.c); each module links its own copy of the
+ * They are grouped by topic (bh.c, context.c, tasklet.c, timer.c, wait.c); each module links its own copy of the
  * topics it uses (see modules/Kbuild), so the names need no module prefix to be unique between
  * modules, only the dw_ prefix to stay clear of the kernel's own symbols.
  */
@@ -9,15 +9,22 @@
 #define DW_KERNEL_EXT_HELPERS_H
 
 #include <linux/interrupt.h>
-#include <linux/spinlock_types.h>
+#include <linux/timer.h>
+#include <linux/types.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
-void dw_spin_lock_bh(spinlock_t *lock);
-void dw_spin_unlock_bh(spinlock_t *lock);
-int dw_spin_trylock_bh(spinlock_t *lock);
+void dw_assert_bh_disabled(void);
+bool dw_may_sleep(void);
 
 void dw_local_bh_disable(void);
 void dw_local_bh_enable(void);
+
+bool dw_object_is_on_stack(const void *obj);
+void dw_timer_init_key(struct timer_list *timer, void (*func)(struct timer_list *),
+		       unsigned int flags, const char *name, struct lock_class_key *key);
+void dw_timer_destroy(struct timer_list *timer);
+void dw_delayed_work_destroy(struct delayed_work *dwork);
 
 void dw_tasklet_schedule(struct tasklet_struct *t);
 void dw_tasklet_hi_schedule(struct tasklet_struct *t);

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# The compiler's half of kernel_ext's claims, checked against the real kernel crate:
+#   compile-fail: each case in tests/compile-fail/ must fail with exactly the error it names;
+#   compile-pass: each example in kernel_ext's documentation must compile.
+# Each is compiled (--emit=metadata) with the rustc command Kbuild used for the modules, as the
+# crate root of a small crate that has `mod kernel_ext;`. Prints PASS/FAIL per check and, last,
+# "N passed, N failed"; exits 1 if any failed. Needs scripts/build.sh first.
+set -uo pipefail
+source "$(dirname "$0")/common.sh"
+
+kbuild_rustc_command
+work=$DW_ROOT/build/compile-tests
+rm -rf "$work"
+mkdir -p "$work/out"
+# The crates live next to the layer they use.
+ln -s "$DW_ROOT/modules/kernel_ext.rs" "$DW_ROOT/modules/kernel_ext" "$work/"
+prelude='use kernel::prelude::*;
+#[allow(dead_code, unused_imports, unused_macros)]
+mod kernel_ext;'
+# A module around the crate (the printing and vtable macros need what `module!` defines), unless
+# the example declares its own.
+module='module! { type: CompileTest, name: "dw_compile_test", license: "GPL", }
+struct CompileTest;
+impl kernel::Module for CompileTest {
+    fn init(_module: &'"'"'static ThisModule) -> Result<Self> {
+        Ok(CompileTest)
+    }
+}'
+
+passed=0 failed=0
+report() { # report PASS|FAIL NAME [DETAILS]
+    echo "$1 $2"
+    if [[ $1 == PASS ]]; then passed=$((passed + 1)); else
+        failed=$((failed + 1))
+        [[ -n ${3:-} ]] && printf '%s\n' "$3" | head -30 | sed 's/^/    /'
+    fi
+}
+
+# compile CRATE_ROOT: rustc's diagnostics on stdout; its status.
+compile() {
+    local name
+    name=$(basename "$1" .rs)
+    (cd "$work" && env RUSTC_BOOTSTRAP=1 "${rust_env[@]}" "$DW_RUSTC" "${rust_args[@]}" \
+        --crate-name "$name" --emit=metadata --out-dir out -Awarnings "$1" 2>&1)
+}
+
+# compile-fail cases: "// compile-fail: WHAT" and "// error: E0308" on top (comma-separated error
+# codes, or messages of errors that have none).
+for case in "$DW_ROOT"/tests/compile-fail/*.rs; do
+    what=$(sed -n 's|^// compile-fail: ||p' "$case" | head -1)
+    want=$(sed -n 's|^// error: ||p' "$case" | head -1)
+    name="compile-fail: ${what:-$(basename "$case")}"
+    [[ -n $what && -n $want ]] || { report FAIL "$name" "no '// compile-fail:' or '// error:' line"; continue; }
+    root=$work/fail_$(basename "$case")
+    printf '%s\n%s\n%s\n' "$prelude" "$module" "$(cat "$case")" >"$root"
+    if out=$(compile "$root"); then
+        report FAIL "$name" "it compiles; expected error $want"
+        continue
+    fi
+    # Every error must be an expected one (rustc's closing summary aside): `error[CODE]` for a
+    # code, `error: MESSAGE` for a message.
+    errors=$(grep -E '^error(\[E[0-9]+\])?: ' <<<"$out" | grep -vE '^error: aborting due to')
+    others=$errors
+    IFS=, read -ra wanted <<<"$want"
+    for w in "${wanted[@]}"; do
+        w=${w# }
+        if [[ $w =~ ^E[0-9]+$ ]]; then pattern="error[$w]: "; else pattern="error: $w"; fi
+        others=$(grep -vF "$pattern" <<<"$others")
+    done
+    if [[ -z $errors || -n $others ]]; then
+        report FAIL "$name" "expected only error $want, got:
+$out"
+    else
+        report PASS "$name"
+    fi
+done
+
+# compile-pass: the ``` examples of kernel_ext's docs (not `ignore` or `compile_fail`), with
+# rustdoc's hidden `# ` lines shown, wrapped in a function (or at the crate's top level when they
+# declare a module). One crate per example, named after its file and line.
+for src in "$DW_ROOT"/modules/kernel_ext/*.rs; do
+    [[ $src == */kunit.rs ]] && continue
+    awk -v out="$work" -v stem="$(basename "$src" .rs)" '
+        function flush(  f, last) {
+            f = out "/doc_" stem "_" start ".rs"
+            last = body
+            sub(/\n+$/, "", last)
+            n = split(last, ls, "\n")
+            if (body ~ /module! *\{/) printf "%s", body > f
+            else if (ls[n] ~ /^ *Ok::</) printf "#[allow(dead_code, unused)]\nfn doc_example() -> Result<(), Error> {\n%s}\n", body > f
+            else printf "#[allow(dead_code, unused)]\nfn doc_example() {\n%s}\n", body > f
+            close(f)
+        }
+        {
+            line = $0
+            if (line !~ /^ *\/\/[\/!]( |$)/) { inblock = 0; next }
+            sub(/^ *\/\/[\/!] ?/, "", line)
+            if (skipping) { if (line ~ /^```$/) skipping = 0; next }
+            if (!inblock && line ~ /^```(rust)?$/) { inblock = 1; start = FNR; body = ""; next }
+            if (!inblock && line ~ /^```/) { skipping = 1; next }
+            if (inblock && line ~ /^```$/) { inblock = 0; flush(); next }
+            if (inblock) {
+                if (line ~ /^# /) line = substr(line, 3); else if (line == "#") line = ""
+                body = body line "\n"
+            }
+        }' "$src"
+done
+for example in "$work"/doc_*.rs; do
+    [[ -e $example ]] || break
+    stem=${example##*/doc_}
+    name="compile-pass: doc example ${stem%_*}.rs:${stem##*_}"
+    name=${name%.rs}
+    own=$module
+    grep -q 'module! *{' "$example" && own=""
+    printf '%s\n%s\n%s\n' "$prelude" "$own" "$(cat "$example")" >"$example.tmp"
+    mv "$example.tmp" "$example"
+    if out=$(compile "$example"); then report PASS "$name"; else report FAIL "$name" "$out"; fi
+done
+
+echo "$passed passed, $failed failed"
+((failed == 0))

@@ -1,0 +1,15 @@
+// compile-fail: keeping a work item's context after its run
+// error: lifetime may not live long enough
+use kernel_ext::{
+    context::ProcessContext,
+    workqueue::{OwnedWork, WorkCallback},
+};
+
+struct Keep;
+
+impl WorkCallback for Keep {
+    fn run(_work: &OwnedWork<Self>, ctx: &mut ProcessContext) {
+        let kept: &'static ProcessContext = ctx;
+        let _ = kept;
+    }
+}

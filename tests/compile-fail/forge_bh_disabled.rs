@@ -1,0 +1,9 @@
+// compile-fail: forging a BhDisabled from its fields
+// error: E0451
+use kernel_ext::context::BhDisabled;
+
+fn forge() -> BhDisabled {
+    BhDisabled {
+        _not_send: core::marker::PhantomData,
+    }
+}

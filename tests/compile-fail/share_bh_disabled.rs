@@ -1,0 +1,9 @@
+// compile-fail: sharing a BhDisabled with another thread (it is this CPU's state)
+// error: E0277
+use kernel_ext::context::BhDisabled;
+
+fn is_sync<T: Sync>() {}
+
+fn share() {
+    is_sync::<BhDisabled>();
+}

@@ -1,0 +1,7 @@
+// compile-fail: sleeping in a wait queue's condition (it runs in TASK_INTERRUPTIBLE)
+// error: E0502
+use kernel_ext::{context::ProcessContext, wait::WaitQueue};
+
+fn wait(queue: &WaitQueue, ctx: &mut ProcessContext) -> Result {
+    queue.wait_interruptible(ctx, || ctx.schedule_timeout_uninterruptible(1) == 0)
+}

@@ -1,0 +1,14 @@
+// compile-fail: a tasklet that borrows non-'static data
+// error: E0477, E0478, E0803, lifetime may not live long enough
+use kernel_ext::{
+    context::BhDisabled,
+    tasklet::{Tasklet, TaskletCallback},
+};
+
+struct Peek<'a>(&'a KVec<u64>);
+
+impl<'a> TaskletCallback for Peek<'a> {
+    fn run(tasklet: &Tasklet<Self>, _bh: &BhDisabled) {
+        pr_info!("{}\n", tasklet.0.len());
+    }
+}

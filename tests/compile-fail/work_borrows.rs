@@ -1,0 +1,14 @@
+// compile-fail: a work item that borrows non-'static data
+// error: E0477, E0478, E0803, lifetime may not live long enough
+use kernel_ext::{
+    context::ProcessContext,
+    workqueue::{OwnedWork, WorkCallback},
+};
+
+struct Peek<'a>(&'a KVec<u64>);
+
+impl<'a> WorkCallback for Peek<'a> {
+    fn run(work: &OwnedWork<Self>, _ctx: &mut ProcessContext) {
+        pr_info!("{}\n", work.0.len());
+    }
+}
