@@ -9,7 +9,7 @@
 #   --append ARGS          extra kernel command line
 #   --timeout SECONDS      kill QEMU after this long (non-interactive only; default 300)
 #   --console FILE         kernel console log of a non-interactive run (default build/console.log)
-#   --output FILE          the command's output (default: this terminal)
+#   --output FILE          the command's output (default: standard output)
 # Environment: DW_KVM=1 uses KVM (it does not work on every host), DW_SMP (2), DW_MEM (512M).
 # Exit status: the command's, 124 on timeout, 125 if the guest ended without reporting one.
 set -euo pipefail
@@ -17,7 +17,7 @@ source "$(dirname "$0")/../scripts/common.sh"
 
 # DW_BUILD: where the kernel link, initramfs and logs are (scripts/bench.sh has its own).
 build=${DW_BUILD:-$DW_ROOT/build}
-exec_file="" files=() append="" timeout=300 console=$build/console.log output=/dev/stdout
+exec_file="" files=() append="" timeout=300 console=$build/console.log output=""
 while (($#)); do
     case $1 in
         --exec) exec_file=$2; shift 2 ;;
@@ -45,23 +45,35 @@ if [[ -z $exec_file ]]; then
     exec "${qemu[@]}" -initrd "$build/initramfs.cpio.gz" -append "$cmdline" -nographic
 fi
 
-# Non-interactive: extend the base initramfs with /dw/exec and the extra files.
+# Non-interactive: qemu/init runs the command (dw_exec), with its output on the second serial port
+# and its exit status on the third (ttyS0 is the kernel console).
+guest_exec=/dw/exec
+cmdline="$cmdline dw_exec=$guest_exec dw_output=/dev/ttyS1 dw_status=/dev/ttyS2"
 tmp=$(mktemp -d "$build/boot.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-entries=("$exec_file:/dw/exec")
+entries=("$exec_file:$guest_exec")
 for f in "${files[@]}"; do entries+=("$f"); done
 "$DW_ROOT/qemu/mkinitramfs.sh" "$kdir" "$tmp/extra.cpio.gz" "${entries[@]}"
 cat "$build/initramfs.cpio.gz" "$tmp/extra.cpio.gz" >"$tmp/initramfs.cpio.gz"
 
 : >"$console"
+: >"$tmp/output"
+: >"$tmp/status"
 status=0
 timeout -k 5 "$timeout" "${qemu[@]}" -initrd "$tmp/initramfs.cpio.gz" -append "$cmdline" \
-    -display none -monitor none -serial "file:$console" -serial "file:$tmp/output" </dev/null || status=$?
-tr -d '\r' <"$tmp/output" | grep -v '^@@dw-exec-status' >"$output" || true
+    -display none -monitor none -serial "file:$console" -serial "file:$tmp/output" \
+    -serial "file:$tmp/status" </dev/null || status=$?
+# Without --output, through the inherited descriptor: reopening /dev/stdout would truncate a file
+# that it redirects to, and lose its offset.
+if [[ -n $output ]]; then
+    tr -d '\r' <"$tmp/output" >"$output"
+else
+    tr -d '\r' <"$tmp/output"
+fi
 if ((status == 124)); then
     echo "qemu/boot.sh: the guest did not finish within ${timeout}s" >&2
     exit 124
 fi
-reported=$(sed -n 's/^@@dw-exec-status \([0-9]*\).*/\1/p' "$tmp/output" | tail -1)
+reported=$(tr -dc '0-9' <"$tmp/status")
 [[ -n $reported ]] || { echo "qemu/boot.sh: the guest ended without reporting a status" >&2; exit 125; }
 exit "$reported"

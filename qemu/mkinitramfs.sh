@@ -23,10 +23,12 @@ add_dir() {
 }
 for arg; do
     if [[ $arg == --base ]]; then
-        for d in /bin /dev /proc /sys /root /tmp /dw; do add_dir "$d"; done
-        echo "nod /dev/console 0600 0 0 c 5 1" >>"$list"
-        echo "file /bin/busybox $(command -v busybox) 0755 0 0" >>"$list"
-        echo "file /init $here/init 0755 0 0" >>"$list"
+        for d in /bin /dev /proc /sys /root /tmp; do add_dir "$d"; done
+        {
+            echo "nod /dev/console 0600 0 0 c 5 1"
+            echo "file /bin/busybox $(command -v busybox) 0755 0 0"
+            echo "file /init $here/init 0755 0 0"
+        } >>"$list"
     else
         host=${arg%%:*} guest=${arg#*:}
         [[ -f $host ]] || { echo "mkinitramfs: no such file: $host" >&2; exit 1; }

@@ -22,14 +22,13 @@ ln -sfn "$KDIR" "$out/kdir"
 step "modules for the bench kernel: make -C KDIR M=build/bench/modules"
 (cd "$DW_ROOT/modules" && find . \( -name '*.rs' -o -name '*.[ch]' -o -name Kbuild \) \
     -exec cp --parents -u {} "$out/modules/" \;)
-mapfile -t vars < <(kmake_vars)
-make -s -C "$KDIR" M="$out/modules" "${vars[@]}" -j"$(nproc)" modules >&2
+"$DW_ROOT/scripts/build-modules.sh" "$KDIR" "$out/modules" "$out/modules.log"
 
-step "dw-bench (static) and dw-bench-report"
+step "dw-bench (static), dw-bench-report, and dw-tests (for its kernel report scan)"
 target=x86_64-unknown-linux-gnu
 RUSTFLAGS="-C target-feature=+crt-static" cargo build -q --release --locked \
     --manifest-path "$DW_ROOT/Cargo.toml" -p deferred-test --bin dw-bench --target "$target"
-cargo build -q --release --locked --manifest-path "$DW_ROOT/Cargo.toml" -p dw-bench-report
+cargo build -q --release --locked --manifest-path "$DW_ROOT/Cargo.toml" -p dw-bench-report -p dw-tests
 
 entries=(--base "$DW_ROOT/target/$target/release/dw-bench:/root/dw-bench")
 for ko in "$out"/modules/*.ko; do entries+=("$ko:/root/${ko##*/}"); done
@@ -41,9 +40,8 @@ step "guest: dw-bench $* (several minutes under TCG; kernel log: build/bench/con
 DW_BUILD=$out DW_SMP=${DW_SMP:-1} "$DW_ROOT/qemu/boot.sh" --exec "$script" --timeout 7200 \
     --output "$out/raw.csv" --console "$out/console.log" ||
     die "the guest benchmark failed (status $?): see build/bench/raw.csv and console.log"
-if grep -nE 'BUG:|WARNING:|Oops|Call Trace|kernel panic' "$out/console.log" >&2; then
+"$DW_ROOT/target/release/dw-tests" --reports "$out/console.log" >&2 ||
     die "the kernel reported a problem during the benchmark (build/bench/console.log)"
-fi
 
 # What the guest cannot know about itself.
 if [[ ${DW_KVM:-0} == 1 ]]; then accel=KVM qemu_cpu=host; else accel=TCG qemu_cpu=qemu64; fi

@@ -16,13 +16,11 @@ fi
 mkdir -p "$DW_ROOT/build"
 ln -sfn "$KDIR" "$DW_ROOT/build/kdir"
 
-mapfile -t vars < <(kmake_vars)
 # Modules build through clippy when the clippy matching the kernel's rustc is there.
-[[ -x $DW_CLIPPY_DRIVER && ${DW_CLIPPY:-1} == 1 ]] && vars+=(CLIPPY=1)
-step "modules: make -C KDIR M=modules ${vars[*]: -1}"
-# The log is kept for the lint check (scripts/lint.sh): a warning fails it.
-make -s -C "$KDIR" M="$DW_ROOT/modules" "${vars[@]}" -j"$(nproc)" modules 2>&1 |
-    tee "$DW_ROOT/build/modules.log" >&2
+clippy=()
+[[ -x $DW_CLIPPY_DRIVER && ${DW_CLIPPY:-1} == 1 ]] && clippy=(CLIPPY=1)
+step "modules: make -C KDIR M=modules ${clippy[*]}"
+"$DW_ROOT/scripts/build-modules.sh" "$KDIR" "$DW_ROOT/modules" "$DW_ROOT/build/modules.log" "${clippy[@]}"
 
 step "test programs: cargo build (static)"
 target=x86_64-unknown-linux-gnu

@@ -1,5 +1,5 @@
 # Shared settings and helpers for the project's scripts (sourced, not run).
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # the variables are for the scripts that source it
 
 DW_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Everything downloaded or built lives here, outside the clone, so clean clones reuse it.

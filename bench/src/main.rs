@@ -7,15 +7,16 @@
 mod plot;
 mod stats;
 
+use dw_twins::{C, RUST};
 use stats::{percentile, Samples};
 use std::{collections::BTreeMap, fmt::Write as _, fs, path::Path, process::Command};
 
 /// The modules measured, Rust then C, as `size` reports them.
 const TWINS: [(&str, &str); 4] = [
-    ("dw_procmon", "dw_c_procmon"),
-    ("dw_periodic_timer", "dw_c_periodic_timer"),
-    ("dw_kthread", "dw_c_kthread"),
-    ("dw_bench", "dw_c_bench"),
+    (RUST.monitor, C.monitor),
+    (RUST.periodic_timer, C.periodic_timer),
+    (RUST.kthread, C.kthread),
+    (RUST.bench, C.bench),
 ];
 
 /// Per-sample metrics in ns, shown in µs: (metric, what it is).
@@ -115,7 +116,7 @@ fn parse(text: &str) -> (BTreeMap<String, String>, Samples) {
 fn per_round_rows(samples: &Samples, rows: &mut Vec<Row>) {
     for (metric, what, unit) in PER_ROUND {
         let median = |language| percentile(samples.get(language, metric), 50.0);
-        let (rust, c) = (median("rust"), median("c"));
+        let (rust, c) = (median(RUST.name), median(C.name));
         let target = metric
             .starts_with("ioctl")
             .then(|| (format!("Rust/C ≤ {MAX_RATIO}"), rust <= c * MAX_RATIO));
@@ -136,7 +137,7 @@ fn latency_rows(samples: &Samples, rows: &mut Vec<Row>) {
     for (metric, what) in LATENCIES {
         for (p, name) in PERCENTILES {
             let at = |language| percentile(samples.get(language, metric), p) / 1000.0;
-            let (rust, c) = (at("rust"), at("c"));
+            let (rust, c) = (at(RUST.name), at(C.name));
             // Lateness can be negative (a timer fires early within its tick): compare magnitudes
             // only where the figures are latencies.
             let target = (p < 100.0 && c > 0.0)
@@ -154,7 +155,7 @@ fn latency_rows(samples: &Samples, rows: &mut Vec<Row>) {
     for (metric, what) in JIFFY_METRICS {
         for (p, name) in PERCENTILES {
             let at = |language| percentile(samples.get(language, metric), p);
-            let (rust, c) = (at("rust"), at("c"));
+            let (rust, c) = (at(RUST.name), at(C.name));
             let limit = match name {
                 "p50" => Some(1.0),
                 "p99" => Some(2.0),

@@ -1,5 +1,7 @@
 //! Scenarios and what they assert about the guest.
 
+use crate::log::Section;
+
 /// Text that means the kernel reported a problem. A scenario fails on any of these in its part
 /// of the log, unless it declares the report it expects (see [`Scenario::expect_report`]).
 pub const REPORTS: &[&str] = &[
@@ -18,6 +20,56 @@ pub const REPORTS: &[&str] = &[
     // What the guest script writes for each kmemleak object that names one of our modules.
     "dw-kmemleak:",
 ];
+
+/// A kernel report that a scenario provokes on purpose, and the other reports the kernel prints
+/// with it: allowed next to it (whole lines, `*` wildcards); any other report still fails.
+#[derive(Debug, Clone, Copy)]
+pub struct ExpectedReport {
+    pub report: &'static str,
+    pub companions: &'static [&'static str],
+}
+
+/// Lab task 4: a timer handler that sleeps (seen in `tests/src/fixtures/atomic-sleep.console`).
+/// `schedule_timeout()` sets up its timer "on stack" while on the IRQ stack (ODEBUG), the
+/// kernel dumps the stack with the BUG; when the timer fires on the idle task, the scheduler
+/// also complains about the idle thread and lockdep about its lock state
+/// (`../shared/toolchain.md`, "Sleeping in a timer callback").
+pub const ATOMIC_SLEEP: ExpectedReport = ExpectedReport {
+    report: "BUG: scheduling while atomic",
+    companions: &[
+        // kernel_ext's run-time check of the sleep, just before it (`might_sleep()`).
+        "BUG: sleeping function called from invalid context at deferred_device.rs:*",
+        "ODEBUG: object * is NOT on stack *, but annotated.",
+        "Call Trace:",
+        "WARNING: inconsistent lock state",
+        "INFO: lockdep is turned off.",
+    ],
+};
+
+/// `dw_misuse case=1`: `kernel_ext`'s `might_sleep()` names the caller's line (`#[track_caller]`).
+pub const SLEEP_UNDER_LOCK: ExpectedReport = ExpectedReport {
+    report: "BUG: sleeping function called from invalid context at misuse.rs:",
+    companions: &["Call Trace:"],
+};
+
+/// `dw_misuse case=2`: the `might_sleep()` of `OwnedWork`'s drop.
+pub const DROP_IN_ATOMIC: ExpectedReport = ExpectedReport {
+    report: "BUG: sleeping function called from invalid context at kernel_ext/workqueue.rs:",
+    companions: &["Call Trace:"],
+};
+
+/// `dw_misuse case=3`: `kernel_ext`'s lockdep assertion where the guard is made, then the
+/// kernel's own where bottom halves are enabled again.
+pub const BH_WITH_IRQS_OFF: ExpectedReport = ExpectedReport {
+    report: "kernel_ext/helpers/bh.c:",
+    companions: &[
+        "WARNING: * at kernel/softirq.c:* __local_bh_enable_ip*",
+        "Call Trace:",
+    ],
+};
+
+/// Exit status of a script that `timeout` ended: coreutils' 124, or busybox's SIGTERM (143).
+const TIMED_OUT: [i32; 2] = [124, 128 + 15];
 
 /// Whether `line` matches `pattern`, in which `*` stands for any text (possibly empty).
 pub fn matches(pattern: &str, line: &str) -> bool {
@@ -46,6 +98,8 @@ enum Check {
     InOrder(Vec<String>),
     /// This kernel log line appears exactly this many times.
     Count(String, usize),
+    /// This kernel log line appears exactly as many times as the scenario noted (`dw_note`).
+    CountNoted(String, String),
     /// This kernel log line appears at least this many times.
     AtLeast(String, usize),
     /// Of the kernel log lines starting with the prefix, the last one is this one.
@@ -74,7 +128,7 @@ pub struct Scenario {
     /// Seconds the script may take before it counts as hung.
     pub timeout: u32,
     checks: Vec<Check>,
-    expected_report: Option<String>,
+    expected_report: Option<ExpectedReport>,
     /// Whether our modules stay loaded afterwards (otherwise the harness unloads them).
     pub keep_modules: bool,
 }
@@ -100,6 +154,13 @@ impl Scenario {
 
     pub fn count(mut self, line: &str, times: usize) -> Self {
         self.checks.push(Check::Count(line.to_string(), times));
+        self
+    }
+
+    /// `line` appears as many times as the value the scenario noted as `name`.
+    pub fn count_noted(mut self, line: &str, name: &str) -> Self {
+        self.checks
+            .push(Check::CountNoted(line.to_string(), name.to_string()));
         self
     }
 
@@ -136,10 +197,10 @@ impl Scenario {
         self
     }
 
-    /// The scenario provokes this kernel report on purpose: it must appear, and the other
-    /// reports it drags along (Call Trace, lockdep, ...) are allowed.
-    pub fn expect_report(mut self, report: &str) -> Self {
-        self.expected_report = Some(report.to_string());
+    /// The scenario provokes this kernel report on purpose: it must appear, and the reports
+    /// the kernel prints with it are allowed; no other.
+    pub fn expect_report(mut self, report: ExpectedReport) -> Self {
+        self.expected_report = Some(report);
         self
     }
 
@@ -149,21 +210,42 @@ impl Scenario {
         self
     }
 
-    /// Checks a finished (or unfinished) scenario; returns what went wrong.
-    /// `times` holds each log line's kernel timestamp.
-    pub fn verify(
-        &self,
-        log: &[String],
-        times: &[Option<f64>],
-        output: &[String],
-        status: Option<i32>,
-    ) -> Vec<String> {
-        let mut problems = Vec::new();
-        let Some(status) = status else {
-            return vec![format!(
-                "did not finish within {}s (or the guest died)",
+    /// Checks what a scenario left behind; returns what went wrong. Log patterns may name the
+    /// values the scenario noted (`$name`).
+    pub fn verify(&self, section: &Section) -> Vec<String> {
+        let unfinished = match section.status {
+            _ if !section.begun => Some("never started: the guest stopped before it".to_string()),
+            None => Some(
+                "started but never reported its end: the guest died or hung, or the boot ran out of \
+                 time (see the boot's result)"
+                    .to_string(),
+            ),
+            Some(s) if TIMED_OUT.contains(&s) => Some(format!(
+                "did not finish within its {} s (timeout ended it, status {s})",
                 self.timeout
-            )];
+            )),
+            Some(_) => None,
+        };
+        let mut problems: Vec<String> = unfinished.into_iter().collect();
+        if problems.is_empty() {
+            problems.extend(self.check(section));
+        }
+        problems.extend(self.unexpected_reports(&section.log));
+        problems
+    }
+
+    /// Whether the scenario's own checks hold (for one that finished).
+    fn check(&self, section: &Section) -> Vec<String> {
+        let mut problems = Vec::new();
+        let (log, times, output) = (&section.log, &section.times, &section.output);
+        let status = section.status.unwrap_or(-1);
+        let expand = |pattern: &str| {
+            section
+                .notes
+                .iter()
+                .fold(pattern.to_string(), |p, (name, value)| {
+                    p.replace(&format!("${name}"), value)
+                })
         };
         let count = |pattern: &str| log.iter().filter(|l| matches(pattern, l)).count();
         for check in &self.checks {
@@ -171,17 +253,30 @@ impl Scenario {
                 Check::InOrder(lines) => {
                     let mut rest = log.iter();
                     for line in lines {
+                        let line = &expand(line);
                         if !rest.any(|l| matches(line, l)) {
                             problems.push(format!("kernel log lacks, in order: {line:?}"));
                             break;
                         }
                     }
                 }
-                Check::Count(line, times) if count(line) != *times => {
+                Check::Count(line, times) if count(&expand(line)) != *times => {
                     problems.push(format!(
-                        "{line:?} appears {} times, expected {times}",
-                        count(line)
+                        "{:?} appears {} times, expected {times}",
+                        expand(line),
+                        count(&expand(line))
                     ));
+                }
+                Check::CountNoted(line, name) => {
+                    let noted = section.notes.iter().find(|(n, _)| n == name);
+                    match noted.and_then(|(_, v)| v.parse::<usize>().ok()) {
+                        Some(times) if count(&expand(line)) == times => {}
+                        Some(times) => problems.push(format!(
+                            "{line:?} appears {} times, expected {times} (noted as ${name})",
+                            count(&expand(line))
+                        )),
+                        None => problems.push(format!("the scenario noted no number ${name}")),
+                    }
                 }
                 Check::AtLeast(line, times) if count(line) < *times => {
                     problems.push(format!(
@@ -228,14 +323,27 @@ impl Scenario {
                 _ => {}
             }
         }
-        match &self.expected_report {
-            Some(report) if !log.iter().any(|l| l.contains(report.as_str())) => {
-                problems.push(format!("the expected kernel report {report:?} is missing"));
+        if let Some(expected) = &self.expected_report {
+            if !log.iter().any(|l| l.contains(expected.report)) {
+                problems.push(format!(
+                    "the expected kernel report {:?} is missing",
+                    expected.report
+                ));
             }
-            Some(_) => {}
-            None => problems.extend(reports(log).map(|l| format!("kernel report: {l}"))),
         }
         problems
+    }
+
+    /// The kernel reports in `log` other than the expected one and its companions.
+    fn unexpected_reports(&self, log: &[String]) -> Vec<String> {
+        let allowed = |l: &String| {
+            self.expected_report
+                .is_some_and(|e| l.contains(e.report) || e.companions.iter().any(|c| matches(c, l)))
+        };
+        reports(log)
+            .filter(|l| !allowed(l))
+            .map(|l| format!("kernel report: {l}"))
+            .collect()
     }
 }
 
@@ -270,6 +378,25 @@ mod tests {
         text.iter().map(|s| s.to_string()).collect()
     }
 
+    /// A scenario's section that ran with `status`, with `log` lines (no timestamps).
+    fn section(log: &[&str], output: &[&str], status: Option<i32>) -> Section {
+        Section {
+            log: lines(log),
+            times: vec![None; log.len()],
+            output: lines(output),
+            begun: true,
+            status,
+            ..Section::default()
+        }
+    }
+
+    fn timed(log: &[&str], times: &[f64]) -> Section {
+        Section {
+            times: times.iter().map(|t| Some(*t)).collect(),
+            ..section(log, &[], Some(0))
+        }
+    }
+
     #[test]
     fn passes_when_everything_holds() {
         let s = Scenario::new("s", "true")
@@ -277,10 +404,8 @@ mod tests {
             .count("b", 1)
             .last_of("m:", "m: exit")
             .output("hel*");
-        let log = lines(&["a", "m: init", "b", "c", "m: exit"]);
-        assert!(s
-            .verify(&log, &[None; 5], &lines(&["hello"]), Some(0))
-            .is_empty());
+        let log = ["a", "m: init", "b", "c", "m: exit"];
+        assert!(s.verify(&section(&log, &["hello"], Some(0))).is_empty());
     }
 
     #[test]
@@ -289,23 +414,75 @@ mod tests {
             .in_order(&["c", "a"])
             .count("b", 2)
             .last_of("m:", "m: exit");
-        let log = lines(&["a", "b", "c", "m: exit", "m: late", "BUG: sleeping"]);
-        let problems = s.verify(&log, &[None; 6], &[], Some(1));
+        let log = ["a", "b", "c", "m: exit", "m: late", "BUG: sleeping"];
+        let problems = s.verify(&section(&log, &[], Some(1)));
         assert_eq!(problems.len(), 5, "{problems:#?}");
     }
 
+    /// Hole 5: a scenario that did not finish is still scanned for reports, and the verdict
+    /// says whether it never started, never ended, or was ended by its time limit.
     #[test]
-    fn unfinished_scenarios_fail() {
+    fn unfinished_scenarios_fail_saying_why_and_are_scanned_for_reports() {
         let s = Scenario::new("s", "true");
-        assert_eq!(s.verify(&[], &[], &[], None).len(), 1);
+        let problems = s.verify(&section(&["BUG: KASAN: use-after-free"], &[], None));
+        assert_eq!(problems.len(), 2, "{problems:#?}");
+        assert!(
+            problems[0].contains("never reported its end"),
+            "{problems:#?}"
+        );
+        assert_eq!(problems[1], "kernel report: BUG: KASAN: use-after-free");
+        let never = s.verify(&Section::default());
+        assert_eq!(never.len(), 1);
+        assert!(never[0].contains("never started"), "{never:#?}");
+        let timed_out = s.verify(&section(&[], &[], Some(143)));
+        assert!(
+            timed_out[0].contains("did not finish within its 60 s"),
+            "{timed_out:#?}"
+        );
     }
 
     #[test]
     fn expected_reports_are_required_and_allowed() {
-        let s = Scenario::new("s", "true").expect_report("BUG: scheduling while atomic");
-        let log = lines(&["BUG: scheduling while atomic: x", "Call Trace:"]);
-        assert!(s.verify(&log, &[None; 2], &[], Some(0)).is_empty());
-        assert_eq!(s.verify(&[], &[], &[], Some(0)).len(), 1);
+        let s = Scenario::new("s", "true").expect_report(ATOMIC_SLEEP);
+        let log = ["BUG: scheduling while atomic: x", "Call Trace:"];
+        assert!(s.verify(&section(&log, &[], Some(0))).is_empty());
+        assert_eq!(s.verify(&section(&[], &[], Some(0))).len(), 1);
+    }
+
+    /// Hole 4: next to the expected report, any other report still fails.
+    #[test]
+    fn expected_reports_allow_no_other_report() {
+        let s = Scenario::new("s", "true").expect_report(ATOMIC_SLEEP);
+        let log = [
+            "BUG: scheduling while atomic: x",
+            "Call Trace:",
+            "BUG: KASAN: slab-use-after-free in x",
+        ];
+        let problems = s.verify(&section(&log, &[], Some(0)));
+        assert_eq!(
+            problems,
+            ["kernel report: BUG: KASAN: slab-use-after-free in x"]
+        );
+    }
+
+    /// Protocol: checks name what the guest noted (`$name`), instead of `dmesg | grep` in the
+    /// guest, so that a miss says which line.
+    #[test]
+    fn patterns_use_noted_values() {
+        let s = Scenario::new("s", "true")
+            .in_order(&["task sleep ($pid) is dead"])
+            .count_noted("cpu *", "cpus");
+        let mut ok = section(&["cpu 0", "task sleep (42) is dead", "cpu 1"], &[], Some(0));
+        ok.notes = vec![("pid".into(), "42".into()), ("cpus".into(), "2".into())];
+        assert!(s.verify(&ok).is_empty(), "{:#?}", s.verify(&ok));
+        let mut wrong = ok.clone();
+        wrong.notes = vec![("pid".into(), "43".into()), ("cpus".into(), "3".into())];
+        let problems = s.verify(&wrong);
+        assert_eq!(problems.len(), 2, "{problems:#?}");
+        assert!(
+            problems[0].contains("task sleep (43) is dead"),
+            "{problems:#?}"
+        );
     }
 
     #[test]
@@ -326,18 +503,9 @@ mod tests {
     #[test]
     fn delays_use_kernel_timestamps() {
         let s = Scenario::new("s", "true").delay("set", "fired", 2.0, 5.0);
-        let log = lines(&["set", "x", "fired"]);
-        assert!(s
-            .verify(&log, &[Some(1.0), Some(2.0), Some(4.1)], &[], Some(0))
-            .is_empty());
-        assert_eq!(
-            s.verify(&log, &[Some(1.0), Some(2.0), Some(1.5)], &[], Some(0))
-                .len(),
-            1
-        );
-        assert_eq!(
-            s.verify(&lines(&["set"]), &[Some(1.0)], &[], Some(0)).len(),
-            1
-        );
+        let log = ["set", "x", "fired"];
+        assert!(s.verify(&timed(&log, &[1.0, 2.0, 4.1])).is_empty());
+        assert_eq!(s.verify(&timed(&log, &[1.0, 2.0, 1.5])).len(), 1);
+        assert_eq!(s.verify(&timed(&["set"], &[1.0])).len(), 1);
     }
 }

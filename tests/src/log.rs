@@ -1,9 +1,19 @@
-//! Splitting a guest run's kernel console and command output into per-scenario sections.
+//! The harness's markers, and splitting a guest run's kernel console and command output into
+//! per-scenario sections by them.
+//!
+//! The guest script (`main.rs`, `guest_script`) writes the markers; this module is the only
+//! place that knows their text. A marker is recognised anywhere in a line: a scenario whose
+//! output lacks its last newline, or a kernel message printed without one, may put text before it.
 
-/// Marker a scenario writes to `/dev/kmsg` and to its output when it starts.
+/// A scenario starts: `BEGIN <index>`, to the kernel log and to the output.
 pub const BEGIN: &str = "@@dw-scenario-begin";
-/// Marker a scenario writes to its output when it ends, followed by its exit status.
+/// A scenario's script ended: `STATUS <index> <exit status>`, to the kernel log and the output.
 pub const STATUS: &str = "@@dw-scenario-status";
+/// Every scenario ran (and its leak check): to the kernel log, once, last.
+pub const DONE: &str = "@@dw-scenarios-done";
+/// `NOTE <name>=<value>`, written to the output by the guest function `dw_note`: a value the
+/// harness's checks refer to as `$name` (a pid known only in the guest, say).
+pub const NOTE: &str = "@@dw-note";
 
 /// What one scenario left behind.
 #[derive(Debug, Default, Clone)]
@@ -12,12 +22,28 @@ pub struct Section {
     pub log: Vec<String>,
     /// Each log line's timestamp in seconds, where it had one.
     pub times: Vec<Option<f64>>,
-    /// The command output lines.
+    /// The command output lines (without notes).
     pub output: Vec<String>,
+    /// The values the scenario noted (`dw_note`).
+    pub notes: Vec<(String, String)>,
+    /// Whether the scenario started (its begin marker is in the log or the output).
+    pub begun: bool,
     /// The exit status, if the scenario finished.
     pub status: Option<i32>,
     /// Kernel time at which the scenario started, in seconds.
     pub started_at: Option<f64>,
+    /// Kernel time at which its script ended (before the cleanup and leak scan).
+    pub ended_at: Option<f64>,
+}
+
+/// A boot's console and output, split.
+#[derive(Debug, Default)]
+pub struct Split {
+    /// Kernel log lines outside every scenario: the boot, and power-off.
+    pub outside: Vec<String>,
+    pub sections: Vec<Section>,
+    /// Kernel time at which the last scenario's leak check was done.
+    pub done_at: Option<f64>,
 }
 
 /// Splits a kernel console line into its timestamp and message.
@@ -33,86 +59,209 @@ pub fn split_timestamp(line: &str) -> (Option<f64>, &str) {
     (None, line)
 }
 
+/// A marker found in a line: the text before it, and its words after it.
+struct Found<'a> {
+    before: &'a str,
+    words: Vec<&'a str>,
+}
+
+fn find_marker<'a>(line: &'a str, marker: &str) -> Option<Found<'a>> {
+    let at = line.find(marker)?;
+    Some(Found {
+        before: &line[..at],
+        words: line[at + marker.len()..].split_whitespace().collect(),
+    })
+}
+
+/// The scenario index a marker names, if it is one of `count`.
+fn index(found: &Found, count: usize) -> Option<usize> {
+    let i = found.words.first()?.parse().ok()?;
+    (i < count).then_some(i)
+}
+
+fn status(found: &Found) -> Option<i32> {
+    found.words.get(1)?.parse().ok()
+}
+
 /// Splits the console log and the output of a boot that ran `count` scenarios.
-/// Returns the boot's own log (before the first scenario) and one section per scenario.
-pub fn split(console: &str, output: &str, count: usize) -> (Vec<String>, Vec<Section>) {
-    let mut boot = Vec::new();
-    let mut sections = vec![Section::default(); count];
+pub fn split(console: &str, output: &str, count: usize) -> Split {
+    let mut split = Split {
+        sections: vec![Section::default(); count],
+        ..Split::default()
+    };
     let mut current: Option<usize> = None;
-    for line in console.lines() {
-        let (stamp, message) = split_timestamp(line);
-        if let Some(index) = marker_index(message, BEGIN, count) {
-            current = Some(index);
-            sections[index].started_at = stamp;
-            continue;
+    let push = |split: &mut Split, current: Option<usize>, stamp, message: &str| {
+        if message.is_empty() {
+            return;
         }
         match current {
             Some(i) => {
-                sections[i].log.push(message.to_string());
-                sections[i].times.push(stamp);
+                split.sections[i].log.push(message.to_string());
+                split.sections[i].times.push(stamp);
             }
-            None => boot.push(message.to_string()),
+            None => split.outside.push(message.to_string()),
+        }
+    };
+    for line in console.lines() {
+        let (stamp, message) = split_timestamp(line);
+        if let Some(found) = find_marker(message, BEGIN) {
+            push(&mut split, current, stamp, found.before);
+            if let Some(i) = index(&found, count) {
+                current = Some(i);
+                split.sections[i].begun = true;
+                split.sections[i].started_at = stamp;
+            }
+        } else if let Some(found) = find_marker(message, STATUS) {
+            push(&mut split, current, stamp, found.before);
+            if let Some(i) = index(&found, count) {
+                split.sections[i].ended_at = stamp;
+            }
+        } else if let Some(found) = find_marker(message, DONE) {
+            push(&mut split, current, stamp, found.before);
+            current = None;
+            split.done_at = stamp;
+        } else {
+            push(&mut split, current, stamp, message);
         }
     }
     let mut current: Option<usize> = None;
     for line in output.lines().map(|l| l.trim_end_matches('\r')) {
-        if let Some(index) = marker_index(line, BEGIN, count) {
-            current = Some(index);
-        } else if let Some(rest) = line.strip_prefix(STATUS) {
-            let mut words = rest.split_whitespace();
-            if let (Some(Ok(i)), Some(Ok(status))) = (
-                words.next().map(str::parse::<usize>),
-                words.next().map(str::parse),
-            ) {
-                if i < count {
-                    sections[i].status = Some(status);
-                }
+        let mut text = line;
+        let mut next = current;
+        if let Some(found) = find_marker(line, BEGIN) {
+            text = found.before;
+            if let Some(i) = index(&found, count) {
+                split.sections[i].begun = true;
+                next = Some(i);
             }
-            current = None;
-        } else if let Some(i) = current {
-            sections[i].output.push(line.to_string());
+        } else if let Some(found) = find_marker(line, STATUS) {
+            text = found.before;
+            if let Some(i) = index(&found, count) {
+                split.sections[i].status = status(&found);
+            }
+            next = None;
+        } else if let Some(found) = find_marker(line, NOTE) {
+            text = found.before;
+            let note = found.words.first().and_then(|w| w.split_once('='));
+            if let (Some(i), Some((name, value))) = (current, note) {
+                split.sections[i].notes.push((name.into(), value.into()));
+            }
+        }
+        if let Some(i) = current {
+            if !(text.is_empty() && text.len() < line.len()) {
+                split.sections[i].output.push(text.to_string());
+            }
+        }
+        current = next;
+    }
+    split
+}
+
+/// How one check came out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Pass,
+    /// What went wrong.
+    Fail(Vec<String>),
+    /// Not run, and why.
+    Skip(String),
+}
+
+impl Outcome {
+    /// Passes if there are no problems.
+    pub fn from_problems(problems: Vec<String>) -> Self {
+        if problems.is_empty() {
+            Self::Pass
+        } else {
+            Self::Fail(problems)
         }
     }
-    (boot, sections)
+}
+
+/// A KTAP suite being read.
+struct Suite {
+    name: String,
+    /// The number of cases its plan line (`1..N`) promised.
+    planned: Option<usize>,
+    /// The case numbers that reported.
+    reported: Vec<usize>,
+}
+
+impl Suite {
+    /// The cases the plan promised that never reported.
+    fn finish(self, results: &mut Vec<(String, Outcome)>) {
+        for n in 1..=self.planned.unwrap_or(0) {
+            if !self.reported.contains(&n) {
+                results.push((
+                    format!("kunit {}: case {n}", self.name),
+                    Outcome::Fail(vec![format!(
+                        "never reported (the plan promised {} cases)",
+                        self.planned.unwrap_or(0)
+                    )]),
+                ));
+            }
+        }
+    }
 }
 
 /// The KUnit test cases in a log (KTAP, as modules print it when loaded): one result each,
-/// named `kunit SUITE: CASE`, failing with the case's diagnostic lines.
-pub fn ktap_results(log: &[String]) -> Vec<(String, Vec<String>)> {
+/// named `kunit SUITE: CASE`, failing with the case's diagnostic lines, skipped with the
+/// reason after `# SKIP`. A case the suite's plan promised that never reported fails.
+pub fn ktap_results(log: &[String]) -> Vec<(String, Outcome)> {
     let mut results = Vec::new();
-    let mut suite = None;
+    let mut suite: Option<Suite> = None;
     let mut diagnostics = Vec::new();
     for line in log {
-        let case = line.strip_prefix("    ").unwrap_or_default();
+        let Some(case) = line.strip_prefix("    ") else {
+            // The suite's own result, at the top level, ends it.
+            if let Some(s) = suite.take_if(|s| result_line(line).is_some_and(|r| r.2 == s.name)) {
+                s.finish(&mut results);
+            }
+            continue;
+        };
         if let Some(name) = case.strip_prefix("# Subtest: ") {
-            suite = Some(name.trim().to_string());
+            if let Some(s) = suite.take() {
+                s.finish(&mut results);
+            }
+            suite = Some(Suite {
+                name: name.trim().to_string(),
+                planned: None,
+                reported: Vec::new(),
+            });
+            diagnostics.clear();
         } else if case.starts_with("# ") || case.starts_with("Expected") || case.starts_with("    ")
         {
             diagnostics.push(line.trim().to_string());
-        } else if let Some(suite) = &suite {
-            let (ok, rest) = match case.strip_prefix("not ok ") {
-                Some(rest) => (false, rest),
-                None => match case.strip_prefix("ok ") {
-                    Some(rest) => (true, rest),
-                    None => continue,
-                },
-            };
-            let name = rest.split_once(' ').map_or(rest, |(_, name)| name).trim();
-            let problems = if ok {
-                Vec::new()
-            } else {
-                core::mem::take(&mut diagnostics)
-            };
-            results.push((format!("kunit {suite}: {name}"), problems));
-            diagnostics.clear();
+        } else if let Some(s) = &mut suite {
+            if let Some(plan) = case.strip_prefix("1..") {
+                s.planned = plan.trim().parse().ok();
+            } else if let Some((ok, number, name)) = result_line(case) {
+                s.reported.extend(number);
+                let (name, directive) = name.split_once(" # ").unwrap_or((name, ""));
+                let outcome = match directive.strip_prefix("SKIP") {
+                    Some(reason) => Outcome::Skip(reason.trim().to_string()),
+                    None if ok => Outcome::Pass,
+                    None => Outcome::Fail(core::mem::take(&mut diagnostics)),
+                };
+                results.push((format!("kunit {}: {}", s.name, name.trim()), outcome));
+                diagnostics.clear();
+            }
         }
+    }
+    if let Some(s) = suite {
+        s.finish(&mut results);
     }
     results
 }
 
-fn marker_index(line: &str, marker: &str, count: usize) -> Option<usize> {
-    let index = line.strip_prefix(marker)?.trim().parse().ok()?;
-    (index < count).then_some(index)
+/// A KTAP result line `[not ]ok N name`: whether ok, the number, the rest.
+fn result_line(line: &str) -> Option<(bool, Option<usize>, &str)> {
+    let (ok, rest) = match line.strip_prefix("not ok ") {
+        Some(rest) => (false, rest),
+        None => (true, line.strip_prefix("ok ")?),
+    };
+    let (number, name) = rest.split_once(' ').unwrap_or((rest, ""));
+    Some((ok, number.parse().ok(), name))
 }
 
 #[cfg(test)]
@@ -124,27 +273,65 @@ mod tests {
         let console = "[    0.100000] Linux version 7.3\n\
                        [    1.000000] @@dw-scenario-begin 0\n\
                        [    1.500000] dw_timer: [timer_init] Init module\n\
+                       [    2.000000] @@dw-scenario-status 0 0\n\
+                       [    2.500000] dw_timer: [timer_exit] Exit module\n\
                        [    3.000000] @@dw-scenario-begin 1\n\
-                       [    3.100000] other\n";
-        let output =
-            "@@dw-scenario-begin 0\r\nhello\r\n@@dw-scenario-status 0 0\n@@dw-scenario-begin 1\n";
-        let (boot, sections) = split(console, output, 2);
-        assert_eq!(boot, ["Linux version 7.3"]);
-        assert_eq!(sections[0].log, ["dw_timer: [timer_init] Init module"]);
-        assert_eq!(sections[0].times, [Some(1.5)]);
+                       [    3.100000] other\n\
+                       [    4.000000] @@dw-scenarios-done\n\
+                       [    4.100000] reboot: Power down\n";
+        let output = "@@dw-scenario-begin 0\r\nhello\r\n@@dw-note pid=42\n\
+                      @@dw-scenario-status 0 0\n@@dw-scenario-begin 1\n";
+        let split = split(console, output, 2);
+        let sections = &split.sections;
+        assert_eq!(split.outside, ["Linux version 7.3", "reboot: Power down"]);
+        assert_eq!(
+            sections[0].log,
+            [
+                "dw_timer: [timer_init] Init module",
+                "dw_timer: [timer_exit] Exit module"
+            ]
+        );
+        assert_eq!(sections[0].times, [Some(1.5), Some(2.5)]);
         assert_eq!(sections[0].output, ["hello"]);
+        assert_eq!(sections[0].notes, [("pid".into(), "42".into())]);
         assert_eq!(sections[0].status, Some(0));
-        assert_eq!(sections[0].started_at, Some(1.0));
+        assert_eq!(
+            (sections[0].started_at, sections[0].ended_at),
+            (Some(1.0), Some(2.0))
+        );
         assert_eq!(sections[1].log, ["other"]);
+        assert!(sections[1].begun);
         assert_eq!(
             sections[1].status, None,
             "a scenario that never reported did not finish"
         );
+        assert_eq!(split.done_at, Some(4.0));
+    }
+
+    /// Protocol: a marker after text that lacks its newline still counts, and the text
+    /// stays in its section.
+    #[test]
+    fn finds_markers_inside_lines() {
+        let console =
+            "[    1.000000] x@@dw-scenario-begin 0\n[    1.1] partial@@dw-scenario-begin 1\n";
+        let output = "@@dw-scenario-begin 0\nno newline@@dw-scenario-status 0 3\n\
+                      junk @@dw-scenario-begin 1\n";
+        let split = split(console, output, 2);
+        assert_eq!(split.outside, ["x"]);
+        assert_eq!(split.sections[0].log, ["partial"]);
+        assert_eq!(split.sections[0].output, ["no newline"]);
+        assert_eq!(split.sections[0].status, Some(3));
+        assert!(split.sections[1].begun);
+        assert_eq!(split.sections[1].started_at, Some(1.1));
+    }
+
+    fn lines(text: &[&str]) -> Vec<String> {
+        text.iter().map(|s| s.to_string()).collect()
     }
 
     #[test]
     fn reads_ktap_cases() {
-        let log: Vec<String> = [
+        let log = lines(&[
             "KTAP version 1",
             "    # Subtest: dw_kernel_ext",
             "    1..2",
@@ -154,17 +341,51 @@ mod tests {
             "    not ok 2 timer",
             "# dw_kernel_ext: pass:1 fail:1 skip:0 total:2",
             "not ok 1 dw_kernel_ext",
-        ]
-        .map(String::from)
-        .to_vec();
+        ]);
         let results = ktap_results(&log);
         assert_eq!(results.len(), 2);
         assert_eq!(
             results[0],
-            ("kunit dw_kernel_ext: time_conversions".into(), vec![])
+            (
+                "kunit dw_kernel_ext: time_conversions".into(),
+                Outcome::Pass
+            )
         );
         assert_eq!(results[1].0, "kunit dw_kernel_ext: timer");
-        assert_eq!(results[1].1.len(), 2, "the failure's diagnostics");
+        assert!(
+            matches!(&results[1].1, Outcome::Fail(d) if d.len() == 2),
+            "the failure's diagnostics"
+        );
+    }
+
+    /// Hole 6: a skipped case is a skip, under its own name; a case the plan promised that
+    /// never reported fails.
+    #[test]
+    fn ktap_skips_apart_and_the_plan_is_honoured() {
+        let log = lines(&[
+            "    # Subtest: s",
+            "    1..3",
+            "    ok 1 a",
+            "    ok 2 b # SKIP needs two CPUs",
+            "# s: pass:1 fail:0 skip:1 total:3",
+            "ok 1 s",
+        ]);
+        let results = ktap_results(&log);
+        assert_eq!(
+            results,
+            [
+                ("kunit s: a".into(), Outcome::Pass),
+                ("kunit s: b".into(), Outcome::Skip("needs two CPUs".into())),
+                (
+                    "kunit s: case 3".into(),
+                    Outcome::Fail(vec!["never reported (the plan promised 3 cases)".into()])
+                ),
+            ]
+        );
+        // A suite cut short (the module crashed mid-suite): the log simply ends.
+        let cut = ktap_results(&log[..3]);
+        assert_eq!(cut.len(), 3);
+        assert!(matches!(cut[1].1, Outcome::Fail(_)) && matches!(cut[2].1, Outcome::Fail(_)));
     }
 
     #[test]

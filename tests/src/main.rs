@@ -1,36 +1,80 @@
 //! Boot-and-check harness: runs the scenarios in QEMU guests and checks their kernel logs.
-//!
-//! Usage: `dw-tests [--list] [FILTER...]`: runs the scenarios whose name contains any FILTER
-//! (all without one). Ends with `N passed, N failed`, counting the host tests that
-//! `scripts/test.sh` ran before (`DW_HOST_PASSED`, `DW_HOST_FAILED`).
+//! `dw-tests --help` says how to call it.
 
 mod check;
+mod host;
 mod log;
 mod scenarios;
+#[cfg(test)]
+mod shell_tests;
 
 use check::{Boot, Scenario};
+use dw_twins::MODULE_PREFIX;
+use log::Outcome;
 use std::{
     fmt::Write as _,
-    fs,
+    fs, io,
     path::{Path, PathBuf},
-    process::{exit, Command},
+    process::{exit, Command, ExitStatus},
     time::Instant,
 };
+
+const USAGE: &str = "usage: dw-tests [--host] [--list] [FILTER...]
+       dw-tests --reports CONSOLE_FILE
+Runs the guest scenarios whose name contains a FILTER (all without one), one QEMU boot per
+group, and ends with `N passed, N failed, N skipped`.
+  --host      first run the host checks (scripts/lint.sh, scripts/compile-tests.sh, cargo test)
+              and count them too
+  --list      list the selected scenarios by boot, run nothing
+  --reports   print the kernel reports in a console log; exit 1 if there is one
+Environment: DW_BOOT_SH replaces qemu/boot.sh (a stand-in that replays a console, say).";
 
 /// Seconds a guest may take to boot, on top of its scenarios' own time limits.
 const BOOT_MARGIN: u32 = 120;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.iter().any(|a| a == "--help" || a == "-h") {
-        println!("usage: dw-tests [--list] [FILTER...]\nRuns the guest scenarios whose name contains a FILTER.");
+    let flag = |name: &str| args.iter().any(|a| a == name);
+    if flag("--help") || flag("-h") {
+        println!("{USAGE}");
         return;
     }
-    let list = args.iter().any(|a| a == "--list");
+    if let Some(i) = args.iter().position(|a| a == "--reports") {
+        let Some(file) = args.get(i + 1) else {
+            eprintln!("{USAGE}");
+            exit(2)
+        };
+        exit(print_reports(Path::new(file)))
+    }
     let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
+    let boots = selected_boots(&filters);
+    if flag("--list") {
+        for b in &boots {
+            println!("boot {}:", b.name);
+            b.scenarios.iter().for_each(|s| println!("  {}", s.name));
+        }
+        return;
+    }
+
+    let harness = Harness::new();
+    let mut tally = Tally::default();
+    if flag("--host") {
+        tally.add_all(&host::lint(&harness.root));
+        tally.add_all(&host::compile_tests(&harness.root));
+        tally.add_all(&host::cargo_test(&harness.root));
+    }
+    for boot in &boots {
+        tally.add_all(&harness.run_boot(boot));
+    }
+    println!("{tally}");
+    exit(i32::from(tally.failed > 0));
+}
+
+/// The boots with the scenarios whose name contains a filter, each closed by a leak check.
+fn selected_boots(filters: &[&String]) -> Vec<Boot> {
     let selected =
         |s: &Scenario| filters.is_empty() || filters.iter().any(|f| s.name.contains(f.as_str()));
-    let boots: Vec<Boot> = scenarios::all()
+    scenarios::all()
         .into_iter()
         .map(|mut b| {
             b.scenarios.retain(selected);
@@ -40,106 +84,180 @@ fn main() {
         .map(|mut b| {
             // Last in each boot: a leak check late enough for kmemleak to report what the
             // scenarios left behind.
-            let name = format!("{}: no memory leaked by our modules (kmemleak)", b.name);
+            let name = format!("{}: {LEAK_CHECK_NAME}", b.name);
             b.scenarios
                 .push(Scenario::new(&name, &format!("sleep {LEAK_MIN_AGE}")));
             b
         })
-        .collect();
-    if list {
-        for b in &boots {
-            println!("boot {}:", b.name);
-            b.scenarios.iter().for_each(|s| println!("  {}", s.name));
-        }
-        return;
-    }
+        .collect()
+}
 
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the workspace root")
-        .to_path_buf();
-    let host = |name| {
-        std::env::var(name)
-            .ok()
-            .and_then(|v| v.parse::<usize>().ok())
-            .unwrap_or(0)
-    };
-    let (mut passed, mut failed) = (host("DW_HOST_PASSED"), host("DW_HOST_FAILED"));
-    for boot in &boots {
-        for (name, problems) in run_boot(&root, boot) {
-            if problems.is_empty() {
-                passed += 1;
-            } else {
-                failed += 1;
-                eprintln!("FAIL {name}");
-                problems.iter().for_each(|p| eprintln!("{}", indent(p)));
+const LEAK_CHECK_NAME: &str = "no memory leaked by our modules (kmemleak)";
+
+/// Passed, failed and skipped checks.
+#[derive(Debug, Default, PartialEq)]
+pub struct Tally {
+    pub passed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+}
+
+impl Tally {
+    fn add_all(&mut self, results: &[(String, Outcome)]) {
+        for (_, outcome) in results {
+            match outcome {
+                Outcome::Pass => self.passed += 1,
+                Outcome::Fail(_) => self.failed += 1,
+                Outcome::Skip(_) => self.skipped += 1,
             }
         }
     }
-    println!("{passed} passed, {failed} failed");
-    exit(i32::from(failed > 0));
 }
 
-/// Boots one guest, runs its scenarios, and returns each check's name and problems.
-fn run_boot(root: &Path, boot: &Boot) -> Vec<(String, Vec<String>)> {
-    let dir = root.join("build/tests");
-    fs::create_dir_all(&dir).expect("create build/tests");
-    let stem = boot.name.replace(|c: char| !c.is_ascii_alphanumeric(), "-");
-    let (script, console, output) = (
-        dir.join(format!("{stem}.sh")),
-        dir.join(format!("{stem}.console")),
-        dir.join(format!("{stem}.output")),
-    );
-    fs::write(&script, guest_script(&boot.scenarios)).expect("write the guest script");
+impl std::fmt::Display for Tally {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        let Self {
+            passed,
+            failed,
+            skipped,
+        } = self;
+        write!(f, "{passed} passed, {failed} failed, {skipped} skipped")
+    }
+}
 
-    let timeout = BOOT_MARGIN + boot.scenarios.iter().map(|s| s.timeout + 5).sum::<u32>();
-    let started = Instant::now();
-    println!(
-        "==> boot {} ({} scenarios)",
-        boot.name,
-        boot.scenarios.len()
-    );
-    let status = Command::new(root.join("qemu/boot.sh"))
-        .args([
-            "--exec",
-            path(&script),
-            "--console",
-            path(&console),
-            "--output",
-            path(&output),
-        ])
-        .args(["--timeout", &timeout.to_string(), "--append", &boot.append])
-        .status()
-        .expect("run qemu/boot.sh");
-    let read = |p: &PathBuf| {
-        fs::read_to_string(p)
-            .map(|s| String::from_utf8_lossy(s.as_bytes()).into_owned())
-            .unwrap_or_default()
-    };
-    let (boot_log, sections) = log::split(&read(&console), &read(&output), boot.scenarios.len());
-    let up = sections
-        .first()
-        .and_then(|s| s.started_at)
-        .map_or("?".into(), |t| format!("{t:.1}"));
-    println!(
-        "    guest up after {up} s (kernel clock), whole boot {:.1} s wall, qemu/boot.sh status {}",
-        started.elapsed().as_secs_f64(),
-        status.code().unwrap_or(-1)
-    );
+/// Where the harness boots guests from and keeps their files.
+struct Harness {
+    root: PathBuf,
+    /// `qemu/boot.sh`, or the stand-in named by `DW_BOOT_SH`.
+    launcher: PathBuf,
+    /// Each boot's guest script, console and output.
+    dir: PathBuf,
+}
 
-    let mut results = vec![(
-        format!("{}: boots without kernel reports", boot.name),
-        check::reports(&boot_log)
-            .map(|l| format!("kernel report: {l}"))
-            .collect::<Vec<_>>(),
-    )];
-    for (scenario, section) in boot.scenarios.iter().zip(&sections) {
-        let mut problems = scenario.verify(
-            &section.log,
-            &section.times,
-            &section.output,
-            section.status,
+impl Harness {
+    fn new() -> Self {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("the workspace root")
+            .to_path_buf();
+        let launcher =
+            std::env::var_os("DW_BOOT_SH").map_or_else(|| root.join("qemu/boot.sh"), PathBuf::from);
+        let dir = root.join("build/tests");
+        Self {
+            root,
+            launcher,
+            dir,
+        }
+    }
+
+    /// Boots one guest, runs its scenarios, prints and returns each check's outcome.
+    fn run_boot(&self, boot: &Boot) -> Vec<(String, Outcome)> {
+        fs::create_dir_all(&self.dir).expect("create build/tests");
+        let stem = boot.name.replace(|c: char| !c.is_ascii_alphanumeric(), "-");
+        let [script, console, output] =
+            ["sh", "console", "output"].map(|ext| self.dir.join(format!("{stem}.{ext}")));
+        // A boot that stops early must not leave the previous run's files to be read as its own.
+        for file in [&console, &output] {
+            match fs::remove_file(file) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => panic!("{}: {e}", file.display()),
+                _ => {}
+            }
+        }
+        fs::write(&script, guest_script(&boot.scenarios)).expect("write the guest script");
+
+        let timeout = BOOT_MARGIN + boot.scenarios.iter().map(|s| s.timeout + 5).sum::<u32>();
+        let started = Instant::now();
+        println!(
+            "==> boot {} ({} scenarios)",
+            boot.name,
+            boot.scenarios.len()
         );
+        let status = Command::new(&self.launcher)
+            .args(["--exec", path(&script), "--console", path(&console)])
+            .args(["--output", path(&output), "--timeout", &timeout.to_string()])
+            .args(["--append", &boot.append])
+            .status()
+            .unwrap_or_else(|e| panic!("run {}: {e}", self.launcher.display()));
+        let wall = started.elapsed().as_secs_f64();
+        let launch = Launch { status, timeout };
+        let (results, split) = judge(boot, &read_lossy(&console), &read_lossy(&output), &launch);
+        print!("{}", timing_table(boot, &split, wall));
+        for (name, outcome) in &results {
+            match outcome {
+                Outcome::Pass => println!("    PASS {name}"),
+                Outcome::Skip(why) => println!("    SKIP {name} ({why})"),
+                Outcome::Fail(problems) => {
+                    println!("    FAIL {name}");
+                    eprintln!("FAIL {name}");
+                    problems.iter().for_each(|p| eprintln!("{}", indent(p)));
+                }
+            }
+        }
+        if results.iter().any(|(_, o)| matches!(o, Outcome::Fail(_))) {
+            println!(
+                "    (full logs: {} and {})",
+                console.display(),
+                output.display()
+            );
+        }
+        results
+    }
+}
+
+/// How the launcher ended.
+struct Launch {
+    status: ExitStatus,
+    /// The time limit it was given, in seconds.
+    timeout: u32,
+}
+
+impl Launch {
+    /// What went wrong with the boot itself, if anything (`qemu/boot.sh`'s exit statuses).
+    fn problem(&self) -> Option<String> {
+        let limit = self.timeout;
+        match self.status.code() {
+            Some(0) => None,
+            Some(124) => Some(format!(
+                "the guest did not finish within the boot's {limit} s (qemu/boot.sh status 124)"
+            )),
+            Some(125) => Some(
+                "the guest ended without reporting a status: it died, or powered off early \
+                 (qemu/boot.sh status 125)"
+                    .into(),
+            ),
+            Some(code) => Some(format!("qemu/boot.sh exited with status {code}")),
+            None => Some(format!("qemu/boot.sh was killed ({})", self.status)),
+        }
+    }
+}
+
+/// A file's bytes as text, invalid UTF-8 replaced (a report that prints freed memory may
+/// carry any byte); an empty text for a file that is not there.
+fn read_lossy(file: &Path) -> String {
+    fs::read(file)
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .unwrap_or_default()
+}
+
+/// The outcome of each check of a boot, from its console, output and launcher's status.
+fn judge(
+    boot: &Boot,
+    console: &str,
+    output: &str,
+    launch: &Launch,
+) -> (Vec<(String, Outcome)>, log::Split) {
+    let split = log::split(console, output, boot.scenarios.len());
+    let mut boot_problems: Vec<String> = launch.problem().into_iter().collect();
+    boot_problems.extend(check::reports(&split.outside).map(|l| format!("kernel report: {l}")));
+    let mut results = vec![(
+        format!(
+            "{}: boots, runs to the end, without kernel reports",
+            boot.name
+        ),
+        Outcome::from_problems(boot_problems),
+    )];
+    for (scenario, section) in boot.scenarios.iter().zip(&split.sections) {
+        let mut problems = scenario.verify(section);
         if !problems.is_empty() {
             problems.push(format!(
                 "its kernel log:\n{}\nits output:\n{}",
@@ -147,25 +265,48 @@ fn run_boot(root: &Path, boot: &Boot) -> Vec<(String, Vec<String>)> {
                 tail(&section.output)
             ));
         }
-        let verdict = if problems.is_empty() { "PASS" } else { "FAIL" };
-        println!("    {verdict} {}", scenario.name);
-        results.push((scenario.name.clone(), problems));
-        for (name, problems) in log::ktap_results(&section.log) {
-            println!(
-                "    {} {name}",
-                if problems.is_empty() { "PASS" } else { "FAIL" }
-            );
-            results.push((name, problems));
-        }
+        results.push((scenario.name.clone(), Outcome::from_problems(problems)));
+        results.extend(log::ktap_results(&section.log));
     }
-    if results.iter().any(|(_, p)| !p.is_empty()) {
-        println!(
-            "    (full logs: {} and {})",
-            console.display(),
-            output.display()
-        );
+    (results, split)
+}
+
+/// Where a boot's wall time went, from the kernel timestamps of the scenario markers: kernel
+/// boot to the first scenario, each scenario (its script, then the cleanup and kmemleak scan
+/// after it), the closing leak check, and the rest of the wall time (QEMU start-up before the
+/// kernel clock, power-off).
+fn timing_table(boot: &Boot, split: &log::Split, wall: f64) -> String {
+    let seconds = |t: Option<f64>| t.map_or("?".to_string(), |t| format!("{t:.1}"));
+    let span = |a: Option<f64>, b: Option<f64>| seconds(a.zip(b).map(|(a, b)| b - a));
+    let sections = &split.sections;
+    let mut table = String::new();
+    let mut row = |script: String, after: String, what: &str| {
+        let _ = writeln!(table, "    {script:>7} {after:>7}  {what}");
+    };
+    row("script".into(), "after".into(), "seconds (kernel clock)");
+    let first = sections.first().and_then(|s| s.started_at);
+    row(
+        seconds(first),
+        String::new(),
+        "kernel boot to the first scenario",
+    );
+    for (i, (scenario, s)) in boot.scenarios.iter().zip(sections).enumerate() {
+        let next = sections.get(i + 1).map_or(split.done_at, |n| n.started_at);
+        let name = if i + 1 == sections.len() {
+            "closing leak check (sleep, then kmemleak scan)"
+        } else {
+            &scenario.name
+        };
+        row(span(s.started_at, s.ended_at), span(s.ended_at, next), name);
     }
-    results
+    let rest = split.done_at.map(|done| wall - done);
+    row(
+        seconds(rest),
+        String::new(),
+        "QEMU start-up and power-off (wall minus kernel clock)",
+    );
+    row(format!("{wall:.1}"), String::new(), "whole boot (wall)");
+    table
 }
 
 /// Guest shell function: asks kmemleak (where the kernel has it) for a scan, copies what it
@@ -181,32 +322,54 @@ const LEAK_CHECK: &str = r#"dw_leak_check() {
 }
 "#;
 
-/// After a scenario: unloads our modules that it left loaded (after a failure, say), so that the
-/// next scenario starts clean.
-const CLEANUP: &str =
-    "for m in $(awk '/^dw_/ {print $1}' /proc/modules); do rmmod $m || true; done\n";
-
 /// Seconds kmemleak waits before it reports an object (its `MSECS_MIN_AGE`), plus a margin.
 const LEAK_MIN_AGE: u32 = 6;
 
-/// The guest's /dw/exec: each scenario in its own `sh -e` with a time limit, between markers,
-/// each followed by a kmemleak scan.
+/// The guest's script: each scenario in its own `sh -e` with a time limit, between markers
+/// (`log.rs`), followed by the unloading of the modules it left loaded (after a failure, say)
+/// and a kmemleak scan.
 fn guest_script(scenarios: &[Scenario]) -> String {
+    use log::{BEGIN, DONE, NOTE, STATUS};
+    let cleanup = format!(
+        "for m in $(awk '/^{MODULE_PREFIX}/ {{print $1}}' /proc/modules); do rmmod $m || true; done\n"
+    );
+    // For the scenarios: `dw_note NAME VALUE` hands a value to the harness's checks (`$NAME`).
+    let note = format!("dw_note() {{ echo \"{NOTE} $1=$2\"; }}");
     let mut script = format!("#!/bin/sh\ncd /root\n{LEAK_CHECK}");
     for (i, s) in scenarios.iter().enumerate() {
         let _ = write!(
             script,
-            "cat > /tmp/dw-scenario-{i} <<'DW_SCENARIO_EOF'\n{body}\nDW_SCENARIO_EOF\n\
-             echo '{begin} {i}' > /dev/kmsg\necho '{begin} {i}'\n\
-             timeout {t} sh -e /tmp/dw-scenario-{i}\necho \"{status} {i} $?\"\n{cleanup}dw_leak_check\n",
+            "cat > /tmp/dw-scenario-{i} <<'DW_SCENARIO_EOF'\n{note}\n{body}\nDW_SCENARIO_EOF\n\
+             echo '{BEGIN} {i}' > /dev/kmsg\necho '{BEGIN} {i}'\n\
+             timeout {t} sh -e /tmp/dw-scenario-{i}\nstatus=$?\n\
+             echo \"{STATUS} {i} $status\" > /dev/kmsg\necho \"{STATUS} {i} $status\"\n\
+             {cleanup}dw_leak_check\n",
             body = s.script,
-            cleanup = if s.keep_modules { "" } else { CLEANUP },
-            begin = log::BEGIN,
-            status = log::STATUS,
+            cleanup = if s.keep_modules { "" } else { &cleanup },
             t = s.timeout,
         );
     }
+    let _ = writeln!(script, "echo '{DONE}' > /dev/kmsg");
     script
+}
+
+/// `--reports FILE`: prints the kernel reports in a console log; 1 if there is one.
+fn print_reports(file: &Path) -> i32 {
+    if !file.exists() {
+        eprintln!("dw-tests: no such file: {}", file.display());
+        return 2;
+    }
+    let text = read_lossy(file);
+    let lines: Vec<String> = text
+        .lines()
+        .map(|l| log::split_timestamp(l).1.to_string())
+        .collect();
+    let mut found = 0;
+    for report in check::reports(&lines) {
+        println!("kernel report: {report}");
+        found += 1;
+    }
+    i32::from(found > 0)
 }
 
 fn path(p: &Path) -> &str {

@@ -3,6 +3,15 @@
 use rustix::ioctl::{opcode, Opcode};
 use std::ffi::c_ulong;
 
+/// The lab's usage text, byte for byte, as `test` prints it (then exits 1). The guest
+/// scenarios check the program's output against it.
+pub const USAGE: &str = "Usage: test <options>\n options:\n\
+    \ts <seconds> - set timer to run after <seconds> seconds\n\
+    \tc           - cancel timer\n\
+    \ta <seconds> - allocate memory after <seconds> seconds\n\
+    \tp <pid>     - monitor pid\n\
+    \n";
+
 /// The device the lab's modules register.
 pub const DEVICE_PATH: &str = "/dev/deferred";
 

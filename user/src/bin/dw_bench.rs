@@ -13,6 +13,7 @@
 //! Usage: `dw-bench [--rounds N] [--ioctls N] [--samples N]` in `/root`, where the modules are.
 
 use deferred_test::{DEVICE_PATH, MY_IOCTL_TIMER_CANCEL, MY_IOCTL_TIMER_SET};
+use dw_twins::LANGUAGES;
 use nix::kmod::{delete_module, finit_module, DeleteModuleFlags, ModuleInitFlags};
 use rustix::{
     fs::{open, seek, Mode, OFlags, SeekFrom},
@@ -26,32 +27,6 @@ use std::{
     process::exit,
     time::{Duration, Instant},
 };
-
-/// A language's modules: the twins have the same behaviour and log lines.
-struct Language {
-    name: &'static str,
-    device: &'static str,
-    periodic_timer: &'static str,
-    kthread: &'static str,
-    bench: &'static str,
-}
-
-const LANGUAGES: [Language; 2] = [
-    Language {
-        name: "rust",
-        device: "dw_procmon",
-        periodic_timer: "dw_periodic_timer",
-        kthread: "dw_kthread",
-        bench: "dw_bench",
-    },
-    Language {
-        name: "c",
-        device: "dw_c_procmon",
-        periodic_timer: "dw_c_periodic_timer",
-        kthread: "dw_c_kthread",
-        bench: "dw_c_bench",
-    },
-];
 
 /// The SET argument of the SET+CANCEL pairs: far enough that the timer never fires.
 const FAR_AHEAD_SECS: usize = 1000;
@@ -73,13 +48,13 @@ fn main() {
         .unwrap_or_else(|e| fail("/proc/sys/kernel/printk", e));
     print_meta(&options);
     for round in 0..options.rounds {
-        for language in &LANGUAGES {
+        for language in LANGUAGES {
             let row = |metric: &str, value: f64| {
                 println!("{},{metric},{round},{value}", language.name);
             };
             row(
                 "device_load_us",
-                micros(timed(|| load(language.device, "")).0),
+                micros(timed(|| load(language.monitor, "")).0),
             );
             let device = open(DEVICE_PATH, OFlags::RDWR, Mode::empty())
                 .unwrap_or_else(|e| fail(DEVICE_PATH, e));
@@ -89,7 +64,7 @@ fn main() {
             drop(device);
             row(
                 "device_unload_us",
-                micros(timed(|| unload(language.device)).0),
+                micros(timed(|| unload(language.monitor)).0),
             );
             for (metric, module) in [
                 ("periodic_timer", language.periodic_timer),

@@ -1,0 +1,159 @@
+//! The host checks (`--host`): the lint gates, the compile tests and the host unit tests, run
+//! here so that their counts and exit statuses reach the closing line directly.
+
+use crate::log::Outcome;
+use std::{
+    io::{BufRead, BufReader},
+    path::Path,
+    process::{Command, ExitStatus, Stdio},
+};
+
+/// `scripts/lint.sh`: one result per gate (its `PASS lint: ...`/`FAIL lint: ...` lines).
+pub fn lint(root: &Path) -> Vec<(String, Outcome)> {
+    println!("==> lint: formatting, clippy, warnings");
+    script(root, "scripts/lint.sh")
+}
+
+/// `scripts/compile-tests.sh`: one result per case (`PASS compile-fail: ...`, `compile-pass`).
+pub fn compile_tests(root: &Path) -> Vec<(String, Outcome)> {
+    println!("==> compile tests: kernel_ext's compile-fail cases and documentation examples");
+    script(root, "scripts/compile-tests.sh")
+}
+
+/// Runs a script that prints a `PASS NAME` or `FAIL NAME` line per check.
+fn script(root: &Path, path: &str) -> Vec<(String, Outcome)> {
+    let (output, status) = run(Command::new(root.join(path)));
+    script_results(path, &output, status.code())
+}
+
+/// `cargo test --workspace`: one result per test (counted from its `test result:` lines).
+pub fn cargo_test(root: &Path) -> Vec<(String, Outcome)> {
+    println!("==> host: cargo test");
+    let mut cargo = Command::new("cargo");
+    cargo
+        .args(["test", "-q", "--locked", "--workspace", "--manifest-path"])
+        .arg(root.join("Cargo.toml"));
+    let (output, status) = run(cargo);
+    cargo_test_results(&output, status.code())
+}
+
+/// Runs a command, its standard output passed through and kept.
+fn run(mut command: Command) -> (String, ExitStatus) {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("run {command:?}: {e}"));
+    let mut output = String::new();
+    for line in BufReader::new(child.stdout.take().expect("piped")).lines() {
+        let line = line.unwrap_or_else(|e| format!("(unreadable output: {e})"));
+        println!("{line}");
+        output.push_str(&line);
+        output.push('\n');
+    }
+    let status = child.wait().expect("wait for a host check");
+    (output, status)
+}
+
+fn script_results(path: &str, output: &str, code: Option<i32>) -> Vec<(String, Outcome)> {
+    let mut results: Vec<(String, Outcome)> = output
+        .lines()
+        .filter_map(|l| {
+            if let Some(name) = l.strip_prefix("PASS ") {
+                Some((name.to_string(), Outcome::Pass))
+            } else {
+                l.strip_prefix("FAIL ")
+                    .map(|name| (name.to_string(), Outcome::Fail(vec![])))
+            }
+        })
+        .collect();
+    let failed = results.iter().any(|(_, o)| matches!(o, Outcome::Fail(_)));
+    if code != Some(0) && !failed {
+        results.push(unexplained(path, code));
+    }
+    results
+}
+
+/// Counts the tests of each `test result:` line; a failing `cargo test` (a test binary that
+/// aborts, a build error) fails even when every line it printed said `ok`.
+fn cargo_test_results(output: &str, code: Option<i32>) -> Vec<(String, Outcome)> {
+    let mut results = Vec::new();
+    for line in output.lines().filter(|l| l.starts_with("test result:")) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        for pair in words.windows(2) {
+            let Ok(n) = pair[0].parse::<usize>() else {
+                continue;
+            };
+            let outcome = match pair[1].trim_end_matches([';', ',']) {
+                "passed" => Outcome::Pass,
+                "failed" => Outcome::Fail(vec![]),
+                "ignored" => Outcome::Skip("ignored".into()),
+                _ => continue,
+            };
+            results.extend((0..n).map(|_| ("host unit test".to_string(), outcome.clone())));
+        }
+    }
+    let failed = results.iter().any(|(_, o)| matches!(o, Outcome::Fail(_)));
+    if code != Some(0) && !failed {
+        results.push(unexplained("cargo test", code));
+    }
+    results
+}
+
+fn unexplained(what: &str, code: Option<i32>) -> (String, Outcome) {
+    let status = code.map_or("a signal".to_string(), |c| format!("status {c}"));
+    (
+        format!("{what} succeeds"),
+        Outcome::Fail(vec![format!(
+            "{what} ended with {status} without reporting a failure"
+        )]),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Tally;
+
+    fn tally(results: &[(String, Outcome)]) -> Tally {
+        let mut t = Tally::default();
+        t.add_all(results);
+        t
+    }
+
+    const OK: &str = "running 3 tests\n...\n\
+        test result: ok. 3 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.00s\n";
+
+    #[test]
+    fn counts_cargo_test_results() {
+        let t = tally(&cargo_test_results(OK, Some(0)));
+        assert_eq!((t.passed, t.failed, t.skipped), (3, 0, 1));
+        let failing =
+            "test result: FAILED. 2 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out\n";
+        assert_eq!(tally(&cargo_test_results(failing, Some(101))).failed, 1);
+    }
+
+    /// Hole 3: a test binary that aborts after another binary printed `test result: ok` fails
+    /// the run, and so does a `cargo test` that printed no result at all.
+    #[test]
+    fn a_failing_cargo_test_fails_even_after_ok_lines() {
+        let aborted =
+            format!("{OK}running 2 tests\nerror: test failed, to rerun pass `-p x --bin y`\n");
+        let t = tally(&cargo_test_results(&aborted, Some(101)));
+        assert_eq!((t.passed, t.failed), (3, 1));
+        assert_eq!(tally(&cargo_test_results("", Some(101))).failed, 1);
+        assert_eq!(tally(&cargo_test_results("", None)).failed, 1);
+    }
+
+    #[test]
+    fn script_checks_count_and_a_silent_failure_fails() {
+        let out = "PASS lint: a\nFAIL compile-fail: b\n    why\n1 passed, 1 failed\n";
+        let results = script_results("x.sh", out, Some(1));
+        assert_eq!(results[1].0, "compile-fail: b");
+        let t = tally(&results);
+        assert_eq!((t.passed, t.failed), (1, 1));
+        assert_eq!(
+            tally(&script_results("x.sh", "PASS lint: a\n", Some(2))).failed,
+            1
+        );
+    }
+}

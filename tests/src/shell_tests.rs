@@ -1,0 +1,261 @@
+//! Host tests of the harness as a whole and of its shell scripts, with stand-ins for QEMU, make
+//! and `qemu/boot.sh`, and crafted console and output files.
+
+use crate::{check::Boot, log::Outcome, scenarios, Harness};
+use std::{
+    fs,
+    os::unix::fs::PermissionsExt,
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+/// A fresh temporary directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dw-tests-{}-{name}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).expect("scratch directory");
+    dir
+}
+
+fn executable(path: &Path, text: &str) {
+    fs::write(path, text).expect("write a stand-in");
+    fs::set_permissions(path, fs::Permissions::from_mode(0o755)).expect("chmod");
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the workspace root")
+        .to_path_buf()
+}
+
+/// A harness whose `qemu/boot.sh` is a stand-in that copies `console` and `output` to where the
+/// harness asks for them and exits with `status`.
+fn stand_in_harness(dir: &Path, console: &[u8], output: &[u8], status: i32) -> Harness {
+    fs::write(dir.join("replay.console"), console).unwrap();
+    fs::write(dir.join("replay.output"), output).unwrap();
+    let launcher = dir.join("boot.sh");
+    executable(
+        &launcher,
+        &format!(
+            "#!/bin/bash\nwhile (($#)); do case $1 in\n  \
+             --console) cp {d}/replay.console \"$2\" ;;\n  --output) cp {d}/replay.output \"$2\" ;;\n\
+             esac; shift 2; done\nexit {status}\n",
+            d = dir.display()
+        ),
+    );
+    Harness {
+        root: root(),
+        launcher,
+        dir: dir.join("tests"),
+    }
+}
+
+/// The atomic-sleep boot (lab task 4), as the harness runs it.
+fn atomic_sleep_boot() -> Boot {
+    let filter = "atomic".to_string();
+    crate::selected_boots(&[&filter])
+        .into_iter()
+        .find(|b| b.name == "atomic sleep")
+        .expect("the atomic sleep boot")
+}
+
+/// A console and output of a passing atomic-sleep boot, abridged from a real one
+/// (`fixtures/atomic-sleep.console`), with `plant` inserted right after the expected report.
+fn atomic_sleep_run(plant: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    let real = include_bytes!("fixtures/atomic-sleep.console");
+    let at = real
+        .windows(b"BUG: scheduling while atomic".len())
+        .position(|w| w == b"BUG: scheduling while atomic")
+        .expect("the fixture has the report");
+    let eol = at + real[at..].iter().position(|&b| b == b'\n').unwrap() + 1;
+    let console = [&real[..eol], plant, &real[eol..]].concat();
+    let output = include_bytes!("fixtures/atomic-sleep.output").to_vec();
+    (console, output)
+}
+
+fn failures(results: &[(String, Outcome)]) -> Vec<String> {
+    results
+        .iter()
+        .filter_map(|(name, o)| match o {
+            Outcome::Fail(problems) => Some(format!("{name}: {}", problems[0])),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_real_atomic_sleep_boot_passes() {
+    let dir = scratch("replay-clean");
+    let (console, output) = atomic_sleep_run(b"");
+    let harness = stand_in_harness(&dir, &console, &output, 0);
+    let results = harness.run_boot(&atomic_sleep_boot());
+    assert_eq!(failures(&results), Vec::<String>::new());
+    assert_eq!(results.len(), 3);
+}
+
+/// Hole 4, end to end: a report planted beside the expected one fails the scenario.
+#[test]
+fn a_planted_report_beside_the_expected_one_fails() {
+    let dir = scratch("replay-plant");
+    let plant = b"[    9.000000] BUG: KASAN: slab-use-after-free in dw_planted+0x1/0x2\n";
+    let (console, output) = atomic_sleep_run(plant);
+    let results = stand_in_harness(&dir, &console, &output, 0).run_boot(&atomic_sleep_boot());
+    let failed = failures(&results);
+    assert_eq!(failed.len(), 1, "{failed:#?}");
+    assert!(
+        failed[0].ends_with("kernel report: BUG: KASAN: slab-use-after-free in dw_planted+0x1/0x2"),
+        "{failed:#?}"
+    );
+}
+
+/// Hole 1: a byte that is not UTF-8 next to a report leaves the rest of the console readable.
+#[test]
+fn a_byte_that_is_not_utf8_does_not_blank_the_console() {
+    let dir = scratch("replay-byte");
+    let plant = b"[    9.000000] BUG: KASAN: slab-use-after-free in dw_planted \xff\n";
+    let (console, output) = atomic_sleep_run(plant);
+    let results = stand_in_harness(&dir, &console, &output, 0).run_boot(&atomic_sleep_boot());
+    let failed = failures(&results);
+    assert_eq!(failed.len(), 1, "{failed:#?}");
+    assert!(
+        failed[0].contains("kernel report: BUG: KASAN: slab-use-after-free in dw_planted \u{fffd}"),
+        "{failed:#?}"
+    );
+}
+
+/// Hole 2: a boot that stops before writing anything fails, with the launcher's status, and the
+/// previous run's console and output are not read as its own.
+#[test]
+fn a_failed_boot_fails_and_old_files_are_not_reread() {
+    let dir = scratch("stale");
+    let boot = atomic_sleep_boot();
+    let (console, output) = atomic_sleep_run(b"");
+    // A previous, passing run left its files.
+    let passing = stand_in_harness(&dir, &console, &output, 0);
+    assert!(failures(&passing.run_boot(&boot)).is_empty());
+    // This one's launcher stops at once, writing nothing.
+    let launcher = dir.join("dies.sh");
+    executable(&launcher, "#!/bin/sh\nexit 125\n");
+    let dying = Harness {
+        launcher,
+        ..passing
+    };
+    let failed = failures(&dying.run_boot(&boot));
+    assert_eq!(failed.len(), 3, "{failed:#?}");
+    assert!(failed[0].contains("qemu/boot.sh status 125"), "{failed:#?}");
+    assert!(failed[1].contains("never started"), "{failed:#?}");
+}
+
+/// Hole 8: the benchmark's scan (`dw-tests --reports`) knows the kernel's own spelling.
+#[test]
+fn the_report_scan_finds_a_kernel_panic() {
+    let dir = scratch("reports");
+    let console = dir.join("console.log");
+    fs::write(
+        &console,
+        "[    1.0] ok\n[    2.0] Kernel panic - not syncing: Fatal exception\n",
+    )
+    .unwrap();
+    assert_eq!(crate::print_reports(&console), 1);
+    fs::write(&console, "[    1.0] ok\n").unwrap();
+    assert_eq!(crate::print_reports(&console), 0);
+}
+
+/// Hole 7: a module build that warned keeps failing the lint gate when the next build has
+/// nothing to rebuild (and `make -s` prints nothing).
+#[test]
+fn module_warnings_survive_a_build_with_nothing_to_rebuild() {
+    let dir = scratch("modules");
+    let bin = dir.join("bin");
+    fs::create_dir_all(&bin).unwrap();
+    // Kbuild in miniature: `modules` rebuilds (and warns) only when m.ko is missing.
+    executable(
+        &bin.join("make"),
+        "#!/bin/bash\nfor a; do [[ $a == M=* ]] && m=${a#M=}; done\ncase ${*: -1} in\n  \
+         clean) rm -f \"$m/m.ko\" ;;\n  \
+         modules) [[ -f $m/m.ko ]] || { echo 'warning: unused variable: `x`' >&2; touch \"$m/m.ko\"; } ;;\n\
+         esac\n",
+    );
+    let log = dir.join("modules.log");
+    let build = || {
+        let status = Command::new(root().join("scripts/build-modules.sh"))
+            .args([dir.join("kdir"), dir.clone(), log.clone()])
+            .env(
+                "PATH",
+                format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+            )
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("run scripts/build-modules.sh");
+        assert!(status.success());
+        fs::read_to_string(&log).unwrap()
+    };
+    assert!(build().contains("warning"), "the first build warns");
+    assert!(
+        build().contains("warning"),
+        "and so does the next, to the gate"
+    );
+}
+
+/// Issue 15: `scripts/exec.sh ... > file` keeps the whole command output, then the kernel log
+/// (`exec.sh` prints it after `qemu/boot.sh` returns, on the same descriptor).
+#[test]
+fn exec_output_redirected_to_a_file_is_kept_whole() {
+    let dir = scratch("exec-file");
+    let kdir = dir.join("kdir");
+    fs::create_dir_all(kdir.join("usr")).unwrap();
+    executable(&kdir.join("usr/gen_init_cpio"), "#!/bin/sh\necho cpio\n");
+    let build = dir.join("build");
+    fs::create_dir_all(&build).unwrap();
+    std::os::unix::fs::symlink(&kdir, build.join("kdir")).unwrap();
+    fs::write(build.join("initramfs.cpio.gz"), "").unwrap();
+    let bin = dir.join("bin");
+    fs::create_dir_all(&bin).unwrap();
+    // QEMU in miniature: 3000 lines on the second serial port, status 0 on the third.
+    executable(
+        &bin.join("qemu-system-x86_64"),
+        "#!/bin/bash\nports=()\nwhile (($#)); do [[ $1 == -serial ]] && ports+=(\"${2#file:}\"); shift; done\n\
+         echo '[    0.1] Linux' >\"${ports[0]}\"\n\
+         for i in $(seq 3000); do echo \"line $i\"; done >\"${ports[1]}\"\necho 0 >\"${ports[2]}\"\n",
+    );
+    let script = dir.join("command.sh");
+    executable(&script, "#!/bin/sh\ntrue\n");
+    let out = dir.join("out.txt");
+    let status = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "{} --exec {} && echo '---- kernel log'",
+            root().join("qemu/boot.sh").display(),
+            script.display()
+        ))
+        .env("DW_BUILD", &build)
+        .env(
+            "PATH",
+            format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+        )
+        .stdout(fs::File::create(&out).unwrap())
+        .status()
+        .expect("run qemu/boot.sh");
+    assert!(status.success());
+    let text = fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3001, "{}", &text[..200.min(text.len())]);
+    assert_eq!(
+        (lines[0], lines[2999], lines[3000]),
+        ("line 1", "line 3000", "---- kernel log")
+    );
+}
+
+/// Every boot's guest script is what `sh -n` accepts.
+#[test]
+fn guest_scripts_parse() {
+    for boot in scenarios::all() {
+        let script = crate::guest_script(&boot.scenarios);
+        let status = Command::new("sh")
+            .args(["-n", "-c", &script])
+            .status()
+            .expect("sh");
+        assert!(status.success(), "boot {}", boot.name);
+    }
+}
