@@ -260,9 +260,7 @@ impl ThreadFn for Waker {
     fn run(&self, ctx: &mut KThreadContext) -> i32 {
         loop {
             // Only `go` ends this wait, or `kthread_stop`, which makes it fail.
-            let _ = self
-                .wq
-                .wait_interruptible(ctx, || self.go.load(Relaxed));
+            let _ = self.wq.wait_interruptible(ctx, || self.go.load(Relaxed));
             if ctx.should_stop() {
                 return 0;
             }

@@ -344,7 +344,8 @@ mod tests {
     fn process_module_refuses_atomic_context() -> Result {
         use kernel::Module;
         let mut ctx = process_context();
-        let module: &'static ThisModule = &<crate::LocalModule as kernel::ModuleMetadata>::THIS_MODULE;
+        let module: &'static ThisModule =
+            &<crate::LocalModule as kernel::ModuleMetadata>::THIS_MODULE;
         // With bottom halves off, as in a timer callback: no context is handed out.
         let refused = {
             let _bh = local_bh_disable(&mut ctx);
