@@ -43,6 +43,13 @@ pub const ATOMIC_SLEEP: ExpectedReport = ExpectedReport {
         "Call Trace:",
         "WARNING: inconsistent lock state",
         "INFO: lockdep is turned off.",
+        // The WARN_ON()s of the same story: the on-stack timer on the IRQ stack, the lock
+        // released by a task that slept in softirq, the timer callback's preempt count leak and
+        // the idle thread that scheduled.
+        "WARNING: lib/debugobjects.c:* at debug_object_is_on_stack*",
+        "WARNING: kernel/locking/lockdep.c:* at lock_release*",
+        "WARNING: kernel/time/timer.c:* at call_timer_fn*",
+        "WARNING: kernel/sched/core.c:* at schedule_idle*",
     ],
 };
 
@@ -61,9 +68,9 @@ pub const DROP_IN_ATOMIC: ExpectedReport = ExpectedReport {
 /// `dw_misuse case=3`: `kernel_ext`'s lockdep assertion where the guard is made, then the
 /// kernel's own where bottom halves are enabled again.
 pub const BH_WITH_IRQS_OFF: ExpectedReport = ExpectedReport {
-    report: "kernel_ext/helpers/bh.c:",
+    report: "WARNING: kernel_ext/helpers/bh.c:",
     companions: &[
-        "WARNING: * at kernel/softirq.c:* __local_bh_enable_ip*",
+        "WARNING: kernel/softirq.c:* at __local_bh_enable_ip*",
         "Call Trace:",
     ],
 };

@@ -325,12 +325,13 @@ fn toolbox() -> Vec<Scenario> {
                 &line(e, "[event_thread] stop event: exiting"),
             ])
             .count(&line(e, "[event_thread] handled event *"), 5),
+        // How many events come before the rmmod depends on the guest's speed: none of them after.
         Scenario::new(
-            "kthread events: module parameter, and rmmod before any event",
+            "kthread events: module parameter, and rmmod with events pending",
             "insmod dw_kthread_events.ko events=3\nrmmod dw_kthread_events\nsleep 1",
         )
         .in_order(&[&line(e, "[events_init] Init module: sending 3 events"), &line(e, "[event_thread] stop event: exiting")])
-        .count(&line(e, "[event_thread] handled event *"), 0),
+        .last_of(e, &line(e, "[event_thread] stop event: exiting")),
         Scenario::new(
             "kthread events: without the stop event, kthread_stop ends the thread's wait",
             "insmod dw_kthread_events.ko events=2 stop_event=0\nsleep 1\nrmmod dw_kthread_events",
