@@ -169,6 +169,36 @@ for m in {}; do insmod $m.ko; sleep 1; rmmod $m; done",
     results
 }
 
+/// The lab tasks to check in a student tree `dir`: `asked` (each module must be there), or
+/// those whose module is there.
+pub fn tasks_of_tree(dir: &Path, asked: &[String]) -> Result<Vec<String>, String> {
+    let built = |task: u32| {
+        let m = dw_skels::module_of_task(task).expect("a module per task");
+        (dir.join(format!("{}.ko", m.name)).exists(), m.name)
+    };
+    if asked.is_empty() {
+        return Ok(TASKS
+            .iter()
+            .filter(|(t, _)| built(*t).0)
+            .map(|(t, _)| t.to_string())
+            .collect());
+    }
+    for task in asked {
+        let n = task
+            .parse()
+            .ok()
+            .filter(|n| TASKS.iter().any(|(t, _)| t == n));
+        let n = n.ok_or_else(|| format!("no lab task {task:?}: the tasks are 1 to 7"))?;
+        if let (false, module) = built(n) {
+            return Err(format!(
+                "task {n}'s module {module}.ko is not in {} (make skels TASKS={n}, then build)",
+                dir.display()
+            ));
+        }
+    }
+    Ok(asked.to_vec())
+}
+
 /// Where to look when a check of a lab task fails in a student tree `dir`: the task's TODO
 /// markers there (file:line) and the lab text's section.
 pub fn hint(check: &str, dir: &Path) -> Option<String> {

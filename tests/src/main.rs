@@ -61,7 +61,16 @@ fn main() {
             .map(|w| w[1].clone());
         values.collect::<Vec<String>>()
     };
-    let (tasks, modules) = (value("--task"), value("--modules"));
+    let (mut tasks, modules) = (value("--task"), value("--modules"));
+    if let Some(dir) = modules.first() {
+        match lab::tasks_of_tree(Path::new(dir), &tasks) {
+            Ok(found) => tasks = found,
+            Err(e) => {
+                eprintln!("dw-tests: {e}");
+                exit(2)
+            }
+        }
+    }
     let takes_value = |i: usize| i > 0 && ["--task", "--modules"].contains(&args[i - 1].as_str());
     let filters: Vec<&String> = args
         .iter()
@@ -70,7 +79,7 @@ fn main() {
         .map(|(_, a)| a)
         .collect();
     let mut boots = selected_boots(&filters);
-    if !tasks.is_empty() {
+    if !tasks.is_empty() || !modules.is_empty() {
         let wanted = |s: &Scenario| {
             let task = scenarios::lab_task(&s.name).map(|t| t.to_string());
             task.is_some_and(|t| tasks.contains(&t)) || s.name.ends_with(LEAK_CHECK_NAME)
