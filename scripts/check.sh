@@ -17,5 +17,5 @@ make -s -C "$DW_ROOT/build/kdir" M="$dir" "${vars[@]}" -j"$(nproc)" modules ||
     die "your tree does not build: the compiler's errors are above"
 args=(--modules "$dir")
 for task in ${TASK:-}; do args+=(--task "$task"); done
-step "checks: ${TASK:+task $TASK}${TASK:-every task of your tree}"
+step "checks: task(s) ${TASK:-of every module your tree has}"
 cargo run -q --release --locked --manifest-path "$DW_ROOT/Cargo.toml" -p dw-tests -- "${args[@]}"

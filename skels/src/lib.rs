@@ -95,6 +95,15 @@ fn bracket_depth(line: &str) -> i64 {
     depth
 }
 
+/// The markers of `source`, unchecked (a skeleton's, whose marked lines are gone): each one's
+/// task (`None` if unnumbered) and line, 1-based.
+pub fn marker_lines(source: &str) -> Vec<(Option<u32>, usize)> {
+    let markers = source.lines().enumerate();
+    markers
+        .filter_map(|(i, l)| Some((parse_marker(l)?.ok()?.0, i + 1)))
+        .collect()
+}
+
 /// The `TODO` regions of `source`, checked: each marks lines that exist, that are code (not
 /// blank, not another marker) and that close every bracket they open.
 pub fn regions(source: &str) -> Result<Vec<Region>, MarkerError> {
@@ -287,6 +296,7 @@ mod tests {
             "fn f() {\n    // TODO 1: print\n    // TODO 2/3: count and\n    // re-arm\n    \
              // TODO: unnumbered\n    h();\n}\n"
         );
+        assert_eq!(marker_lines(&skel), [(Some(1), 2), (Some(2), 3), (None, 5)]);
         let mutant = strip(SOLUTION, &r, |x| x.line == 2);
         assert!(!mutant.contains("pr_info") && mutant.contains("let n = 1;"));
         assert_eq!(strip(SOLUTION, &r, |_| false), SOLUTION);

@@ -7,7 +7,7 @@ use crate::{
     log::Outcome,
     scenarios,
 };
-use dw_skels::{regions, task_of, LAB_MODULES, TASKS};
+use dw_skels::{marker_lines, unnumbered_task, LAB_MODULES, TASKS};
 use std::{fs, path::Path, process::Command};
 
 /// Runs a boot with `HOST:GUEST` files, its scenarios meant to fail.
@@ -214,9 +214,9 @@ pub fn hint(check: &str, dir: &Path) -> Option<String> {
         let Ok(source) = fs::read_to_string(dir.join(file)) else {
             continue;
         };
-        for r in regions(&source).unwrap_or_default() {
-            if task_of(file, &r) == Some(task) && !todos.contains(&format!("{file}:{}", r.line)) {
-                todos.push(format!("{file}:{}", r.line));
+        for (n, line) in marker_lines(&source) {
+            if n.or_else(|| unnumbered_task(file)) == Some(task) {
+                todos.push(format!("{file}:{line}"));
             }
         }
     }
