@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Build what `dw-tests --lab-proof` boots (build/lab-proof/): the student tree of every task
 # (skels/, as `make skels` writes it) and one tree per TODO region (mutants/NN/: the solution
-# with only that region removed). A mutant that does not compile is left out of the build (the
-# harness reports it as caught by the build, with the error from mutants.log).
+# with only that region removed, built on its own: NN/build.log). A mutant that does not compile
+# is reported by the harness as caught by the build, with the compiler's first error.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -18,12 +18,8 @@ kmake() { make -s -C "$kdir" "${vars[@]}" -j"$(nproc)" "$@"; }
 step "lab proof: the skeleton tree"
 kmake M="$out/skels" modules >"$out/skels.log" 2>&1 || tail -20 "$out/skels.log" >&2
 
-step "lab proof: the mutants (make -k, then again without those that do not compile)"
-kmake -k M="$out/mutants" modules >"$out/mutants.log" 2>&1 || true
-built=()
-while IFS=$'\t' read -r dir _ _ module; do
-    [[ -f $out/mutants/$dir/${module#dw_}.o ]] && built+=("$dir/")
+step "lab proof: the mutants, one build each (Kbuild refuses two modules of one name in one)"
+while IFS=$'\t' read -r dir _ _ _; do
+    kmake M="$out/mutants/$dir" modules >"$out/mutants/$dir/build.log" 2>&1 || true
 done <"$out/mutants/mutants.tsv"
-printf 'obj-m += %s\n' "${built[*]}" >"$out/mutants/Kbuild"
-kmake M="$out/mutants" modules >>"$out/mutants.log" 2>&1
 step "lab proof: $(find "$out/mutants" -name '*.ko' | wc -l) mutants built"

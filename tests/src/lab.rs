@@ -31,7 +31,6 @@ pub fn proof(root: &Path, run: &mut RunBoot) -> Vec<(String, Outcome)> {
     let dir = root.join("build/lab-proof");
     let mut results = skeleton(&dir.join("skels"), run);
     let table = fs::read_to_string(dir.join("mutants/mutants.tsv")).unwrap_or_default();
-    let log = fs::read_to_string(dir.join("mutants.log")).unwrap_or_default();
     let mutants = read_mutants(&table);
     let mut runnable = Vec::new();
     for m in &mutants {
@@ -40,7 +39,8 @@ pub fn proof(root: &Path, run: &mut RunBoot) -> Vec<(String, Outcome)> {
             runnable.push((m, ko));
             continue;
         }
-        let result = match build_error(&log, &m.dir) {
+        let log = fs::read_to_string(dir.join(format!("mutants/{}/build.log", m.dir)));
+        let result = match build_error(&log.unwrap_or_default()) {
             Some(e) => (
                 format!("{}: caught by the build ({e})", m.label()),
                 Outcome::Pass,
@@ -48,7 +48,8 @@ pub fn proof(root: &Path, run: &mut RunBoot) -> Vec<(String, Outcome)> {
             None => (
                 format!("{}: builds", m.label()),
                 Outcome::Fail(vec![
-                    "no .ko and no compiler error: see build/lab-proof/mutants.log".into(),
+                    "no .ko and no compiler error: see its build.log in build/lab-proof/mutants/"
+                        .into(),
                 ]),
             ),
         };
@@ -285,18 +286,11 @@ impl Mutant {
     }
 }
 
-/// The first compiler error of each mutant that did not build, from the build's log: the error
-/// line before the first ` --> ` line in its directory.
-pub fn build_error(log: &str, dir: &str) -> Option<String> {
-    let mut last_error = None;
-    for line in log.lines() {
-        if line.starts_with("error") {
-            last_error = Some(line.to_string());
-        } else if line.contains(" --> ") && line.contains(&format!("mutants/{dir}/")) {
-            return last_error;
-        }
-    }
-    None
+/// The first compiler error in a mutant's build log.
+pub fn build_error(log: &str) -> Option<String> {
+    log.lines()
+        .find(|l| l.starts_with("error"))
+        .map(str::to_string)
 }
 
 /// A mutant's verdict from its checks' outcomes: caught when one failed.
@@ -352,11 +346,13 @@ mod tests {
     }
 
     #[test]
-    fn build_errors_are_found_by_directory() {
-        let log = "error[E0063]: missing field `timer`\n  --> /b/mutants/02/timer.rs:45:9\n\
-                   error[E0560]: no field\n  --> /b/mutants/03/timer.rs:40:1\n";
-        assert_eq!(build_error(log, "03").unwrap(), "error[E0560]: no field");
-        assert_eq!(build_error(log, "04"), None);
+    fn build_errors_are_the_first_error_line() {
+        let log = "warning: x\nerror[E0063]: missing field `timer`\n  --> timer.rs:45:9\nerror: aborting\n";
+        assert_eq!(
+            build_error(log).unwrap(),
+            "error[E0063]: missing field `timer`"
+        );
+        assert_eq!(build_error("ok\n"), None);
     }
 
     #[test]
