@@ -3,11 +3,13 @@
 #   make test    build what is missing, run every check; ends with "N passed, N failed"
 #   make exec CMD='insmod dw_timer.ko; sleep 2'   run one command in a fresh guest
 #   make bench   the Rust modules next to their C twins (ARGS='--rounds 3 --ioctls 1000000 --samples 1000')
+#   make skels   write the student tree, build/skels (TASKS="1 2", SKELS=DIR, FORCE=1)
+#   make check   build the student tree, run its tasks' checks (TASK="1 3", SKELS=DIR)
 #   make fmt     format the kernel code (the kernel's .rustfmt.toml) and the host code
 #   make rust-analyzer   write modules/rust-project.json for editors (the kernel's own generator)
 # KDIR=/path/to/your/built/kernel skips the toolchain and kernel setup.
 
-.PHONY: run test bench exec build fmt rust-analyzer clean
+.PHONY: run test bench exec build fmt rust-analyzer clean skels check
 run:
 	scripts/run.sh
 test:
@@ -18,6 +20,10 @@ exec:
 	scripts/exec.sh -- '$(CMD)'
 build:
 	scripts/build.sh
+skels:
+	scripts/skels.sh
+check:
+	scripts/check.sh
 fmt:
 	rustfmt --edition 2021 --config-path build/kdir/source/.rustfmt.toml modules/*.rs
 	cargo fmt --all

@@ -118,10 +118,11 @@ pub struct Deferred {
 struct DeviceState {
     features: Features,
     timer_type: Atomic<i32>,
-    /// Task 5's work item, queued by the timer.
+    // TODO 5/2: a pinned work item (`OwnedWork`) whose callback data is `AllocWork`
     #[pin]
     work: OwnedWork<AllocWork>,
-    /// Task 7's monitored processes, shared by ioctl (process context) and timer (softirq).
+    // TODO 7/2: the monitored processes (a `List` of `MonProc`), shared by the ioctl (process
+    // context) and the timer (softirq): under a `SpinLockBh`
     #[pin]
     monitored: SpinLockBh<List<MonProc>>,
 }
@@ -150,7 +151,9 @@ impl Deferred {
                 timer <- new_timer!(try_pin_init!(DeviceState {
                     features,
                     timer_type: Atomic::new(TimerType::None as i32),
+                    // TODO 5: set the work item up (`new_work!`)
                     work <- new_work!(AllocWork),
+                    // TODO 7: an empty list under a new lock (`new_spinlock_bh!`)
                     monitored <- new_spinlock_bh!(List::new()),
                 }? Error)),
             }? Error),
@@ -168,12 +171,16 @@ impl Deferred {
     fn arm(&self, timer_type: TimerType, secs: usize) -> Result {
         let delay = secs_to_jiffies(secs as u64).ok_or(EINVAL)?;
         self.timer.timer_type.store(timer_type as i32, Relaxed);
+        // TODO 3: arm the timer `delay` ticks from now (`arm_at`; jiffies wrap: `wrapping_add`)
         self.timer.arm_at(jiffies().wrapping_add(delay));
         Ok(())
     }
 
     /// Task 7: adds process `pid` to the monitored list and has the timer check it every second.
     fn monitor(&self, pid: usize, ctx: &mut ProcessContext) -> Result {
+        // TODO 7/12: find the task (`find_task`; `ESRCH` for a pid that does not fit or is
+        // missing), put a new `MonProc` for it in a `ListArc`, push it on the list under the
+        // lock (`lock(ctx)`), then make the timer a monitor (`TimerType::Mon`) armed 1 s ahead
         let pid = Pid::try_from(pid).map_err(|_| ESRCH)?;
         let task = find_task(pid).ok_or(ESRCH)?;
         let entry = ListArc::pin_init(
@@ -203,11 +210,15 @@ impl SharedDevice for Deferred {
     fn ioctl(&self, cmd: u32, arg: usize, ctx: &mut ProcessContext) -> Result<isize> {
         pr_info!("[deferred_ioctl] Command: {}\n", command_name(cmd));
         match cmd {
+            // TODO 3: SET: arm the timer `arg` seconds ahead, for `TimerType::Set` (`self.arm`)
             MY_IOCTL_TIMER_SET => self.arm(TimerType::Set, arg)?,
             MY_IOCTL_TIMER_CANCEL => {
+                // TODO 3: CANCEL: disarm the timer, waiting for a running handler (`cancel`)
                 self.timer.cancel(ctx);
             }
+            // TODO 4: ALLOC: arm the timer `arg` seconds ahead, for `TimerType::Alloc`
             MY_IOCTL_TIMER_ALLOC => self.arm(TimerType::Alloc, arg)?,
+            // TODO 7: MON, on the modules whose `features.monitor` is set: `self.monitor`
             MY_IOCTL_TIMER_MON if self.timer.features.monitor => self.monitor(arg, ctx)?,
             _ => return Err(ENOTTY),
         }
@@ -217,6 +228,8 @@ impl SharedDevice for Deferred {
 
 impl TimerCallback for DeviceState {
     fn run(timer: &Timer<Self>, bh: &BhDisabled) {
+        // TODO 3/6: print the context the handler runs in: `[timer_handler] pid = P, comm = C`
+        // of the current task (`current!()`, `pid()`, `TaskExt::comm`)
         let task = current!();
         pr_info!(
             "[timer_handler] pid = {}, comm = {}\n",
@@ -226,23 +239,28 @@ impl TimerCallback for DeviceState {
         match timer.timer_type.load(Relaxed) {
             t if t == TimerType::Alloc as i32 => match timer.features.alloc {
                 Alloc::FromTimer => {
-                    // Lab task 4, the deliberate bug: `alloc_io()` sleeps, and this is a timer
-                    // handler, in softirq context, where nothing may sleep. Safe code cannot do
-                    // this (a timer handler has no `ProcessContext`); forging one is the bug.
-                    // Expect `BUG: sleeping function called from invalid context` (the run-time
-                    // check of `alloc_io`'s sleep), then `BUG: scheduling while atomic`, and a
-                    // stuck timer wheel on this CPU.
+                    // TODO 4/2: call `alloc_io()` here. Try `alloc_io(bh)` first and read the
+                    // compiler's error: a timer handler runs in softirq context, where nothing may
+                    // sleep, and gets a `BhDisabled`, not the `ProcessContext` `alloc_io` needs.
+                    // Then forge one, the lab's bug, with one marked `unsafe` line:
+                    // `let ctx = unsafe { ProcessContext::assume_unchecked() };`, call
+                    // `alloc_io(&ctx)`, and run `./test a 1`: expect `BUG: sleeping function
+                    // called from invalid context`, then `BUG: scheduling while atomic`, and a
+                    // stuck timer wheel on this CPU. Task 5 fixes it with a work item.
                     // SAFETY: None: this breaks `assume_unchecked`'s contract on purpose, to show
                     // what the kernel reports. Never do this outside this demonstration.
                     let ctx = unsafe { ProcessContext::assume_unchecked() };
                     alloc_io(&ctx);
                 }
                 Alloc::FromWork => {
+                    // TODO 5: queue the work item, which calls `alloc_io()` in process context
                     timer.work.queue();
                 }
             },
             t if t == TimerType::Mon as i32 => {
+                // TODO 7: report the monitored processes that died (`report_dead_tasks`)
                 timer.report_dead_tasks(bh);
+                // TODO 7: and check again in a second (`HZ` ticks)
                 timer.arm_at(jiffies().wrapping_add(HZ));
             }
             _ => {}
@@ -254,6 +272,9 @@ impl DeviceState {
     /// Task 7: reports each monitored process that has died, and drops it from the list (with its
     /// task reference).
     fn report_dead_tasks(&self, bh: &BhDisabled) {
+        // TODO 7/10: walk the list under the lock (`lock_with(bh)`, `cursor_front`): print
+        // `task COMM (PID) is dead` for each task that `is_dead()` and remove it (dropping the
+        // entry drops its task reference)
         let mut list = self.monitored.lock_with(bh);
         let mut cursor = list.cursor_front();
         while let Some(next) = cursor.peek_next() {
@@ -272,6 +293,8 @@ struct AllocWork;
 
 impl WorkCallback for AllocWork {
     fn run(_work: &OwnedWork<Self>, ctx: &mut ProcessContext) {
+        // TODO 5/7: print `[work_handler] pid = P, comm = C` of the current task, then call
+        // `alloc_io()`: here it may sleep
         let task = current!();
         pr_info!(
             "[work_handler] pid = {}, comm = {}\n",

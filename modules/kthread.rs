@@ -53,6 +53,7 @@ impl ThreadFn for Protocol {
             task.comm()
         );
 
+        // TODO/3: wait on `wq_stop_thread` until `flag_stop_thread` is set (`wait_interruptible`).
         // Only the module's request ends this wait (or `kthread_stop`, which makes it fail; the
         // thread then exits all the same).
         let _ = self
@@ -60,6 +61,7 @@ impl ThreadFn for Protocol {
             .wait_interruptible(ctx, || self.flag_stop_thread.load(Acquire));
 
         pr_info!("[my_thread_f] Exiting\n");
+        // TODO/2: set `flag_thread_terminated` and wake up `wq_thread_terminated`
         self.flag_thread_terminated.store(true, Release);
         self.wq_thread_terminated.wake_up_interruptible();
         0
@@ -67,6 +69,7 @@ impl ThreadFn for Protocol {
 }
 
 struct KthreadModule {
+    // TODO: the module owns its thread (`KThread<Protocol>`), which it stops on unload
     thread: KThread<Protocol>,
 }
 
@@ -83,11 +86,14 @@ impl ProcessModule for KthreadModule {
             GFP_KERNEL,
         )?;
         Ok(Self {
+            // TODO: create and start the thread `mykthread0` with `protocol` (`KThread::run`)
             thread: KThread::run(c"mykthread0", protocol, ctx)?,
         })
     }
 
     fn exit(&mut self, ctx: &mut ProcessContext) {
+        // TODO/6: set `flag_stop_thread`, wake up `wq_stop_thread`, then wait on
+        // `wq_thread_terminated` until `flag_thread_terminated` is set
         let protocol = self.thread.data();
         protocol.flag_stop_thread.store(true, Release);
         protocol.wq_stop_thread.wake_up_interruptible();

@@ -26,13 +26,16 @@ const TIMER_TIMEOUT: usize = 1;
 
 /// The timer's state: seconds elapsed since load, as counted by the handler.
 struct Ticker {
+    // TODO 2: a counter of the seconds elapsed (`Atomic<usize>`: the handler may run on any CPU)
     nseconds: Atomic<usize>,
 }
 
 impl TimerCallback for Ticker {
     fn run(timer: &Timer<Self>, _bh: &BhDisabled) {
+        // TODO 2/2: add `TIMER_TIMEOUT` to the counter and print `[timer_handler] nseconds = N`
         let nseconds = timer.nseconds.fetch_add(TIMER_TIMEOUT, Relaxed) + TIMER_TIMEOUT;
         pr_info!("[timer_handler] nseconds = {}\n", nseconds);
+        // TODO 2: re-arm the timer `TIMER_TIMEOUT` seconds from now
         timer.arm_at(jiffies() + TIMER_TIMEOUT * HZ);
     }
 }
@@ -48,6 +51,7 @@ impl kernel::InPlaceModule for PeriodicTimerModule {
         pr_info!("[timer_init] Init module\n");
         try_pin_init!(Self {
             timer <- new_timer!(Ticker {
+                // TODO 2: start the counter at 0
                 nseconds: Atomic::new(0),
             }),
         })

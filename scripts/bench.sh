@@ -20,7 +20,7 @@ ln -sfn "$KDIR" "$out/kdir"
 
 # A copy of the module sources (Kbuild builds in the source tree, which stays the test kernel's).
 step "modules for the bench kernel: make -C KDIR M=build/bench/modules"
-(cd "$DW_ROOT/modules" && find . \( -name '*.rs' -o -name '*.[ch]' -o -name Kbuild \) \
+(cd "$DW_ROOT/modules" && find . \( -name '*.rs' -o -name '*.[ch]' -o -name '*.mk' -o -name Kbuild \) \
     -exec cp --parents -u {} "$out/modules/" \;)
 "$DW_ROOT/scripts/build-modules.sh" "$KDIR" "$out/modules" "$out/modules.log"
 

@@ -3,6 +3,7 @@
 
 mod check;
 mod host;
+mod lab;
 mod log;
 mod scenarios;
 #[cfg(test)]
@@ -19,13 +20,19 @@ use std::{
     time::Instant,
 };
 
-const USAGE: &str = "usage: dw-tests [--host] [--list] [FILTER...]
+const USAGE: &str =
+    "usage: dw-tests [--host] [--list] [--modules DIR] [--task N]... [--lab-proof] [FILTER...]
        dw-tests --reports CONSOLE_FILE
 Runs the guest scenarios whose name contains a FILTER (all without one), one QEMU boot per
 group, and ends with `N passed, N failed, N skipped`.
   --host      first run the host checks (scripts/lint.sh, scripts/compile-tests.sh, cargo test)
               and count them too
   --list      list the selected scenarios by boot, run nothing
+  --modules   load the modules (.ko) of DIR, a student tree, instead of ours; a failed check
+              of a lab task then points at that task's TODOs in DIR
+  --task      only the checks of lab task N (1 to 7; repeatable)
+  --lab-proof prove the checks can fail: the skeleton tree and the mutants of build/lab-proof
+              (scripts/lab-proof.sh builds them) must fail their tasks' checks
   --reports   print the kernel reports in a console log; exit 1 if there is one
 Environment: DW_BOOT_SH replaces qemu/boot.sh (a stand-in that replays a console, say).";
 
@@ -46,8 +53,39 @@ fn main() {
         };
         exit(print_reports(Path::new(file)))
     }
-    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
-    let boots = selected_boots(&filters);
+    let value = |name: &str| {
+        let values = args
+            .windows(2)
+            .filter(|w| w[0] == name)
+            .map(|w| w[1].clone());
+        values.collect::<Vec<String>>()
+    };
+    let (mut tasks, modules) = (value("--task"), value("--modules"));
+    if let Some(dir) = modules.first() {
+        match lab::tasks_of_tree(Path::new(dir), &tasks) {
+            Ok(found) => tasks = found,
+            Err(e) => {
+                eprintln!("dw-tests: {e}");
+                exit(2)
+            }
+        }
+    }
+    let takes_value = |i: usize| i > 0 && ["--task", "--modules"].contains(&args[i - 1].as_str());
+    let filters: Vec<&String> = args
+        .iter()
+        .enumerate()
+        .filter(|&(i, a)| !(a.starts_with("--") || takes_value(i)))
+        .map(|(_, a)| a)
+        .collect();
+    let mut boots = selected_boots(&filters);
+    if !tasks.is_empty() || !modules.is_empty() {
+        let wanted = |s: &Scenario| {
+            let task = scenarios::lab_task(&s.name).map(|t| t.to_string());
+            task.is_some_and(|t| tasks.contains(&t)) || s.name.ends_with(LEAK_CHECK_NAME)
+        };
+        boots.iter_mut().for_each(|b| b.scenarios.retain(wanted));
+        boots.retain(|b| b.scenarios.len() > 1);
+    }
     if flag("--list") {
         for b in &boots {
             println!("boot {}:", b.name);
@@ -56,15 +94,46 @@ fn main() {
         return;
     }
 
-    let harness = Harness::new();
+    let mut harness = Harness::new();
+    for dir in &modules {
+        let kos = fs::read_dir(dir).unwrap_or_else(|e| panic!("--modules {dir}: {e}"));
+        for ko in kos.flatten().map(|e| e.path()) {
+            if ko.extension().is_some_and(|e| e == "ko") {
+                let name = ko
+                    .file_name()
+                    .expect("a file")
+                    .to_string_lossy()
+                    .into_owned();
+                harness.files.push(format!("{}:/root/{name}", ko.display()));
+            }
+        }
+    }
     let mut tally = Tally::default();
     if flag("--host") {
         tally.add_all(&host::lint(&harness.root));
         tally.add_all(&host::compile_tests(&harness.root));
         tally.add_all(&host::cargo_test(&harness.root));
     }
+    let mut results = Vec::new();
     for boot in &boots {
-        tally.add_all(&harness.run_boot(boot));
+        results.extend(harness.run_boot(boot));
+    }
+    if flag("--lab-proof") {
+        results.extend(lab::proof(&harness.root, &mut |boot, files| {
+            harness.run_boot_with(boot, files, true)
+        }));
+    }
+    tally.add_all(&results);
+    if let Some(dir) = modules.first() {
+        let hints: Vec<String> = results
+            .iter()
+            .filter(|(_, o)| matches!(o, log::Outcome::Fail(_)))
+            .filter_map(|(name, _)| lab::hint(name, Path::new(dir)))
+            .collect();
+        if !hints.is_empty() {
+            println!("\nWhere to look:");
+            hints.iter().for_each(|h| println!("    {h}"));
+        }
     }
     println!("{tally}");
     exit(i32::from(tally.failed > 0));
@@ -132,6 +201,8 @@ struct Harness {
     launcher: PathBuf,
     /// Each boot's guest script, console and output.
     dir: PathBuf,
+    /// `HOST:GUEST` files for every guest (`qemu/boot.sh --file`): a student's modules.
+    files: Vec<String>,
 }
 
 impl Harness {
@@ -147,11 +218,18 @@ impl Harness {
             root,
             launcher,
             dir,
+            files: Vec::new(),
         }
     }
 
     /// Boots one guest, runs its scenarios, prints and returns each check's outcome.
     fn run_boot(&self, boot: &Boot) -> Vec<(String, Outcome)> {
+        self.run_boot_with(boot, &self.files, false)
+    }
+
+    /// `run_boot`, with `files` in the guest; `proof`: its scenarios are meant to fail (a
+    /// skeleton's, a mutant's), so their failures are printed without their logs.
+    fn run_boot_with(&self, boot: &Boot, files: &[String], proof: bool) -> Vec<(String, Outcome)> {
         fs::create_dir_all(&self.dir).expect("create build/tests");
         let stem = boot.name.replace(|c: char| !c.is_ascii_alphanumeric(), "-");
         let [script, console, output] =
@@ -176,6 +254,7 @@ impl Harness {
             .args(["--exec", path(&script), "--console", path(&console)])
             .args(["--output", path(&output), "--timeout", &timeout.to_string()])
             .args(["--append", &boot.append])
+            .args(files.iter().flat_map(|f| ["--file", f.as_str()]))
             .status()
             .unwrap_or_else(|e| panic!("run {}: {e}", self.launcher.display()));
         let wall = started.elapsed().as_secs_f64();
@@ -186,6 +265,9 @@ impl Harness {
             match outcome {
                 Outcome::Pass => println!("    PASS {name}"),
                 Outcome::Skip(why) => println!("    SKIP {name} ({why})"),
+                Outcome::Fail(_) if proof && !name.ends_with("without kernel reports") => {
+                    println!("    fails {name}");
+                }
                 Outcome::Fail(problems) => {
                     println!("    FAIL {name}");
                     eprintln!("FAIL {name}");

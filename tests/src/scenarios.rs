@@ -598,6 +598,25 @@ fn atomic_sleep() -> Vec<Scenario> {
     ]
 }
 
+/// The lab task whose work a scenario checks (`make check TASK=n`), from its name's topic: the
+/// Rust scenarios of the student's modules; `None` for the C twins, the lab text's extras, the
+/// layer's own checks and the abuse.
+pub fn lab_task(name: &str) -> Option<u32> {
+    const TOPICS: [(&str, u32); 7] = [
+        ("timer: ", 1),
+        ("periodic timer: ", 2),
+        ("device: ", 3),
+        ("deferred: ", 4),
+        ("workqueue: ", 5),
+        ("kthread: ", 6),
+        ("procmon: ", 7),
+    ];
+    TOPICS
+        .iter()
+        .find(|(topic, _)| name.starts_with(topic))
+        .map(|&(_, task)| task)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -628,5 +647,42 @@ mod tests {
             twins += 1;
         }
         assert!(twins >= 17, "only {twins} C scenarios have a Rust twin");
+    }
+
+    /// Every lab task has checks, and each check of a task runs only that task's module (or
+    /// none): a student's tree is checked module by module.
+    #[test]
+    fn every_lab_task_has_checks_of_its_module_only() {
+        let modules = [
+            (1, "dw_timer"),
+            (2, "dw_periodic_timer"),
+            (3, "dw_deferred"),
+            (4, "dw_deferred"),
+            (5, "dw_workqueue"),
+            (6, "dw_kthread"),
+            (7, "dw_procmon"),
+        ];
+        let scenarios: Vec<Scenario> = all().into_iter().flat_map(|b| b.scenarios).collect();
+        for (task, module) in modules {
+            let checks: Vec<&Scenario> = scenarios
+                .iter()
+                .filter(|s| lab_task(&s.name) == Some(task))
+                .collect();
+            assert!(
+                checks.len() >= 2 || task == 4,
+                "task {task}: {}",
+                checks.len()
+            );
+            for s in checks {
+                for other in modules.iter().map(|m| m.1).filter(|m| *m != module) {
+                    let only_taken = other == "dw_workqueue" && s.name.contains("only one");
+                    assert!(
+                        only_taken || !s.script.contains(&format!("insmod {other}")),
+                        "{}",
+                        s.name
+                    );
+                }
+            }
+        }
     }
 }

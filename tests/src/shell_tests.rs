@@ -48,6 +48,7 @@ fn stand_in_harness(dir: &Path, console: &[u8], output: &[u8], status: i32) -> H
         root: root(),
         launcher,
         dir: dir.join("tests"),
+        files: Vec::new(),
     }
 }
 

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Build what `dw-tests --lab-proof` boots (build/lab-proof/): the student tree of every task
+# (skels/, as `make skels` writes it) and one tree per TODO region (mutants/NN/: the solution
+# with only that region removed, built on its own: NN/build.log). A mutant that does not compile
+# is reported by the harness as caught by the build, with the compiler's first error.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+
+out=$DW_ROOT/build/lab-proof kdir=$DW_ROOT/build/kdir
+mkdir -p "$out"
+cargo build -q --release --locked --manifest-path "$DW_ROOT/Cargo.toml" -p dw-skels
+skels=$DW_ROOT/target/release/dw-skels
+"$skels" --force "$out/skels" >/dev/null
+"$skels" --mutants "$out/mutants"
+mapfile -t vars < <(kmake_vars)
+kmake() { make -s -C "$kdir" "${vars[@]}" -j"$(nproc)" "$@"; }
+
+step "lab proof: the skeleton tree"
+kmake M="$out/skels" modules >"$out/skels.log" 2>&1 || tail -20 "$out/skels.log" >&2
+
+step "lab proof: the mutants, one build each (Kbuild refuses two modules of one name in one)"
+while IFS=$'\t' read -r dir _ _ _; do
+    kmake M="$out/mutants/$dir" modules >"$out/mutants/$dir/build.log" 2>&1 || true
+done <"$out/mutants/mutants.tsv"
+step "lab proof: $(find "$out/mutants" -name '*.ko' | wc -l) mutants built"

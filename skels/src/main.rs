@@ -1,0 +1,224 @@
+//! `dw-skels`: writes the student tree (the skeletons of the lab's modules) or the mutants.
+//! `dw-skels --help` says how to call it.
+
+use dw_skels::{files_of_tasks, module_of_task, regions, strip, task_of, Region, TASKS};
+use std::{
+    fs,
+    path::{Path, PathBuf},
+    process::exit,
+};
+
+const USAGE: &str = "usage: dw-skels [--force] [--test-bin FILE] OUT [TASK...]
+       dw-skels --mutants OUT
+Writes into OUT the student tree of the lab TASKs (1 to 7, all without one): the skeletons of
+their modules (the solutions in modules/ without the lines their TODO markers mark), the
+abstraction layer kernel_ext/ whole, a Kbuild and a Makefile at its root, and the `test`
+program (--test-bin). A file that is there and differs is never replaced without --force.
+--mutants writes OUT/NN/, one tree per TODO region: its module's solution with only that region
+removed, and OUT/mutants.tsv (NN, task, file:line, module).";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let modules = Path::new(env!("CARGO_MANIFEST_DIR")).join("../modules");
+    let result = match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["--help" | "-h"] => {
+            println!("{USAGE}");
+            return;
+        }
+        ["--mutants", out] => mutants(&modules, Path::new(out)),
+        rest => student_tree(&modules, rest),
+    };
+    if let Err(e) = result {
+        eprintln!("dw-skels: {e}");
+        exit(1);
+    }
+}
+
+/// A file to write: where (relative to the tree) and what.
+type Files = Vec<(PathBuf, Vec<u8>)>;
+
+/// The Kbuild of a student or mutant tree: the lab modules whose crate root is there.
+const KBUILD: &str = "# SPDX-License-Identifier: GPL-2.0
+#
+# The lab's modules, from their skeletons: `make` here, or make -C $KDIR M=$PWD. A module is built
+# when its crate root is here (timer.rs gives dw_timer). Each compiles in kernel_ext/ privately.
+# Until its TODOs are done a skeleton leaves imports, fields and variables unused: those warnings
+# are off (-Aunused), and every other warning shows.
+rustflags-y += -Aunused
+lab-modules := dw_timer dw_periodic_timer dw_deferred dw_workqueue dw_kthread dw_procmon
+obj-m := $(foreach m,$(lab-modules),$(if $(wildcard $(src)/$(m:dw_%=%).rs),$(m).o))
+$(foreach m,$(lab-modules),$(eval $(m)-y := $(m:dw_%=%).o))
+include $(src)/kernel_ext/helpers.mk
+";
+
+fn makefile(kdir: &str) -> String {
+    format!(
+        "# Builds the modules of this tree against the lab's kernel (KDIR=... for another one).\n\
+         KDIR ?= {kdir}\n\
+         LLVM ?= -22\n\
+         RUSTC ?= /usr/bin/rustc\n\
+         export LIBCLANG_PATH ?= /usr/lib/llvm$(LLVM)/lib\n\n\
+         all:\n\t$(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM) RUSTC=$(RUSTC) modules\n\
+         clean:\n\t$(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM) RUSTC=$(RUSTC) clean\n\
+         .PHONY: all clean\n"
+    )
+}
+
+/// kernel_ext.rs and kernel_ext/, whole.
+fn layer(modules: &Path) -> Result<Files, String> {
+    let mut files = vec![(
+        PathBuf::from("kernel_ext.rs"),
+        read(&modules.join("kernel_ext.rs"))?,
+    )];
+    let mut dirs = vec![PathBuf::from("kernel_ext")];
+    while let Some(dir) = dirs.pop() {
+        let entries =
+            fs::read_dir(modules.join(&dir)).map_err(|e| format!("{}: {e}", dir.display()))?;
+        for entry in entries.flatten() {
+            let rel = dir.join(entry.file_name());
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if entry.path().is_dir() {
+                dirs.push(rel);
+            } else if [".rs", ".c", ".h", ".mk"].iter().any(|e| name.ends_with(e)) {
+                files.push((rel, read(&entry.path())?));
+            }
+        }
+    }
+    Ok(files)
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn text(path: &Path) -> Result<(String, Vec<Region>), String> {
+    let source = fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let r = regions(&source).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok((source, r))
+}
+
+/// The kernel tree the project builds against (`build/kdir`), for the tree's Makefile.
+fn kdir(modules: &Path) -> String {
+    fs::canonicalize(modules.join("../build/kdir")).map_or_else(
+        |_| "/path/to/the/kernel/build".into(),
+        |p| p.display().to_string(),
+    )
+}
+
+fn student_tree(modules: &Path, args: &[&str]) -> Result<(), String> {
+    let (mut force, mut test_bin, mut out, mut tasks) = (false, None, None, Vec::new());
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match *arg {
+            "--force" => force = true,
+            "--test-bin" => test_bin = Some(*args.next().ok_or(USAGE)?),
+            a if a.starts_with('-') => return Err(format!("unknown option {a}\n{USAGE}")),
+            a if out.is_none() => out = Some(PathBuf::from(a)),
+            a => tasks.extend(a.split([',', ' ']).filter(|t| !t.is_empty()).map(|t| {
+                t.parse::<u32>()
+                    .ok()
+                    .filter(|n| TASKS.iter().any(|(t, _)| t == n))
+                    .ok_or_else(|| format!("no lab task {t:?}: the tasks are 1 to 7"))
+            })),
+        }
+    }
+    let out = out.ok_or(USAGE)?;
+    let mut tasks: Vec<u32> = tasks.into_iter().collect::<Result<_, _>>()?;
+    if tasks.is_empty() {
+        tasks = TASKS.iter().map(|(t, _)| *t).collect();
+    }
+    let mut files: Files = Vec::new();
+    for file in files_of_tasks(&tasks) {
+        let (source, r) = text(&modules.join(file))?;
+        files.push((file.into(), strip(&source, &r, |_| true).into_bytes()));
+    }
+    files.extend(layer(modules)?);
+    files.push(("Kbuild".into(), KBUILD.into()));
+    files.push(("Makefile".into(), makefile(&kdir(modules)).into_bytes()));
+    if let Some(bin) = test_bin {
+        files.push(("test".into(), read(Path::new(bin))?));
+    }
+    let clashes: Vec<String> = files
+        .iter()
+        .filter(|(rel, data)| fs::read(out.join(rel)).is_ok_and(|old| old != *data))
+        .map(|(rel, _)| rel.display().to_string())
+        .collect();
+    if !clashes.is_empty() && !force {
+        return Err(format!(
+            "{} has work of yours that differs from the skeleton: {}. Nothing written; \
+             FORCE=1 (--force) replaces those files.",
+            out.display(),
+            clashes.join(", ")
+        ));
+    }
+    write_all(&out, &files)?;
+    let chosen: Vec<String> = tasks.iter().map(u32::to_string).collect();
+    println!(
+        "wrote the skeletons of tasks {} in {}",
+        chosen.join(" "),
+        out.display()
+    );
+    Ok(())
+}
+
+fn write_all(out: &Path, files: &Files) -> Result<(), String> {
+    for (rel, data) in files {
+        let path = out.join(rel);
+        fs::create_dir_all(path.parent().expect("a file in the tree"))
+            .and_then(|()| fs::write(&path, data))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        if rel == Path::new("test") {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o755))
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// One tree per region, `OUT/NN/`, holding the region's module with only that region removed.
+fn mutants(modules: &Path, out: &Path) -> Result<(), String> {
+    if out.exists() {
+        fs::remove_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    }
+    let layer = layer(modules)?;
+    let (mut table, mut n) = (String::new(), 0);
+    let mut seen = Vec::new();
+    for m in dw_skels::LAB_MODULES {
+        for file in m.files {
+            if seen.contains(file) {
+                continue;
+            }
+            seen.push(*file);
+            let (_, r) = text(&modules.join(file))?;
+            for region in &r {
+                let task = task_of(file, region).ok_or_else(|| format!("{file}: no task"))?;
+                let module =
+                    module_of_task(task).ok_or_else(|| format!("task {task}: no module"))?;
+                n += 1;
+                let dir = format!("{n:02}");
+                let mut files = layer.clone();
+                files.push(("Kbuild".into(), KBUILD.into()));
+                for f in module.files {
+                    let (s, r) = text(&modules.join(f))?;
+                    let mutated = if f == file {
+                        strip(&s, &r, |x| x == region)
+                    } else {
+                        s
+                    };
+                    files.push(((*f).into(), mutated.into_bytes()));
+                }
+                write_all(&out.join(&dir), &files)?;
+                table += &format!("{dir}\t{task}\t{file}:{}\t{}\n", region.line, module.name);
+            }
+        }
+    }
+    write_all(out, &vec![("mutants.tsv".into(), table.into_bytes())])?;
+    println!("wrote {n} mutants in {}", out.display());
+    Ok(())
+}

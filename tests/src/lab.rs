@@ -1,0 +1,381 @@
+//! The lab as a student does it: `make check` hints, and the proof that the checks can fail
+//! (the skeleton tree fails its tasks' checks; each solution with one TODO region removed fails
+//! a check of its task).
+
+use crate::{
+    check::{Boot, Scenario},
+    log::Outcome,
+    scenarios,
+};
+use dw_skels::{marker_lines, unnumbered_task, LAB_MODULES, TASKS};
+use std::{fs, path::Path, process::Command};
+
+/// Runs a boot with `HOST:GUEST` files, its scenarios meant to fail.
+pub type RunBoot<'a> = dyn FnMut(&Boot, &[String]) -> Vec<(String, Outcome)> + 'a;
+
+/// The proof (`--lab-proof`): builds the skeleton tree and the mutants (`scripts/lab-proof.sh`),
+/// then checks that the skeleton loads cleanly and fails every task's checks, and that each
+/// mutant fails a check of its task (or does not build). One result per claim.
+pub fn proof(root: &Path, run: &mut RunBoot) -> Vec<(String, Outcome)> {
+    println!(
+        "==> lab proof: the skeleton tree and one mutant per TODO region (scripts/lab-proof.sh)"
+    );
+    let built = Command::new(root.join("scripts/lab-proof.sh")).status();
+    if !built.is_ok_and(|s| s.success()) {
+        let why = "scripts/lab-proof.sh failed (see above)".to_string();
+        return vec![(
+            "lab proof: skeleton and mutants built".into(),
+            Outcome::Fail(vec![why]),
+        )];
+    }
+    let dir = root.join("build/lab-proof");
+    let mut results = skeleton(&dir.join("skels"), run);
+    let table = fs::read_to_string(dir.join("mutants/mutants.tsv")).unwrap_or_default();
+    let mutants = read_mutants(&table);
+    let mut runnable = Vec::new();
+    for m in &mutants {
+        let ko = dir.join(format!("mutants/{}/{}.ko", m.dir, m.module));
+        if ko.exists() {
+            runnable.push((m, ko));
+            continue;
+        }
+        let log = fs::read_to_string(dir.join(format!("mutants/{}/build.log", m.dir)));
+        let result = match build_error(&log.unwrap_or_default()) {
+            Some(e) => (
+                format!("{}: caught by the build ({e})", m.label()),
+                Outcome::Pass,
+            ),
+            None => (
+                format!("{}: builds", m.label()),
+                Outcome::Fail(vec![
+                    "no .ko and no compiler error: see its build.log in build/lab-proof/mutants/"
+                        .into(),
+                ]),
+            ),
+        };
+        println!("    {}", result.0);
+        results.push(result);
+    }
+    for tasks in [&[1, 2, 6][..], &[3, 4, 5], &[7]] {
+        let group: Vec<_> = runnable
+            .iter()
+            .filter(|(m, _)| tasks.contains(&m.task))
+            .collect();
+        if group.is_empty() {
+            continue;
+        }
+        let files: Vec<String> = group
+            .iter()
+            .map(|(m, ko)| format!("{}:/root/mut/{}/{}.ko", ko.display(), m.dir, m.module))
+            .collect();
+        let scenarios = group
+            .iter()
+            .flat_map(|(m, _)| {
+                let guest = format!("/root/mut/{}", m.dir);
+                proof_checks(m.task)
+                    .into_iter()
+                    .map(move |s| retarget(&s, &m.label(), &guest))
+            })
+            .collect();
+        let names: Vec<String> = tasks.iter().map(u32::to_string).collect();
+        let boot = Boot::new(&format!("mutants of tasks {}", names.join(" ")), scenarios);
+        let outcomes = run(&boot, &files);
+        results.extend(
+            outcomes
+                .iter()
+                .filter(|(n, _)| !n.starts_with("mutant "))
+                .cloned(),
+        );
+        for (m, _) in &group {
+            let result = verdict(m, &outcomes);
+            println!("    {}", result.0);
+            results.push(result);
+        }
+    }
+    results
+}
+
+/// The skeleton tree of every task: builds, loads and unloads without a kernel report, and
+/// fails at least one check of each task.
+fn skeleton(skels: &Path, run: &mut RunBoot) -> Vec<(String, Outcome)> {
+    let kos: Vec<(&str, std::path::PathBuf)> = LAB_MODULES
+        .iter()
+        .map(|m| (m.name, skels.join(format!("{}.ko", m.name))))
+        .collect();
+    let missing: Vec<String> = kos
+        .iter()
+        .filter(|(_, ko)| !ko.exists())
+        .map(|(_, ko)| format!("not built: {} (build/lab-proof/skels.log)", ko.display()))
+        .collect();
+    let mut results = vec![(
+        "skeleton: the student tree of every task builds".to_string(),
+        Outcome::from_problems(missing.clone()),
+    )];
+    if !missing.is_empty() {
+        return results;
+    }
+    let files: Vec<String> = kos
+        .iter()
+        .map(|(m, ko)| format!("{}:/root/skel/{m}.ko", ko.display()))
+        .collect();
+    let names: Vec<&str> = kos.iter().map(|(m, _)| *m).collect();
+    let load = Scenario::new(
+        "skeleton: every module loads and unloads without a kernel report",
+        &format!(
+            "cd /root/skel
+for m in {}; do insmod $m.ko; sleep 1; rmmod $m; done",
+            names.join(" ")
+        ),
+    );
+    let mut scenarios = vec![load];
+    for (task, _) in TASKS {
+        let label = format!("skeleton, task {task}");
+        scenarios.extend(
+            proof_checks(*task)
+                .iter()
+                .map(|s| retarget(s, &label, "/root/skel")),
+        );
+    }
+    let outcomes = run(&Boot::new("skeleton", scenarios), &files);
+    results.extend(
+        outcomes
+            .iter()
+            .filter(|(n, _)| !n.starts_with("skeleton, task"))
+            .cloned(),
+    );
+    for (task, title) in TASKS {
+        let prefix = format!("skeleton, task {task}: ");
+        let mine: Vec<&(String, Outcome)> = outcomes
+            .iter()
+            .filter(|(n, _)| n.starts_with(&prefix))
+            .collect();
+        let failed = mine
+            .iter()
+            .filter(|(_, o)| matches!(o, Outcome::Fail(_)))
+            .count();
+        let name = format!(
+            "skeleton: task {task} ({title}) fails {failed} of its {} checks",
+            mine.len()
+        );
+        let outcome = if failed > 0 {
+            Outcome::Pass
+        } else {
+            Outcome::Fail(vec![
+                "the untouched skeleton passes every check of this task".into(),
+            ])
+        };
+        println!("    {name}");
+        results.push((name, outcome));
+    }
+    results
+}
+
+/// The lab tasks to check in a student tree `dir`: `asked` (each module must be there), or
+/// those whose module is there.
+pub fn tasks_of_tree(dir: &Path, asked: &[String]) -> Result<Vec<String>, String> {
+    let built = |task: u32| {
+        let m = dw_skels::module_of_task(task).expect("a module per task");
+        (dir.join(format!("{}.ko", m.name)).exists(), m.name)
+    };
+    if asked.is_empty() {
+        return Ok(TASKS
+            .iter()
+            .filter(|(t, _)| built(*t).0)
+            .map(|(t, _)| t.to_string())
+            .collect());
+    }
+    for task in asked {
+        let n = task
+            .parse()
+            .ok()
+            .filter(|n| TASKS.iter().any(|(t, _)| t == n));
+        let n = n.ok_or_else(|| format!("no lab task {task:?}: the tasks are 1 to 7"))?;
+        if let (false, module) = built(n) {
+            return Err(format!(
+                "task {n}'s module {module}.ko is not in {} (make skels TASKS={n}, then build)",
+                dir.display()
+            ));
+        }
+    }
+    Ok(asked.to_vec())
+}
+
+/// Where to look when a check of a lab task fails in a student tree `dir`: the task's TODO
+/// markers there (file:line) and the lab text's section.
+pub fn hint(check: &str, dir: &Path) -> Option<String> {
+    let task = scenarios::lab_task(check)?;
+    let title = TASKS.iter().find(|(t, _)| *t == task)?.1;
+    let mut todos = Vec::new();
+    let mut files: Vec<&str> = LAB_MODULES
+        .iter()
+        .flat_map(|m| m.files.iter().copied())
+        .collect();
+    files.dedup();
+    for file in files {
+        let Ok(source) = fs::read_to_string(dir.join(file)) else {
+            continue;
+        };
+        for (n, line) in marker_lines(&source) {
+            if n.or_else(|| unnumbered_task(file)) == Some(task) {
+                todos.push(format!("{file}:{line}"));
+            }
+        }
+    }
+    Some(format!(
+        "{check}\n      -> TODO {task} in {}: {}\n      -> lab text, exercise {task}, \"{title}\"",
+        dir.display(),
+        if todos.is_empty() {
+            "(no marker left)".into()
+        } else {
+            todos.join(", ")
+        }
+    ))
+}
+
+/// A copy of `s` that runs in the guest directory `dir` (where one tree's modules are), with
+/// the programs and the other modules of /root at hand, named `label: <its name>`.
+pub fn retarget(s: &Scenario, label: &str, dir: &str) -> Scenario {
+    let mut copy = s.clone();
+    copy.name = format!("{label}: {}", s.name);
+    copy.script = format!(
+        "cd {dir}\nfor f in /root/*; do [ -e \"${{f##*/}}\" ] || ln -s \"$f\" .; done\n{}",
+        s.script
+    );
+    // Its module does not break the kernel the way the solution of task 4 does: unload it.
+    copy.keep_modules = false;
+    copy
+}
+
+/// The lab task checks the proof runs for a tree: all but the load/unload cycles (robustness,
+/// not what a TODO does).
+pub fn proof_checks(task: u32) -> Vec<Scenario> {
+    scenarios::all()
+        .into_iter()
+        .flat_map(|b| b.scenarios)
+        .filter(|s| scenarios::lab_task(&s.name) == Some(task) && !s.name.contains("cycles"))
+        .collect()
+}
+
+/// A mutant of `dw-skels --mutants`: `mutants.tsv`'s row.
+#[derive(Debug, PartialEq)]
+pub struct Mutant {
+    pub dir: String,
+    pub task: u32,
+    pub place: String,
+    pub module: String,
+}
+
+pub fn read_mutants(table: &str) -> Vec<Mutant> {
+    table
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split('\t');
+            Some(Mutant {
+                dir: f.next()?.into(),
+                task: f.next()?.parse().ok()?,
+                place: f.next()?.into(),
+                module: f.next()?.into(),
+            })
+        })
+        .collect()
+}
+
+impl Mutant {
+    pub fn label(&self) -> String {
+        format!("mutant TODO {} ({})", self.task, self.place)
+    }
+}
+
+/// The first compiler error in a mutant's build log.
+pub fn build_error(log: &str) -> Option<String> {
+    log.lines()
+        .find(|l| l.starts_with("error"))
+        .map(str::to_string)
+}
+
+/// A mutant's verdict from its checks' outcomes: caught when one failed.
+pub fn verdict(m: &Mutant, outcomes: &[(String, Outcome)]) -> (String, Outcome) {
+    let prefix = format!("{}: ", m.label());
+    let caught: Vec<&str> = outcomes
+        .iter()
+        .filter(|(_, o)| matches!(o, Outcome::Fail(_)))
+        .filter_map(|(n, _)| n.strip_prefix(&prefix))
+        .collect();
+    if caught.is_empty() {
+        let blind = format!(
+            "no check of task {} fails without this region: add one",
+            m.task
+        );
+        (
+            format!("{}: a blind spot", m.label()),
+            Outcome::Fail(vec![blind]),
+        )
+    } else {
+        (
+            format!("{}: caught by {}", m.label(), caught.join("; ")),
+            Outcome::Pass,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mutants_table_and_verdicts() {
+        let m = read_mutants("03\t1\ttimer.rs:40\tdw_timer\nbad\n");
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].label(), "mutant TODO 1 (timer.rs:40)");
+        let fail = || Outcome::Fail(vec!["x".into()]);
+        let (name, o) = verdict(
+            &m[0],
+            &[
+                (
+                    "mutant TODO 1 (timer.rs:40): timer: a".into(),
+                    Outcome::Pass,
+                ),
+                ("mutant TODO 1 (timer.rs:40): timer: b".into(), fail()),
+                ("other: c".into(), fail()),
+            ],
+        );
+        assert_eq!(name, "mutant TODO 1 (timer.rs:40): caught by timer: b");
+        assert_eq!(o, Outcome::Pass);
+        let (name, o) = verdict(&m[0], &[]);
+        assert!(name.ends_with("a blind spot") && matches!(o, Outcome::Fail(_)));
+    }
+
+    #[test]
+    fn build_errors_are_the_first_error_line() {
+        let log = "warning: x\nerror[E0063]: missing field `timer`\n  --> timer.rs:45:9\nerror: aborting\n";
+        assert_eq!(
+            build_error(log).unwrap(),
+            "error[E0063]: missing field `timer`"
+        );
+        assert_eq!(build_error("ok\n"), None);
+    }
+
+    #[test]
+    fn retargeted_scenarios_run_in_their_directory() {
+        let s = Scenario::new("timer: x", "insmod dw_timer.ko").keep_modules();
+        let r = retarget(&s, "skeleton", "/root/skel");
+        assert_eq!(r.name, "skeleton: timer: x");
+        assert!(
+            r.script.starts_with("cd /root/skel\n") && r.script.ends_with("insmod dw_timer.ko")
+        );
+        assert!(!r.keep_modules);
+        assert!(
+            !proof_checks(1).is_empty()
+                && proof_checks(1).iter().all(|s| !s.name.contains("cycles"))
+        );
+    }
+
+    #[test]
+    fn hints_point_at_the_todos_of_the_task() {
+        let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../modules"));
+        let h = hint("timer: fires once, about 1 s after load", dir).unwrap();
+        assert!(h.contains("TODO 1 in ") && h.contains("timer.rs:"), "{h}");
+        assert!(h.contains("exercise 1, \"Timer\""));
+        assert_eq!(hint("tasklet: x", dir), None);
+    }
+}
