@@ -61,10 +61,11 @@ impl Intensity {
     };
 }
 
-/// The boots of `make test`, or at `Intensity::SOAK` only the abuse boot (`make soak`).
+/// The boots of `make test`, or at `Intensity::SOAK` only the abuse scenarios (`make soak`).
 pub fn all(intensity: Intensity) -> Vec<Boot> {
     if intensity == Intensity::SOAK {
-        return vec![Boot::new("abuse", abuse(intensity))];
+        // Its own name, so its files in build/tests/ are not those of `make test`'s abuse boot.
+        return vec![Boot::new("abuse soak", abuse(intensity))];
     }
     vec![
         Boot::new("timers", timers()),
@@ -713,7 +714,7 @@ mod tests {
     fn soak_runs_the_abuse_loops_in_full_and_test_runs_each_case() {
         let soak = all(Intensity::SOAK);
         assert_eq!(soak.len(), 1);
-        assert_eq!(soak[0].name, "abuse");
+        assert_eq!(soak[0].name, "abuse soak");
         let names =
             |b: &Boot| -> Vec<String> { b.scenarios.iter().map(|s| s.name.clone()).collect() };
         let soak_names = names(&soak[0]);
