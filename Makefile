@@ -1,6 +1,7 @@
 # Deferred work lab in Rust: the README's commands.
 #   make run     build what is missing, boot the guest with a shell (modules and ./test in /root)
 #   make test    build what is missing, run every check; ends with "N passed, N failed"
+#   make soak    the abuse scenarios' long loops at full count (make test runs them shorter)
 #   make exec CMD='insmod dw_timer.ko; sleep 2'   run one command in a fresh guest
 #   make bench   the Rust modules next to their C twins (ARGS='--rounds 3 --ioctls 1000000 --samples 1000')
 #   make skels   write the student tree, build/skels (TASKS="1 2", SKELS=DIR, FORCE=1)
@@ -9,11 +10,13 @@
 #   make rust-analyzer   write modules/rust-project.json for editors (the kernel's own generator)
 # KDIR=/path/to/your/built/kernel skips the toolchain and kernel setup.
 
-.PHONY: run test bench exec build fmt rust-analyzer clean skels check
+.PHONY: run test soak bench exec build fmt rust-analyzer clean skels check
 run:
 	scripts/run.sh
 test:
 	scripts/test.sh $(ARGS)
+soak:
+	scripts/soak.sh $(ARGS)
 bench:
 	scripts/bench.sh $(ARGS)
 exec:

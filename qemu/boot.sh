@@ -10,7 +10,9 @@
 #   --timeout SECONDS      kill QEMU after this long (non-interactive only; default 300)
 #   --console FILE         kernel console log of a non-interactive run (default build/console.log)
 #   --output FILE          the command's output (default: standard output)
-# Environment: DW_KVM=1 uses KVM (it does not work on every host), DW_SMP (2), DW_MEM (512M).
+# Environment: DW_KVM=1 uses KVM (it does not work on every host), DW_SMP (2), DW_MEM (512M),
+#   DW_ICOUNT=SHIFT runs the guest on virtual time (TCG only: `-icount shift=SHIFT,sleep=off`,
+#   all vCPUs on one host thread; idle time is skipped, see the README). The tests set 0.
 # Exit status: the command's, 124 on timeout, 125 if the guest ended without reporting one.
 set -euo pipefail
 source "$(dirname "$0")/../scripts/common.sh"
@@ -37,6 +39,9 @@ if [[ ${DW_KVM:-0} == 1 ]]; then
     qemu+=(-accel kvm -cpu host)
 else
     qemu+=(-accel tcg -cpu qemu64)
+    if [[ -n ${DW_ICOUNT:-} ]]; then
+        qemu+=(-icount "shift=$DW_ICOUNT,sleep=off")
+    fi
 fi
 cmdline="console=ttyS0 panic=-1$append"
 

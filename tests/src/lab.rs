@@ -249,7 +249,7 @@ pub fn retarget(s: &Scenario, label: &str, dir: &str) -> Scenario {
 /// The lab task checks the proof runs for a tree: all but the load/unload cycles (robustness,
 /// not what a TODO does).
 pub fn proof_checks(task: u32) -> Vec<Scenario> {
-    scenarios::all()
+    scenarios::all(scenarios::Intensity::TEST)
         .into_iter()
         .flat_map(|b| b.scenarios)
         .filter(|s| scenarios::lab_task(&s.name) == Some(task) && !s.name.contains("cycles"))

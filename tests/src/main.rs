@@ -8,25 +8,36 @@ mod log;
 mod scenarios;
 #[cfg(test)]
 mod shell_tests;
+mod wall;
 
 use check::{Boot, Scenario};
 use dw_twins::MODULE_PREFIX;
 use log::Outcome;
+use scenarios::Intensity;
 use std::{
     fmt::Write as _,
     fs, io,
     path::{Path, PathBuf},
     process::{exit, Command, ExitStatus},
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        mpsc,
+    },
+    thread,
     time::Instant,
 };
+use wall::MarkerTimes;
 
 const USAGE: &str =
-    "usage: dw-tests [--host] [--list] [--modules DIR] [--task N]... [--lab-proof] [FILTER...]
+    "usage: dw-tests [--host] [--soak] [--jobs N] [--list] [--modules DIR] [--task N]...
+                [--lab-proof] [FILTER...]
        dw-tests --reports CONSOLE_FILE
 Runs the guest scenarios whose name contains a FILTER (all without one), one QEMU boot per
 group, and ends with `N passed, N failed, N skipped`.
   --host      first run the host checks (scripts/lint.sh, scripts/compile-tests.sh, cargo test)
               and count them too
+  --soak      only the soak scenarios (the abuse boot), with their long loops at full count
+  --jobs N    boots run side by side (default: one per host CPU on virtual time, else 1)
   --list      list the selected scenarios by boot, run nothing
   --modules   load the modules (.ko) of DIR, a student tree, instead of ours; a failed check
               of a lab task then points at that task's TODOs in DIR
@@ -34,7 +45,13 @@ group, and ends with `N passed, N failed, N skipped`.
   --lab-proof prove the checks can fail: the skeleton tree and the mutants of build/lab-proof
               (scripts/lab-proof.sh builds them) must fail their tasks' checks
   --reports   print the kernel reports in a console log; exit 1 if there is one
-Environment: DW_BOOT_SH replaces qemu/boot.sh (a stand-in that replays a console, say).";
+Environment: DW_BOOT_SH replaces qemu/boot.sh (a stand-in that replays a console, say);
+DW_ICOUNT is passed on to it: unset, the guests run on virtual time (`0`, qemu/boot.sh);
+empty (`DW_ICOUNT=`), on the host's clock with multi-threaded TCG.";
+
+/// The icount shift of the test boots unless `DW_ICOUNT` says otherwise: one instruction is one
+/// nanosecond of guest time (`../shared/toolchain.md`, \"Virtual time\").
+const DEFAULT_ICOUNT_SHIFT: &str = "0";
 
 /// Seconds a guest may take to boot, on top of its scenarios' own time limits.
 const BOOT_MARGIN: u32 = 120;
@@ -53,6 +70,15 @@ fn main() {
         };
         exit(print_reports(Path::new(file)))
     }
+    let jobs_arg = args.iter().position(|a| a == "--jobs").map(|i| {
+        args.get(i + 1)
+            .and_then(|n| n.parse::<usize>().ok())
+            .filter(|&n| n > 0)
+            .unwrap_or_else(|| {
+                eprintln!("{USAGE}");
+                exit(2)
+            })
+    });
     let value = |name: &str| {
         let values = args
             .windows(2)
@@ -70,14 +96,20 @@ fn main() {
             }
         }
     }
-    let takes_value = |i: usize| i > 0 && ["--task", "--modules"].contains(&args[i - 1].as_str());
+    let takes_value =
+        |i: usize| i > 0 && ["--task", "--modules", "--jobs"].contains(&args[i - 1].as_str());
     let filters: Vec<&String> = args
         .iter()
         .enumerate()
         .filter(|&(i, a)| !(a.starts_with("--") || takes_value(i)))
         .map(|(_, a)| a)
         .collect();
-    let mut boots = selected_boots(&filters);
+    let intensity = if flag("--soak") {
+        Intensity::SOAK
+    } else {
+        Intensity::TEST
+    };
+    let mut boots = selected_boots(&filters, intensity);
     if !tasks.is_empty() || !modules.is_empty() {
         let wanted = |s: &Scenario| {
             let task = scenarios::lab_task(&s.name).map(|t| t.to_string());
@@ -114,20 +146,18 @@ fn main() {
         tally.add_all(&host::compile_tests(&harness.root));
         tally.add_all(&host::cargo_test(&harness.root));
     }
-    let mut results = Vec::new();
-    for boot in &boots {
-        results.extend(harness.run_boot(boot));
-    }
+    let jobs = jobs_arg.unwrap_or_else(|| default_jobs(&harness));
+    let mut results = harness.run_boots(&boots, jobs);
     if flag("--lab-proof") {
         results.extend(lab::proof(&harness.root, &mut |boot, files| {
-            harness.run_boot_with(boot, files, true)
+            harness.run_boot_with(boot, files, true).print()
         }));
     }
     tally.add_all(&results);
     if let Some(dir) = modules.first() {
         let hints: Vec<String> = results
             .iter()
-            .filter(|(_, o)| matches!(o, log::Outcome::Fail(_)))
+            .filter(|(_, o)| matches!(o, Outcome::Fail(_)))
             .filter_map(|(name, _)| lab::hint(name, Path::new(dir)))
             .collect();
         if !hints.is_empty() {
@@ -139,11 +169,23 @@ fn main() {
     exit(i32::from(tally.failed > 0));
 }
 
-/// The boots with the scenarios whose name contains a filter, each closed by a leak check.
-fn selected_boots(filters: &[&String]) -> Vec<Boot> {
+/// Boots side by side: on virtual time each guest runs on one host thread, so one per host CPU;
+/// otherwise each guest's vCPUs already take every CPU.
+fn default_jobs(harness: &Harness) -> usize {
+    let kvm = std::env::var_os("DW_KVM").is_some_and(|k| k == "1");
+    if harness.icount_shift.is_empty() || kvm {
+        1
+    } else {
+        thread::available_parallelism().map_or(1, |n| n.get())
+    }
+}
+
+/// The boots (`scenarios::all`) with the scenarios whose name contains a filter, each closed by
+/// a leak check.
+fn selected_boots(filters: &[&String], intensity: Intensity) -> Vec<Boot> {
     let selected =
         |s: &Scenario| filters.is_empty() || filters.iter().any(|f| s.name.contains(f.as_str()));
-    scenarios::all()
+    scenarios::all(intensity)
         .into_iter()
         .map(|mut b| {
             b.scenarios.retain(selected);
@@ -201,6 +243,8 @@ struct Harness {
     launcher: PathBuf,
     /// Each boot's guest script, console and output.
     dir: PathBuf,
+    /// `DW_ICOUNT` for the launcher: the icount shift, empty for the host's clock.
+    icount_shift: String,
     /// `HOST:GUEST` files for every guest (`qemu/boot.sh --file`): a student's modules.
     files: Vec<String>,
 }
@@ -214,22 +258,50 @@ impl Harness {
         let launcher =
             std::env::var_os("DW_BOOT_SH").map_or_else(|| root.join("qemu/boot.sh"), PathBuf::from);
         let dir = root.join("build/tests");
+        let icount_shift =
+            std::env::var("DW_ICOUNT").unwrap_or_else(|_| DEFAULT_ICOUNT_SHIFT.into());
         Self {
             root,
             launcher,
             dir,
+            icount_shift,
             files: Vec::new(),
         }
     }
 
-    /// Boots one guest, runs its scenarios, prints and returns each check's outcome.
-    fn run_boot(&self, boot: &Boot) -> Vec<(String, Outcome)> {
+    /// Runs `boots`, up to `jobs` side by side, the longest first; prints each boot's report
+    /// whole when it ends, and returns every check's outcome.
+    fn run_boots(&self, boots: &[Boot], jobs: usize) -> Vec<(String, Outcome)> {
+        let mut order: Vec<&Boot> = boots.iter().collect();
+        order.sort_by_key(|b| std::cmp::Reverse(time_limit(b)));
+        let next = AtomicUsize::new(0);
+        let (done, finished) = mpsc::channel();
+        let mut results = Vec::new();
+        thread::scope(|scope| {
+            for _ in 0..jobs.clamp(1, order.len().max(1)) {
+                let (next, done, order) = (&next, done.clone(), &order);
+                scope.spawn(move || {
+                    while let Some(boot) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        let _ = done.send(self.run_boot(boot));
+                    }
+                });
+            }
+            drop(done);
+            for run in finished {
+                results.extend(run.print());
+            }
+        });
+        results
+    }
+
+    /// Boots one guest and runs its scenarios: each check's outcome, and the report to print.
+    fn run_boot(&self, boot: &Boot) -> BootRun {
         self.run_boot_with(boot, &self.files, false)
     }
 
     /// `run_boot`, with `files` in the guest; `proof`: its scenarios are meant to fail (a
-    /// skeleton's, a mutant's), so their failures are printed without their logs.
-    fn run_boot_with(&self, boot: &Boot, files: &[String], proof: bool) -> Vec<(String, Outcome)> {
+    /// skeleton's, a mutant's), so their failures are reported without their logs.
+    fn run_boot_with(&self, boot: &Boot, files: &[String], proof: bool) -> BootRun {
         fs::create_dir_all(&self.dir).expect("create build/tests");
         let stem = boot.name.replace(|c: char| !c.is_ascii_alphanumeric(), "-");
         let [script, console, output] =
@@ -243,47 +315,80 @@ impl Harness {
         }
         fs::write(&script, guest_script(&boot.scenarios)).expect("write the guest script");
 
-        let timeout = BOOT_MARGIN + boot.scenarios.iter().map(|s| s.timeout + 5).sum::<u32>();
+        let timeout = time_limit(boot);
         let started = Instant::now();
         println!(
-            "==> boot {} ({} scenarios)",
+            "==> boot {} ({} scenarios) started",
             boot.name,
             boot.scenarios.len()
         );
-        let status = Command::new(&self.launcher)
+        let mut child = Command::new(&self.launcher)
             .args(["--exec", path(&script), "--console", path(&console)])
             .args(["--output", path(&output), "--timeout", &timeout.to_string()])
             .args(["--append", &boot.append])
             .args(files.iter().flat_map(|f| ["--file", f.as_str()]))
-            .status()
+            .env("DW_ICOUNT", &self.icount_shift)
+            .spawn()
             .unwrap_or_else(|e| panic!("run {}: {e}", self.launcher.display()));
+        let (status, marks) = wall::watch(&mut child, &console, boot.scenarios.len(), started);
         let wall = started.elapsed().as_secs_f64();
         let launch = Launch { status, timeout };
         let (results, split) = judge(boot, &read_lossy(&console), &read_lossy(&output), &launch);
-        print!("{}", timing_table(boot, &split, wall));
+        let mut report = format!("==> boot {}: {wall:.0} s\n", boot.name);
+        report += &timing_table(boot, &split, &marks, wall);
+        let mut failures = String::new();
         for (name, outcome) in &results {
             match outcome {
-                Outcome::Pass => println!("    PASS {name}"),
-                Outcome::Skip(why) => println!("    SKIP {name} ({why})"),
+                Outcome::Pass => writeln!(report, "    PASS {name}"),
+                Outcome::Skip(why) => writeln!(report, "    SKIP {name} ({why})"),
                 Outcome::Fail(_) if proof && !name.ends_with("without kernel reports") => {
-                    println!("    fails {name}");
+                    writeln!(report, "    fails {name}")
                 }
                 Outcome::Fail(problems) => {
-                    println!("    FAIL {name}");
-                    eprintln!("FAIL {name}");
-                    problems.iter().for_each(|p| eprintln!("{}", indent(p)));
+                    writeln!(failures, "FAIL {name}").unwrap();
+                    problems
+                        .iter()
+                        .for_each(|p| writeln!(failures, "{}", indent(p)).unwrap());
+                    writeln!(report, "    FAIL {name}")
                 }
             }
+            .unwrap();
         }
-        if results.iter().any(|(_, o)| matches!(o, Outcome::Fail(_))) {
-            println!(
+        if !failures.is_empty() {
+            let _ = writeln!(
+                report,
                 "    (full logs: {} and {})",
                 console.display(),
                 output.display()
             );
         }
-        results
+        BootRun {
+            results,
+            report,
+            failures,
+        }
     }
+}
+
+/// One boot's outcome: each check's, and what to print for it (standard output and error).
+struct BootRun {
+    results: Vec<(String, Outcome)>,
+    report: String,
+    failures: String,
+}
+
+impl BootRun {
+    /// Prints the report and the failures; returns the outcomes.
+    fn print(self) -> Vec<(String, Outcome)> {
+        print!("{}", self.report);
+        eprint!("{}", self.failures);
+        self.results
+    }
+}
+
+/// Seconds a boot may take: its scenarios' time limits, and a margin for the boot itself.
+fn time_limit(boot: &Boot) -> u32 {
+    BOOT_MARGIN + boot.scenarios.iter().map(|s| s.timeout + 5).sum::<u32>()
 }
 
 /// How the launcher ended.
@@ -353,41 +458,60 @@ fn judge(
     (results, split)
 }
 
-/// Where a boot's wall time went, from the kernel timestamps of the scenario markers: kernel
-/// boot to the first scenario, each scenario (its script, then the cleanup and kmemleak scan
-/// after it), the closing leak check, and the rest of the wall time (QEMU start-up before the
-/// kernel clock, power-off).
-fn timing_table(boot: &Boot, split: &log::Split, wall: f64) -> String {
+/// Where a boot's time went, per scenario (its script, then the cleanup and kmemleak scan after
+/// it): on the wall clock, from when each marker reached the console (`wall.rs`), and on the
+/// guest's clock, from the markers' kernel timestamps (virtual time skips idle time, so the two
+/// differ). Then the kernel boot before the first scenario, the closing leak check, power-off.
+fn timing_table(boot: &Boot, split: &log::Split, marks: &MarkerTimes, wall: f64) -> String {
     let seconds = |t: Option<f64>| t.map_or("?".to_string(), |t| format!("{t:.1}"));
     let span = |a: Option<f64>, b: Option<f64>| seconds(a.zip(b).map(|(a, b)| b - a));
     let sections = &split.sections;
     let mut table = String::new();
-    let mut row = |script: String, after: String, what: &str| {
-        let _ = writeln!(table, "    {script:>7} {after:>7}  {what}");
+    let mut row = |wall: [String; 2], guest: [String; 2], what: &str| {
+        let _ = writeln!(
+            table,
+            "    {:>7} {:>7} {:>8} {:>7}  {what}",
+            wall[0], wall[1], guest[0], guest[1]
+        );
     };
-    row("script".into(), "after".into(), "seconds (kernel clock)");
-    let first = sections.first().and_then(|s| s.started_at);
+    let blank = || String::new();
     row(
-        seconds(first),
-        String::new(),
-        "kernel boot to the first scenario",
+        ["wall s".into(), "after".into()],
+        ["guest s".into(), "after".into()],
+        "",
+    );
+    let first = sections.first().and_then(|s| s.started_at);
+    let first_wall = marks.begun.first().copied().flatten();
+    row(
+        [seconds(first_wall), blank()],
+        [seconds(first), blank()],
+        "QEMU start and kernel boot to the first scenario",
     );
     for (i, (scenario, s)) in boot.scenarios.iter().zip(sections).enumerate() {
         let next = sections.get(i + 1).map_or(split.done_at, |n| n.started_at);
+        let next_wall = marks.begun.get(i + 1).copied().unwrap_or(marks.done);
+        let (begun, ended) = (marks.begun[i], marks.ended[i]);
         let name = if i + 1 == sections.len() {
             "closing leak check (sleep, then kmemleak scan)"
         } else {
             &scenario.name
         };
-        row(span(s.started_at, s.ended_at), span(s.ended_at, next), name);
+        row(
+            [span(begun, ended), span(ended, next_wall)],
+            [span(s.started_at, s.ended_at), span(s.ended_at, next)],
+            name,
+        );
     }
-    let rest = split.done_at.map(|done| wall - done);
     row(
-        seconds(rest),
-        String::new(),
-        "QEMU start-up and power-off (wall minus kernel clock)",
+        [seconds(marks.done.map(|done| wall - done)), blank()],
+        [blank(), blank()],
+        "power-off",
     );
-    row(format!("{wall:.1}"), String::new(), "whole boot (wall)");
+    row(
+        [format!("{wall:.1}"), blank()],
+        [blank(), blank()],
+        "whole boot",
+    );
     table
 }
 

@@ -19,13 +19,60 @@ fn line(m: &str, text: &str) -> String {
     format!("{m}: {text}")
 }
 
-pub fn all() -> Vec<Boot> {
+/// How long the abuse boot's long loops run: `make test`'s counts, which still meet every case
+/// of each loop (and catch the bugs each exists for), or `make soak`'s full ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Intensity {
+    /// insmod/rmmod cycles of each Rust module with its work in flight, and of the C monitor.
+    pub cycles: usize,
+    pub c_cycles: usize,
+    /// Every so many cycles, the periodic timer is unloaded after it fired and re-armed (1.1 s)...
+    pub periodic_rearmed_every: usize,
+    /// ... and the work item is unloaded while it sleeps in `alloc_io()`.
+    pub work_sleeping_every: usize,
+    /// Short-lived processes monitored one after another, each reported once.
+    pub processes: usize,
+    /// Processes sending random commands at once, and how many each sends.
+    pub storm_processes: usize,
+    pub storm_commands: usize,
+}
+
+impl Intensity {
+    /// `make soak` (issue 5's counts).
+    pub const SOAK: Self = Self {
+        cycles: 200,
+        c_cycles: 30,
+        periodic_rearmed_every: 20,
+        work_sleeping_every: 50,
+        processes: 1000,
+        storm_processes: 16,
+        storm_commands: 40,
+    };
+    /// `make test`: every case of each loop still met several times (`every` does not divide 5,
+    /// so the unload after 0 to 200 ms is met too).
+    pub const TEST: Self = Self {
+        cycles: 24,
+        c_cycles: 10,
+        periodic_rearmed_every: 6,
+        work_sleeping_every: 8,
+        processes: 100,
+        storm_processes: 16,
+        storm_commands: 10,
+    };
+}
+
+/// The boots of `make test`, or at `Intensity::SOAK` only the abuse scenarios (`make soak`).
+pub fn all(intensity: Intensity) -> Vec<Boot> {
+    if intensity == Intensity::SOAK {
+        // Its own name, so its files in build/tests/ are not those of `make test`'s abuse boot.
+        return vec![Boot::new("abuse soak", abuse(intensity))];
+    }
     vec![
         Boot::new("timers", timers()),
         Boot::new("device", device()),
         Boot::new("toolbox", toolbox()),
-        Boot::new("abuse", abuse()),
-        // Last, in a boot of its own: the bug leaves the timers of one CPU stuck.
+        Boot::new("abuse", abuse(intensity)),
+        // In a boot of its own: the bug leaves the timers of one CPU stuck.
         Boot::new("atomic sleep", atomic_sleep()),
     ]
 }
@@ -403,56 +450,85 @@ fn toolbox() -> Vec<Scenario> {
 
 /// Issue 5's abuse: many load/unload cycles with work in flight, bad ioctls, monitor edge cases,
 /// concurrency. Each is bounded in count and time; the clean-log and leak checks do the rest.
-/// The C twin of the monitor gets the same checks, with fewer cycles.
-fn abuse() -> Vec<Scenario> {
+/// The C twin of the monitor gets the same checks, with fewer cycles. `intensity` sets the loops'
+/// counts.
+fn abuse(intensity: Intensity) -> Vec<Scenario> {
+    let Intensity {
+        cycles,
+        c_cycles,
+        periodic_rearmed_every: rearmed,
+        work_sleeping_every: sleeping,
+        processes,
+        storm_processes,
+        storm_commands,
+    } = intensity;
     let p = RUST.monitor;
     let dead = |comm: &str| line(p, &format!("task {comm} (*) is dead"));
     let monitor_in_flight = "sleep 5 & ./test p $! >/dev/null; ./test s 1 >/dev/null";
+    let periodic = format!("usleep $((i % {rearmed} == 0 ? 1100000 : i % 5 * 50000))");
+    let work = format!("if [ $((i % {sleeping})) -eq 0 ]; then ./test a 0; usleep 100000; else ./test a 1; fi >/dev/null");
     // (module, what is in flight when it is unloaded, the module's init line)
     let in_flight = [
-        ("dw_timer", "usleep $((i % 5 * 50000))", "[timer_init] Init module"),
-        ("dw_periodic_timer", "usleep $((i % 20 == 0 ? 1100000 : i % 5 * 50000))", "[timer_init] Init module"),
-        ("dw_deferred", "./test s 1 >/dev/null", "[deferred_init] Init module"),
-        ("dw_workqueue", "if [ $((i % 50)) -eq 0 ]; then ./test a 0; usleep 100000; else ./test a 1; fi >/dev/null", "[deferred_init] Init module"),
-        ("dw_procmon", monitor_in_flight, "[deferred_init] Init module"),
+        (
+            "dw_timer",
+            "usleep $((i % 5 * 50000))",
+            "[timer_init] Init module",
+        ),
+        ("dw_periodic_timer", &periodic, "[timer_init] Init module"),
+        (
+            "dw_deferred",
+            "./test s 1 >/dev/null",
+            "[deferred_init] Init module",
+        ),
+        ("dw_workqueue", &work, "[deferred_init] Init module"),
+        (
+            "dw_procmon",
+            monitor_in_flight,
+            "[deferred_init] Init module",
+        ),
         ("dw_kthread", "true", "[kthread_init] Init module"),
-        ("dw_kthread_events", "usleep $((i % 5 * 100000))", "[events_init] Init module: sending 5 events"),
+        (
+            "dw_kthread_events",
+            "usleep $((i % 5 * 100000))",
+            "[events_init] Init module: sending 5 events",
+        ),
         ("dw_tasklet", "true", "[tasklet_init] Init module"),
         ("dw_wq_toolbox", "true", "[toolbox_init] Init module"),
     ];
     let mut scenarios: Vec<Scenario> = in_flight
         .iter()
-        .map(|(m, work, init)| cycles_in_flight(&RUST, m, work, init, 200))
+        .map(|(m, work, init)| cycles_in_flight(&RUST, m, work, init, cycles))
         .collect();
     scenarios.push(cycles_in_flight(
         &C,
         C.monitor,
         monitor_in_flight,
         "[deferred_init] Init module",
-        30,
+        c_cycles,
     ));
     for l in [&RUST, &C] {
         scenarios.extend(abuse_device(l));
     }
     scenarios.extend([
         Scenario::new(
-            "abuse: 1000 short-lived processes monitored, each reported once",
-            "insmod dw_procmon.ko\nok=0\ni=0\nwhile [ $i -lt 1000 ]; do\n  usleep 300000 &\n  ./test p $! >/dev/null && ok=$((ok + 1))\n  i=$((i + 1))\ndone\n\
-             sleep 3\nrmmod dw_procmon\necho \"monitored $ok\"",
+            &format!("abuse: {processes} short-lived processes monitored, each reported once"),
+            &format!("insmod dw_procmon.ko\nok=0\ni=0\nwhile [ $i -lt {processes} ]; do\n  usleep 300000 &\n  ./test p $! >/dev/null && ok=$((ok + 1))\n  i=$((i + 1))\ndone\n\
+             sleep 3\nrmmod dw_procmon\necho \"monitored $ok\""),
         )
         .timeout(400)
-        .output("monitored 1000")
-        .count(&dead("usleep"), 1000),
+        .output(&format!("monitored {processes}"))
+        .count(&dead("usleep"), processes),
         Scenario::new(
-            "abuse: 16 processes hammer the device while the monitor timer runs",
-            "insmod dw_procmon.ko\nsleep 60 & ./test p $! >/dev/null\n\
+            &format!("abuse: {storm_processes} processes hammer the device while the monitor timer runs"),
+            &format!("insmod dw_procmon.ko\nsleep 60 & ./test p $! >/dev/null\n\
              cmds='0x40086b01 0x6b02 0x40086b03 0x6b04 0x1234'\nargs='0 1 2 3 -1 99999'\n\
-             j=0\nwhile [ $j -lt 16 ]; do\n  (n=0; while [ $n -lt 40 ]; do\n     set -- $cmds; shift $((RANDOM % 5)); c=$1\n     set -- $args; shift $((RANDOM % 6)); a=$1\n\
+             j=0\nwhile [ $j -lt {storm_processes} ]; do\n  (n=0; while [ $n -lt {storm_commands} ]; do\n     set -- $cmds; shift $((RANDOM % 5)); c=$1\n     set -- $args; shift $((RANDOM % 6)); a=$1\n\
                   [ $c = 0x40086b03 ] && [ $a = 0 ] && a=3\n     ./dw-ioctl $c $a >/dev/null 2>&1 || true\n     n=$((n + 1))\n   done) &\n  j=$((j + 1))\ndone\n\
-             wait\n./test c >/dev/null\nrmmod dw_procmon\nkillall sleep 2>/dev/null || true\nsleep 1",
+             wait\n./test c >/dev/null\nrmmod dw_procmon\nkillall sleep 2>/dev/null || true\nsleep 1"),
         )
         .timeout(300)
-        .count(&line(p, "[deferred_ioctl] Command: *"), 642),
+        // Each process's commands, then the MON before and the CANCEL after them.
+        .count(&line(p, "[deferred_ioctl] Command: *"), storm_processes * storm_commands + 2),
     ]);
     scenarios
 }
@@ -625,7 +701,10 @@ mod tests {
     /// twin checks, with the module names swapped.
     #[test]
     fn c_scenarios_check_what_their_rust_twins_check() {
-        let scenarios: Vec<Scenario> = all().into_iter().flat_map(|b| b.scenarios).collect();
+        let scenarios: Vec<Scenario> = all(Intensity::TEST)
+            .into_iter()
+            .flat_map(|b| b.scenarios)
+            .collect();
         let swaps = [
             (RUST.set, C.set),
             (RUST.work, C.work),
@@ -662,7 +741,10 @@ mod tests {
             (6, "dw_kthread"),
             (7, "dw_procmon"),
         ];
-        let scenarios: Vec<Scenario> = all().into_iter().flat_map(|b| b.scenarios).collect();
+        let scenarios: Vec<Scenario> = all(Intensity::TEST)
+            .into_iter()
+            .flat_map(|b| b.scenarios)
+            .collect();
         for (task, module) in modules {
             let checks: Vec<&Scenario> = scenarios
                 .iter()
@@ -684,5 +766,44 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// `make soak` runs the abuse boot alone at issue 5's counts; `make test` runs the same
+    /// scenarios with smaller counts, which still meet every case of each loop.
+    #[test]
+    fn soak_runs_the_abuse_loops_in_full_and_test_runs_each_case() {
+        let soak = all(Intensity::SOAK);
+        assert_eq!(soak.len(), 1);
+        assert_eq!(soak[0].name, "abuse soak");
+        let names =
+            |b: &Boot| -> Vec<String> { b.scenarios.iter().map(|s| s.name.clone()).collect() };
+        let soak_names = names(&soak[0]);
+        assert!(soak_names
+            .contains(&"abuse: 200 insmod/rmmod cycles of dw_timer, work in flight".to_string()));
+        assert!(soak_names.contains(
+            &"abuse: 1000 short-lived processes monitored, each reported once".to_string()
+        ));
+        assert!(format!("{:?}", soak[0])
+            .contains("Count(\"dw_procmon: [deferred_ioctl] Command: *\", 642)"));
+        let test = all(Intensity::TEST);
+        let abuse = test
+            .iter()
+            .find(|b| b.name == "abuse")
+            .expect("an abuse boot");
+        assert_eq!(abuse.scenarios.len(), soak[0].scenarios.len());
+        assert!(names(abuse)
+            .contains(&"abuse: 24 insmod/rmmod cycles of dw_timer, work in flight".to_string()));
+        let t = Intensity::TEST;
+        for every in [t.periodic_rearmed_every, t.work_sleeping_every] {
+            assert!(
+                every % 5 != 0 && t.cycles / every >= 3,
+                "each case met three times"
+            );
+        }
+        assert!(
+            t.cycles >= 5 && t.c_cycles >= 5,
+            "every usleep of 0 to 200 ms, and `./test s 1`"
+        );
+        assert!(t.storm_processes > 1 && t.processes > 1);
     }
 }

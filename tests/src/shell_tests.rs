@@ -49,13 +49,14 @@ fn stand_in_harness(dir: &Path, console: &[u8], output: &[u8], status: i32) -> H
         launcher,
         dir: dir.join("tests"),
         files: Vec::new(),
+        icount_shift: "0".into(),
     }
 }
 
 /// The atomic-sleep boot (lab task 4), as the harness runs it.
 fn atomic_sleep_boot() -> Boot {
     let filter = "atomic".to_string();
-    crate::selected_boots(&[&filter])
+    crate::selected_boots(&[&filter], scenarios::Intensity::TEST)
         .into_iter()
         .find(|b| b.name == "atomic sleep")
         .expect("the atomic sleep boot")
@@ -90,7 +91,7 @@ fn the_real_atomic_sleep_boot_passes() {
     let dir = scratch("replay-clean");
     let (console, output) = atomic_sleep_run(b"");
     let harness = stand_in_harness(&dir, &console, &output, 0);
-    let results = harness.run_boot(&atomic_sleep_boot());
+    let results = harness.run_boot(&atomic_sleep_boot()).results;
     assert_eq!(failures(&results), Vec::<String>::new());
     assert_eq!(results.len(), 3);
 }
@@ -101,7 +102,9 @@ fn a_planted_report_beside_the_expected_one_fails() {
     let dir = scratch("replay-plant");
     let plant = b"[    9.000000] BUG: KASAN: slab-use-after-free in dw_planted+0x1/0x2\n";
     let (console, output) = atomic_sleep_run(plant);
-    let results = stand_in_harness(&dir, &console, &output, 0).run_boot(&atomic_sleep_boot());
+    let results = stand_in_harness(&dir, &console, &output, 0)
+        .run_boot(&atomic_sleep_boot())
+        .results;
     let failed = failures(&results);
     assert_eq!(failed.len(), 1, "{failed:#?}");
     assert!(
@@ -116,7 +119,9 @@ fn a_byte_that_is_not_utf8_does_not_blank_the_console() {
     let dir = scratch("replay-byte");
     let plant = b"[    9.000000] BUG: KASAN: slab-use-after-free in dw_planted \xff\n";
     let (console, output) = atomic_sleep_run(plant);
-    let results = stand_in_harness(&dir, &console, &output, 0).run_boot(&atomic_sleep_boot());
+    let results = stand_in_harness(&dir, &console, &output, 0)
+        .run_boot(&atomic_sleep_boot())
+        .results;
     let failed = failures(&results);
     assert_eq!(failed.len(), 1, "{failed:#?}");
     assert!(
@@ -134,7 +139,7 @@ fn a_failed_boot_fails_and_old_files_are_not_reread() {
     let (console, output) = atomic_sleep_run(b"");
     // A previous, passing run left its files.
     let passing = stand_in_harness(&dir, &console, &output, 0);
-    assert!(failures(&passing.run_boot(&boot)).is_empty());
+    assert!(failures(&passing.run_boot(&boot).results).is_empty());
     // This one's launcher stops at once, writing nothing.
     let launcher = dir.join("dies.sh");
     executable(&launcher, "#!/bin/sh\nexit 125\n");
@@ -142,7 +147,7 @@ fn a_failed_boot_fails_and_old_files_are_not_reread() {
         launcher,
         ..passing
     };
-    let failed = failures(&dying.run_boot(&boot));
+    let failed = failures(&dying.run_boot(&boot).results);
     assert_eq!(failed.len(), 3, "{failed:#?}");
     assert!(failed[0].contains("qemu/boot.sh status 125"), "{failed:#?}");
     assert!(failed[1].contains("never started"), "{failed:#?}");
@@ -251,7 +256,8 @@ fn exec_output_redirected_to_a_file_is_kept_whole() {
 /// Every boot's guest script is what `sh -n` accepts.
 #[test]
 fn guest_scripts_parse() {
-    for boot in scenarios::all() {
+    let intensities = [scenarios::Intensity::TEST, scenarios::Intensity::SOAK];
+    for boot in intensities.into_iter().flat_map(scenarios::all) {
         let script = crate::guest_script(&boot.scenarios);
         let status = Command::new("sh")
             .args(["-n", "-c", &script])
@@ -259,4 +265,49 @@ fn guest_scripts_parse() {
             .expect("sh");
         assert!(status.success(), "boot {}", boot.name);
     }
+}
+
+/// Issue 15: boots run side by side, each with its own files and report, and the launcher is
+/// told the icount shift.
+#[test]
+fn parallel_boots_run_side_by_side_and_keep_their_output_apart() {
+    let dir = scratch("parallel");
+    let (console, output) = atomic_sleep_run(b"");
+    let harness = stand_in_harness(&dir, &console, &output, 0);
+    // Each launch records its DW_ICOUNT and takes a second, as if the guest ran.
+    let launcher = dir.join("slow.sh");
+    executable(
+        &launcher,
+        &format!(
+            "#!/bin/bash\necho \"$DW_ICOUNT\" >> {d}/icount\nsleep 1\nexec {d}/boot.sh \"$@\"\n",
+            d = dir.display()
+        ),
+    );
+    let harness = Harness {
+        launcher,
+        ..harness
+    };
+    let boots: Vec<Boot> = ["first", "second"]
+        .map(|name| Boot {
+            name: name.into(),
+            ..atomic_sleep_boot()
+        })
+        .into();
+    let started = std::time::Instant::now();
+    let results = harness.run_boots(&boots, 2);
+    assert!(
+        started.elapsed().as_secs_f64() < 1.9,
+        "the two boots overlapped"
+    );
+    assert_eq!(failures(&results), Vec::<String>::new());
+    for name in ["first", "second"] {
+        let boot_line = format!("{name}: boots, runs to the end, without kernel reports");
+        assert_eq!(results.iter().filter(|(n, _)| *n == boot_line).count(), 1);
+        assert!(dir.join(format!("tests/{name}.console")).exists());
+    }
+    assert_eq!(fs::read_to_string(dir.join("icount")).unwrap(), "0\n0\n");
+    // A boot's report names only its own checks.
+    let report = harness.run_boot(&boots[0]).report;
+    assert!(report.starts_with("==> boot first: ") && !report.contains("second"));
+    assert!(report.contains("QEMU start and kernel boot to the first scenario"));
 }
