@@ -242,8 +242,8 @@ impl TimerCallback for DeviceState {
                     // TODO 4/2: call `alloc_io()` here. Try `alloc_io(bh)` first and read the
                     // compiler's error: a timer handler runs in softirq context, where nothing may
                     // sleep, and gets a `BhDisabled`, not the `ProcessContext` `alloc_io` needs.
-                    // Then forge one, the lab's bug, with one marked `unsafe` line:
-                    // `let ctx = unsafe { ProcessContext::assume_unchecked() };`, call
+                    // Then forge one, the lab's bug, with one marked `unsafe` line that calls
+                    // `ProcessContext::assume_unchecked()`, call
                     // `alloc_io(&ctx)`, and run `./test a 1`: expect `BUG: sleeping function
                     // called from invalid context`, then `BUG: scheduling while atomic`, and a
                     // stuck timer wheel on this CPU. Task 5 fixes it with a work item.

@@ -174,11 +174,11 @@ impl<T: ThreadFn> KThread<T> {
 impl<T: ThreadFn> Drop for KThread<T> {
     #[inline]
     fn drop(&mut self) {
+        // `kthread_stop` sleeps: dropped in an atomic context, this reports it.
         might_sleep();
         // SAFETY: `task` is our kernel thread, kept valid by our reference, and stopped only
         // here. `kthread_stop` returns once the thread has exited (if it never ran, its function
-        // is never called). It sleeps: dropped in an atomic context, `might_sleep` above reports
-        // it.
+        // is never called).
         unsafe { bindings::kthread_stop(self.task.as_ptr()) };
     }
 }

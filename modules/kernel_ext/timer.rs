@@ -217,12 +217,12 @@ impl<T: TimerCallback> PinnedDrop for Timer<T> {
     #[inline]
     fn drop(self: Pin<&mut Self>) {
         // INVARIANT: the timer is shut down before `data` is dropped.
+        // `timer_shutdown_sync` spins rather than sleeps, so any context but hard interrupts may
+        // drop a timer. (Dropped from its own callback, which would need the timer to own
+        // itself, it would wait for ever: lockdep reports that as a deadlock.)
         // SAFETY: `raw` is an initialised timer by the type invariants. `timer_shutdown_sync`
         // waits for a running callback and makes later `mod_timer` calls (from that callback, or
-        // any other thread) no-ops, so the callback cannot run again. It spins rather than
-        // sleeps, so any context but hard interrupts may drop a timer. (Dropped from its own
-        // callback, which would need the timer to own itself, it would wait for ever: lockdep
-        // reports that as a deadlock.)
+        // any other thread) no-ops, so the callback cannot run again.
         unsafe { bindings::timer_shutdown_sync(self.raw.get()) };
         // SAFETY: Shut down, so no longer in use; forgets it in debugobjects if on the stack.
         unsafe { dw_timer_destroy(self.raw.get()) };

@@ -272,13 +272,14 @@ impl<T: WorkCallback> Deref for OwnedWork<T> {
 impl<T: WorkCallback> PinnedDrop for OwnedWork<T> {
     #[inline]
     fn drop(self: Pin<&mut Self>) {
+        // Cancelling may sleep: dropped in an atomic context, this reports it. (From the work's
+        // own function, which would need the work to own itself, it would wait for ever; lockdep
+        // reports that.)
         might_sleep();
         // INVARIANT: the work is cancelled, and waited for, before `data` is dropped.
         // SAFETY: `raw` is initialised by the type invariants, which is all that
         // `cancel_delayed_work_sync` needs to return only when the work is neither queued nor
-        // running. It may sleep: dropped in an atomic context, `might_sleep` above reports it
-        // (and from the work's own function, which would need the work to own itself, it would
-        // wait for ever; lockdep reports that).
+        // running.
         unsafe { bindings::cancel_delayed_work_sync(self.raw.get()) };
         // SAFETY: Cancelled and idle; forgets it in debugobjects if on the stack.
         unsafe { dw_delayed_work_destroy(self.raw.get()) };
@@ -385,11 +386,10 @@ impl OwnedQueue {
 impl Drop for OwnedQueue {
     #[inline]
     fn drop(&mut self) {
+        // `destroy_workqueue` sleeps: dropped in an atomic context, this reports it.
         might_sleep();
         // SAFETY: `raw` is live and destroyed only here. Work queued on it has no delay (see
         // `OwnedWork::queue_on`), so draining it leaves nothing that could reach it later.
-        // `destroy_workqueue` sleeps: dropped in an atomic context, `might_sleep` above reports
-        // it.
         unsafe { bindings::destroy_workqueue(self.raw.as_ptr()) }
     }
 }
