@@ -10,13 +10,16 @@ use crate::{
 use dw_skels::{marker_lines, unnumbered_task, LAB_MODULES, TASKS};
 use std::{fs, path::Path, process::Command};
 
-/// Runs a boot with `HOST:GUEST` files, its scenarios meant to fail.
-pub type RunBoot<'a> = dyn FnMut(&Boot, &[String]) -> Vec<(String, Outcome)> + 'a;
+/// A boot of the proof, with its `HOST:GUEST` files.
+pub type ProofBoot = (Boot, Vec<String>);
+
+/// Runs proof boots (side by side), their scenarios meant to fail: each boot's outcomes, in order.
+pub type RunBoots<'a> = dyn FnMut(&[ProofBoot]) -> Vec<Vec<(String, Outcome)>> + 'a;
 
 /// The proof (`--lab-proof`): builds the skeleton tree and the mutants (`scripts/lab-proof.sh`),
 /// then checks that the skeleton loads cleanly and fails every task's checks, and that each
 /// mutant fails a check of its task (or does not build). One result per claim.
-pub fn proof(root: &Path, run: &mut RunBoot) -> Vec<(String, Outcome)> {
+pub fn proof(root: &Path, run: &mut RunBoots) -> Vec<(String, Outcome)> {
     println!(
         "==> lab proof: the skeleton tree and one mutant per TODO region (scripts/lab-proof.sh)"
     );
@@ -29,7 +32,7 @@ pub fn proof(root: &Path, run: &mut RunBoot) -> Vec<(String, Outcome)> {
         )];
     }
     let dir = root.join("build/lab-proof");
-    let mut results = skeleton(&dir.join("skels"), run);
+    let (mut results, skeleton_boot) = skeleton_boot(&dir.join("skels"));
     let table = fs::read_to_string(dir.join("mutants/mutants.tsv")).unwrap_or_default();
     let mutants = read_mutants(&table);
     let mut runnable = Vec::new();
@@ -56,6 +59,9 @@ pub fn proof(root: &Path, run: &mut RunBoot) -> Vec<(String, Outcome)> {
         println!("    {}", result.0);
         results.push(result);
     }
+    let has_skeleton = skeleton_boot.is_some();
+    let mut boots = Vec::from_iter(skeleton_boot);
+    let mut groups = Vec::new();
     for tasks in [&[1, 2, 6][..], &[3, 4, 5], &[7]] {
         let group: Vec<_> = runnable
             .iter()
@@ -78,15 +84,22 @@ pub fn proof(root: &Path, run: &mut RunBoot) -> Vec<(String, Outcome)> {
             })
             .collect();
         let names: Vec<String> = tasks.iter().map(u32::to_string).collect();
-        let boot = Boot::new(&format!("mutants of tasks {}", names.join(" ")), scenarios);
-        let outcomes = run(&boot, &files);
+        let name = format!("mutants of tasks {}", names.join(" "));
+        boots.push((Boot::new(&name, scenarios), files));
+        groups.push(group);
+    }
+    let mut outcomes = run(&boots).into_iter();
+    if has_skeleton {
+        results.extend(skeleton_verdicts(&outcomes.next().unwrap_or_default()));
+    }
+    for (group, outcomes) in groups.iter().zip(outcomes) {
         results.extend(
             outcomes
                 .iter()
                 .filter(|(n, _)| !n.starts_with("mutant "))
                 .cloned(),
         );
-        for (m, _) in &group {
+        for (m, _) in group {
             let result = verdict(m, &outcomes);
             println!("    {}", result.0);
             results.push(result);
@@ -95,9 +108,9 @@ pub fn proof(root: &Path, run: &mut RunBoot) -> Vec<(String, Outcome)> {
     results
 }
 
-/// The skeleton tree of every task: builds, loads and unloads without a kernel report, and
-/// fails at least one check of each task.
-fn skeleton(skels: &Path, run: &mut RunBoot) -> Vec<(String, Outcome)> {
+/// The boot of the skeleton tree of every task (none if a module is missing), and the result
+/// that it builds.
+fn skeleton_boot(skels: &Path) -> (Vec<(String, Outcome)>, Option<ProofBoot>) {
     let kos: Vec<(&str, std::path::PathBuf)> = LAB_MODULES
         .iter()
         .map(|m| (m.name, skels.join(format!("{}.ko", m.name))))
@@ -107,12 +120,12 @@ fn skeleton(skels: &Path, run: &mut RunBoot) -> Vec<(String, Outcome)> {
         .filter(|(_, ko)| !ko.exists())
         .map(|(_, ko)| format!("not built: {} (build/lab-proof/skels.log)", ko.display()))
         .collect();
-    let mut results = vec![(
+    let built = vec![(
         "skeleton: the student tree of every task builds".to_string(),
         Outcome::from_problems(missing.clone()),
     )];
     if !missing.is_empty() {
-        return results;
+        return (built, None);
     }
     let files: Vec<String> = kos
         .iter()
@@ -136,13 +149,17 @@ for m in {}; do insmod $m.ko; sleep 1; rmmod $m; done",
                 .map(|s| retarget(s, &label, "/root/skel")),
         );
     }
-    let outcomes = run(&Boot::new("skeleton", scenarios), &files);
-    results.extend(
-        outcomes
-            .iter()
-            .filter(|(n, _)| !n.starts_with("skeleton, task"))
-            .cloned(),
-    );
+    (built, Some((Boot::new("skeleton", scenarios), files)))
+}
+
+/// The skeleton boot's results: its own checks, and for each task whether the untouched
+/// skeleton fails at least one of the task's checks.
+fn skeleton_verdicts(outcomes: &[(String, Outcome)]) -> Vec<(String, Outcome)> {
+    let mut results: Vec<(String, Outcome)> = outcomes
+        .iter()
+        .filter(|(n, _)| !n.starts_with("skeleton, task"))
+        .cloned()
+        .collect();
     for (task, title) in TASKS {
         let prefix = format!("skeleton, task {task}: ");
         let mine: Vec<&(String, Outcome)> = outcomes

@@ -30,7 +30,7 @@ use wall::MarkerTimes;
 
 const USAGE: &str =
     "usage: dw-tests [--host] [--soak] [--jobs N] [--list] [--modules DIR] [--task N]...
-                [--lab-proof] [FILTER...]
+                [--lab-proof | --no-lab-proof] [FILTER...]
        dw-tests --reports CONSOLE_FILE
 Runs the guest scenarios whose name contains a FILTER (all without one), one QEMU boot per
 group, and ends with `N passed, N failed, N skipped`.
@@ -43,7 +43,8 @@ group, and ends with `N passed, N failed, N skipped`.
               of a lab task then points at that task's TODOs in DIR
   --task      only the checks of lab task N (1 to 7; repeatable)
   --lab-proof prove the checks can fail: the skeleton tree and the mutants of build/lab-proof
-              (scripts/lab-proof.sh builds them) must fail their tasks' checks
+              (scripts/lab-proof.sh builds them) must fail their tasks' checks; part of the
+              whole suite (no FILTER, --task, --modules or --soak) unless --no-lab-proof
   --reports   print the kernel reports in a console log; exit 1 if there is one
 Environment: DW_BOOT_SH replaces qemu/boot.sh (a stand-in that replays a console, say);
 DW_ICOUNT is passed on to it: unset, the guests run on virtual time (`0`, qemu/boot.sh);
@@ -148,9 +149,12 @@ fn main() {
     }
     let jobs = jobs_arg.unwrap_or_else(|| default_jobs(&harness));
     let mut results = harness.run_boots(&boots, jobs);
-    if flag("--lab-proof") {
-        results.extend(lab::proof(&harness.root, &mut |boot, files| {
-            harness.run_boot_with(boot, files, true).print()
+    let whole_suite =
+        filters.is_empty() && tasks.is_empty() && modules.is_empty() && !flag("--soak");
+    if flag("--lab-proof") || (whole_suite && !flag("--no-lab-proof")) {
+        results.extend(lab::proof(&harness.root, &mut |boots| {
+            let runs: Vec<(&Boot, &[String])> = boots.iter().map(|(b, f)| (b, &f[..])).collect();
+            harness.run_side_by_side(&runs, jobs, true)
         }));
     }
     tally.add_all(&results);
@@ -272,29 +276,47 @@ impl Harness {
     /// Runs `boots`, up to `jobs` side by side, the longest first; prints each boot's report
     /// whole when it ends, and returns every check's outcome.
     fn run_boots(&self, boots: &[Boot], jobs: usize) -> Vec<(String, Outcome)> {
-        let mut order: Vec<&Boot> = boots.iter().collect();
-        order.sort_by_key(|b| std::cmp::Reverse(time_limit(b)));
+        let runs: Vec<(&Boot, &[String])> = boots.iter().map(|b| (b, &self.files[..])).collect();
+        self.run_side_by_side(&runs, jobs, false)
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+
+    /// Runs each boot with its `HOST:GUEST` files, up to `jobs` side by side, the longest
+    /// first; prints each boot's report whole when it ends. Returns each boot's outcomes, in
+    /// the order of `runs`. `proof`: as in `run_boot_with`.
+    fn run_side_by_side(
+        &self,
+        runs: &[(&Boot, &[String])],
+        jobs: usize,
+        proof: bool,
+    ) -> Vec<Vec<(String, Outcome)>> {
+        let mut order: Vec<usize> = (0..runs.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(time_limit(runs[i].0)));
         let next = AtomicUsize::new(0);
         let (done, finished) = mpsc::channel();
-        let mut results = Vec::new();
+        let mut results = vec![Vec::new(); runs.len()];
         thread::scope(|scope| {
             for _ in 0..jobs.clamp(1, order.len().max(1)) {
                 let (next, done, order) = (&next, done.clone(), &order);
                 scope.spawn(move || {
-                    while let Some(boot) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        let _ = done.send(self.run_boot(boot));
+                    while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        let (boot, files) = runs[i];
+                        let _ = done.send((i, self.run_boot_with(boot, files, proof)));
                     }
                 });
             }
             drop(done);
-            for run in finished {
-                results.extend(run.print());
+            for (i, run) in finished {
+                results[i] = run.print();
             }
         });
         results
     }
 
     /// Boots one guest and runs its scenarios: each check's outcome, and the report to print.
+    #[cfg(test)]
     fn run_boot(&self, boot: &Boot) -> BootRun {
         self.run_boot_with(boot, &self.files, false)
     }
