@@ -12,10 +12,17 @@ DW_RUST_BIN=${DW_RUST_BIN:-/usr/bin}
 DW_RUSTC=${DW_RUSTC:-$DW_RUST_BIN/rustc}
 DW_RUSTDOC=${DW_RUSTDOC:-$DW_RUST_BIN/rustdoc}
 DW_CLIPPY_DRIVER=${DW_CLIPPY_DRIVER:-$DW_RUST_BIN/clippy-driver}
-# Its cargo, rustfmt and clippy go before any other (a rustup toolchain's) on the PATH. cargo
-# runs its subcommands (clippy, fmt) from $CARGO_HOME/bin before the PATH, so CARGO_HOME is the
-# cache's own (bindgen and the downloaded crates), never rustup's.
-[[ $PATH == "$DW_RUST_BIN":* ]] || PATH=$DW_RUST_BIN:$PATH
+# Its tools go first on the PATH, before any other toolchain's (rustup's), linked from a
+# directory of their own so that every other program is found as before. cargo runs its
+# subcommands (clippy, fmt) from $CARGO_HOME/bin before the PATH, so CARGO_HOME is the cache's
+# own (bindgen and the downloaded crates), never rustup's.
+DW_RUST_TOOLS=(cargo cargo-clippy cargo-fmt clippy-driver rustc rustdoc rustfmt)
+DW_RUST_PATH=$DW_ROOT/build/rust-bin
+if [[ $(readlink "$DW_RUST_PATH/${DW_RUST_TOOLS[-1]}") != "$DW_RUST_BIN/${DW_RUST_TOOLS[-1]}" ]]; then
+    mkdir -p "$DW_RUST_PATH"
+    for tool in "${DW_RUST_TOOLS[@]}"; do ln -sfn "$DW_RUST_BIN/$tool" "$DW_RUST_PATH/$tool"; done
+fi
+[[ $PATH == "$DW_RUST_PATH":* ]] || PATH=$DW_RUST_PATH:$PATH
 export PATH CARGO_HOME=$DW_CACHE/cargo
 DW_BINDGEN_VERSION=0.72.1
 DW_BINDGEN=${DW_BINDGEN:-$DW_CACHE/cargo/bin/bindgen}

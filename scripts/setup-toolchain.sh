@@ -38,7 +38,7 @@ if ! bindgen_ready; then
         cargo install --locked --quiet bindgen-cli --version "$DW_BINDGEN_VERSION" --root "$DW_CACHE/cargo"
     fi
 fi
-for tool in cargo rustfmt; do
-    [[ $(command -v $tool) == "$DW_RUST_BIN/$tool" ]] || die "$tool is not $DW_RUST_BIN/$tool (see docs/toolchain.md)"
+for tool in "${DW_RUST_TOOLS[@]}"; do
+    [[ -x $DW_RUST_BIN/$tool ]] || die "no $DW_RUST_BIN/$tool: the Rust toolchain is incomplete (docs/toolchain.md)"
 done
 step "toolchain ready: $("$DW_RUSTC" --version), $(cargo --version), $("$DW_BINDGEN" --version), $(qemu-system-x86_64 --version | head -1)"
