@@ -45,7 +45,7 @@ done)
 $dropped"
 
 jobs=$(($(nproc) + 1))
-step "kernel $version: building with -j$jobs (about 9 minutes on 2 free cores)"
+step "kernel $version: building with -j$jobs (about 12 minutes on 2 cores: docs/toolchain.md)"
 kmake -j"$jobs" all >&2
 touch "$out/.dw-built"
 step "kernel $version: built (cache: $out)"
