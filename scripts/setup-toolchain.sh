@@ -34,7 +34,7 @@ bindgen_ready() { [[ -x $DW_BINDGEN ]] && "$DW_BINDGEN" --version | grep -q "$DW
 if ! bindgen_ready; then
     lock bindgen
     if ! bindgen_ready; then
-        step "cargo: installing bindgen-cli $DW_BINDGEN_VERSION (about 2 minutes)"
+        step "cargo: installing bindgen-cli $DW_BINDGEN_VERSION (a few minutes)"
         cargo install --locked --quiet bindgen-cli --version "$DW_BINDGEN_VERSION" --root "$DW_CACHE/cargo"
     fi
 fi
