@@ -8,6 +8,8 @@
 #   make check   build the student tree, run its tasks' checks (TASK="1 3", SKELS=DIR)
 #   make fmt     format the kernel code (the kernel's .rustfmt.toml) and the host code
 #   make rust-analyzer   write modules/rust-project.json for editors (the kernel's own generator)
+#   make build   only build what is missing (toolchain, kernel, modules, test program, initramfs)
+#   make clean   remove build/ and target/ (the kernel cache in ~/.cache/deferred-work-rs stays)
 # KDIR=/path/to/your/built/kernel skips the toolchain and kernel setup.
 
 .PHONY: run test soak bench exec build fmt rust-analyzer clean skels check
@@ -28,10 +30,9 @@ skels:
 check:
 	scripts/check.sh
 fmt:
-	rustfmt --edition 2021 --config-path build/kdir/source/.rustfmt.toml modules/*.rs
-	cargo fmt --all
+	scripts/fmt.sh
 rust-analyzer: build
 	scripts/rust-analyzer.sh
 clean:
-	$(MAKE) -C build/kdir M=$(CURDIR)/modules clean
+	[ ! -d build/kdir ] || $(MAKE) -s -C build/kdir M=$(CURDIR)/modules clean
 	rm -rf build target

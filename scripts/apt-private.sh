@@ -8,6 +8,7 @@ source "$(dirname "$0")/common.sh"
 suite=$1 tool=$2
 shift 2
 dir=$DW_CACHE/apt/$suite
+lock "apt-$suite"
 mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
 release=${suite%%-*}
 key=/usr/share/keyrings/debian-archive-keyring.gpg
@@ -23,4 +24,7 @@ opts=(-o "Dir::Etc::sourcelist=$dir/sources.list" -o Dir::Etc::sourceparts=/dev/
 if [[ -z $(find "$dir/lists" -name '*Packages*' -mtime -1 -print -quit) ]]; then
     apt-get "${opts[@]}" update -qq
 fi
-DEBIAN_FRONTEND=noninteractive "$tool" "${opts[@]}" "$@"
+# Installing needs root; reading the lists and downloading do not.
+run=()
+[[ $tool == apt-get && ${1:-} == install ]] && run=(as_root)
+"${run[@]}" env DEBIAN_FRONTEND=noninteractive "$tool" "${opts[@]}" "$@"

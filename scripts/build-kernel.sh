@@ -20,11 +20,14 @@ key=$({
     "$DW_BINDGEN" --version
 } | sha256sum | cut -c1-12)
 out=$DW_CACHE/kbuild/linux-$version-$key
-if [[ -f $out/.dw-built ]]; then
+built() {
+    [[ -f $out/.dw-built ]] || return
     step "kernel $version is built (cache: $out)"
     echo "$out"
-    exit 0
-fi
+}
+built && exit 0
+lock "kbuild-linux-$version-$key"
+built && exit 0
 
 mapfile -t vars < <(kmake_vars)
 kmake() { make -C "$src" O="$out" "${vars[@]}" "$@"; }
@@ -42,7 +45,7 @@ done)
 $dropped"
 
 jobs=$(($(nproc) + 1))
-step "kernel $version: building with -j$jobs (about 10 minutes on 2 cores)"
+step "kernel $version: building with -j$jobs (about 12 minutes on 2 cores: docs/toolchain.md)"
 kmake -j"$jobs" all >&2
 touch "$out/.dw-built"
 step "kernel $version: built (cache: $out)"

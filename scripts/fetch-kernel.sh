@@ -8,11 +8,14 @@ pkg=linux-source-$DW_KERNEL_SERIES
 src_root=$DW_CACHE/src
 mkdir -p "$src_root"
 
-existing=$(find "$src_root" -maxdepth 1 -name "linux-$DW_KERNEL_SERIES*" -type d -print -quit)
-if [[ -n $existing && -f $existing/.dw-extracted ]]; then
-    echo "$existing"
-    exit 0
-fi
+extracted() {
+    local dir
+    dir=$(find "$src_root" -maxdepth 1 -name "linux-$DW_KERNEL_SERIES*" -type d -print -quit)
+    [[ -n $dir && -f $dir/.dw-extracted ]] && echo "$dir"
+}
+extracted && exit 0
+lock kernel-source
+extracted && exit 0
 
 deb=$(find "$DW_CACHE/debs" -name "${pkg}_*.deb" -print -quit 2>/dev/null || true)
 if [[ -z $deb ]]; then

@@ -22,10 +22,8 @@ gate() {
     fi
 }
 
-kernel_rustfmt=$(readlink -f build/kdir)/source/.rustfmt.toml
-[[ -f $kernel_rustfmt ]] || kernel_rustfmt=$(readlink -f build/kdir)/.rustfmt.toml
 gate "rustfmt, kernel code (the kernel's .rustfmt.toml)" \
-    rustfmt --edition 2021 --config-path "$kernel_rustfmt" --check modules/*.rs
+    rustfmt --edition 2021 --config-path "$(kernel_rustfmt_config)" --check modules/*.rs
 gate "rustfmt, host code" cargo fmt --all --check
 gate "modules build without warnings (with clippy)" \
     bash -c '[[ -f build/modules.log ]] && ! grep -E "warning|error" build/modules.log'

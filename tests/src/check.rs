@@ -33,7 +33,7 @@ pub struct ExpectedReport {
 /// `schedule_timeout()` sets up its timer "on stack" while on the IRQ stack (ODEBUG), the
 /// kernel dumps the stack with the BUG; when the timer fires on the idle task, the scheduler
 /// also complains about the idle thread and lockdep about its lock state
-/// (`../shared/toolchain.md`, "Sleeping in a timer callback").
+/// (`docs/checks.md`, "Sleeping in a timer callback").
 pub const ATOMIC_SLEEP: ExpectedReport = ExpectedReport {
     report: "BUG: scheduling while atomic",
     companions: &[

@@ -51,7 +51,7 @@ DW_ICOUNT is passed on to it: unset, the guests run on virtual time (`0`, qemu/b
 empty (`DW_ICOUNT=`), on the host's clock with multi-threaded TCG.";
 
 /// The icount shift of the test boots unless `DW_ICOUNT` says otherwise: one instruction is one
-/// nanosecond of guest time (`../shared/toolchain.md`, \"Virtual time\").
+/// nanosecond of guest time (`docs/running.md`, "Virtual time").
 const DEFAULT_ICOUNT_SHIFT: &str = "0";
 
 /// Seconds a guest may take to boot, on top of its scenarios' own time limits.

@@ -38,7 +38,7 @@ pub struct Intensity {
 }
 
 impl Intensity {
-    /// `make soak` (issue 5's counts).
+    /// `make soak`: the counts the abuse loops were designed with.
     pub const SOAK: Self = Self {
         cycles: 200,
         c_cycles: 30,
@@ -768,7 +768,7 @@ mod tests {
         }
     }
 
-    /// `make soak` runs the abuse boot alone at issue 5's counts; `make test` runs the same
+    /// `make soak` runs the abuse boot alone at its full counts; `make test` runs the same
     /// scenarios with smaller counts, which still meet every case of each loop.
     #[test]
     fn soak_runs_the_abuse_loops_in_full_and_test_runs_each_case() {
