@@ -365,6 +365,8 @@ pub struct Boot {
     pub name: String,
     pub append: String,
     pub scenarios: Vec<Scenario>,
+    /// A kmemleak scan after each scenario (its leaks then fail it).
+    pub leak_scans: bool,
 }
 
 impl Boot {
@@ -373,7 +375,15 @@ impl Boot {
             name: name.to_string(),
             append: String::new(),
             scenarios,
+            leak_scans: true,
         }
+    }
+
+    /// No kmemleak scan after each scenario: for scenarios meant to fail (the lab proof's
+    /// mutants), where a scan costs time and can only add a failure.
+    pub fn without_leak_scans(mut self) -> Self {
+        self.leak_scans = false;
+        self
     }
 }
 

@@ -335,7 +335,7 @@ impl Harness {
                 _ => {}
             }
         }
-        fs::write(&script, guest_script(&boot.scenarios)).expect("write the guest script");
+        fs::write(&script, guest_script(boot)).expect("write the guest script");
 
         let timeout = time_limit(boot);
         let started = Instant::now();
@@ -555,8 +555,8 @@ const LEAK_MIN_AGE: u32 = 6;
 
 /// The guest's script: each scenario in its own `sh -e` with a time limit, between markers
 /// (`log.rs`), followed by the unloading of the modules it left loaded (after a failure, say)
-/// and a kmemleak scan.
-fn guest_script(scenarios: &[Scenario]) -> String {
+/// and a kmemleak scan (unless the boot has none).
+fn guest_script(boot: &Boot) -> String {
     use log::{BEGIN, DONE, NOTE, STATUS};
     let cleanup = format!(
         "for m in $(awk '/^{MODULE_PREFIX}/ {{print $1}}' /proc/modules); do rmmod $m || true; done\n"
@@ -564,14 +564,19 @@ fn guest_script(scenarios: &[Scenario]) -> String {
     // For the scenarios: `dw_note NAME VALUE` hands a value to the harness's checks (`$NAME`).
     let note = format!("dw_note() {{ echo \"{NOTE} $1=$2\"; }}");
     let mut script = format!("#!/bin/sh\ncd /root\n{LEAK_CHECK}");
-    for (i, s) in scenarios.iter().enumerate() {
+    let leak_check = if boot.leak_scans {
+        "dw_leak_check\n"
+    } else {
+        ""
+    };
+    for (i, s) in boot.scenarios.iter().enumerate() {
         let _ = write!(
             script,
             "cat > /tmp/dw-scenario-{i} <<'DW_SCENARIO_EOF'\n{note}\n{body}\nDW_SCENARIO_EOF\n\
              echo '{BEGIN} {i}' > /dev/kmsg\necho '{BEGIN} {i}'\n\
              timeout {t} sh -e /tmp/dw-scenario-{i}\nstatus=$?\n\
              echo \"{STATUS} {i} $status\" > /dev/kmsg\necho \"{STATUS} {i} $status\"\n\
-             {cleanup}dw_leak_check\n",
+             {cleanup}{leak_check}",
             body = s.script,
             cleanup = if s.keep_modules { "" } else { &cleanup },
             t = s.timeout,

@@ -1,7 +1,11 @@
 //! Host tests of the harness as a whole and of its shell scripts, with stand-ins for QEMU, make
 //! and `qemu/boot.sh`, and crafted console and output files.
 
-use crate::{check::Boot, log::Outcome, scenarios, Harness};
+use crate::{
+    check::{Boot, Scenario},
+    log::Outcome,
+    scenarios, Harness,
+};
 use std::{
     fs,
     os::unix::fs::PermissionsExt,
@@ -258,13 +262,27 @@ fn exec_output_redirected_to_a_file_is_kept_whole() {
 fn guest_scripts_parse() {
     let intensities = [scenarios::Intensity::TEST, scenarios::Intensity::SOAK];
     for boot in intensities.into_iter().flat_map(scenarios::all) {
-        let script = crate::guest_script(&boot.scenarios);
+        let script = crate::guest_script(&boot);
         let status = Command::new("sh")
             .args(["-n", "-c", &script])
             .status()
             .expect("sh");
         assert!(status.success(), "boot {}", boot.name);
     }
+}
+
+/// A boot without leak scans runs no kmemleak scan after its scenarios; others scan after each.
+#[test]
+fn leak_scans_follow_each_scenario_unless_the_boot_has_none() {
+    let scenarios = vec![Scenario::new("a", "true"), Scenario::new("b", "true")];
+    let scans = |boot: &Boot| {
+        crate::guest_script(boot)
+            .matches("\ndw_leak_check\n")
+            .count()
+    };
+    let boot = Boot::new("x", scenarios);
+    assert_eq!(scans(&boot), 2);
+    assert_eq!(scans(&boot.without_leak_scans()), 0);
 }
 
 /// Issue 15: boots run side by side, each with its own files and report, and the launcher is
