@@ -10,7 +10,14 @@
 //! - the bench module (`dw_bench`, `dw_c_bench`): its in-kernel samples (timer lateness,
 //!   periodic timer error, timer-to-work handoff, kthread wake-up), read from `/dev/kmsg`.
 //!
-//! Usage: `dw-bench [--rounds N] [--ioctls N] [--samples N]` in `/root`, where the modules are.
+//! With `--instructions` (`make bench`'s instruction mode, a guest under QEMU's
+//! `-icount shift=0,sleep=off`) the guest clock advances 1 ns per instruction executed, so every
+//! figure above is an instruction count. It first checks that with a known loop (2 instructions
+//! per iteration), printed as `loop` rows (`loop,iterations_<N>_ns,repeat,ns`), and takes
+//! smaller defaults (the figures do not vary: fewer calls and samples suffice).
+//!
+//! Usage: `dw-bench [--instructions] [--rounds N] [--ioctls N] [--samples N]` in `/root`, where
+//! the modules are.
 
 use deferred_test::{DEVICE_PATH, MY_IOCTL_TIMER_CANCEL, MY_IOCTL_TIMER_SET};
 use dw_twins::LANGUAGES;
@@ -32,14 +39,19 @@ use std::{
 const FAR_AHEAD_SECS: usize = 1000;
 
 struct Options {
+    instructions: bool,
     rounds: u32,
     ioctls: u32,
     samples: u32,
 }
 
+/// The known loop's lengths, in iterations (0: the clock reads alone), and repeats of each.
+const LOOP_ITERATIONS: [u64; 3] = [0, 1_000_000, 10_000_000];
+const LOOP_REPEATS: u32 = 5;
+
 fn main() {
     let options = parse_options().unwrap_or_else(|| {
-        eprintln!("usage: dw-bench [--rounds N] [--ioctls N] [--samples N]");
+        eprintln!("usage: dw-bench [--instructions] [--rounds N] [--ioctls N] [--samples N]");
         exit(2)
     });
     // Keep the kernel's messages off the serial console: printing them there would dominate
@@ -47,6 +59,9 @@ fn main() {
     fs::write("/proc/sys/kernel/printk", "1")
         .unwrap_or_else(|e| fail("/proc/sys/kernel/printk", e));
     print_meta(&options);
+    if options.instructions {
+        known_loops();
+    }
     for round in 0..options.rounds {
         for language in LANGUAGES {
             let row = |metric: &str, value: f64| {
@@ -87,12 +102,16 @@ fn main() {
 }
 
 fn parse_options() -> Option<Options> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let instructions = args.first().is_some_and(|a| a == "--instructions");
+    // Counted instructions do not vary from call to call as wall-clock times do.
     let mut options = Options {
+        instructions,
         rounds: 3,
-        ioctls: 1_000_000,
-        samples: 1000,
+        ioctls: if instructions { 20_000 } else { 1_000_000 },
+        samples: if instructions { 200 } else { 1000 },
     };
-    let mut args = std::env::args().skip(1);
+    let mut args = args.iter().skip(usize::from(instructions));
     while let Some(option) = args.next() {
         let value = args.next()?.parse().ok()?;
         match option.as_str() {
@@ -107,6 +126,14 @@ fn parse_options() -> Option<Options> {
 
 /// What the report says about the run and the guest: options, kernel, CPU model, vCPUs.
 fn print_meta(options: &Options) {
+    println!(
+        "meta,mode,{}",
+        if options.instructions {
+            "instructions"
+        } else {
+            "wall"
+        }
+    );
     println!("meta,rounds,{}", options.rounds);
     println!("meta,ioctls,{}", options.ioctls);
     println!("meta,samples,{}", options.samples);
@@ -120,6 +147,41 @@ fn print_meta(options: &Options) {
     println!("meta,kernel,{}", osrelease.trim());
     println!("meta,cpu,{model}");
     println!("meta,vcpus,{vcpus}");
+    let clocksource =
+        fs::read_to_string("/sys/devices/system/clocksource/clocksource0/current_clocksource")
+            .unwrap_or_default();
+    println!("meta,clocksource,{}", clocksource.trim());
+}
+
+/// The known loop: `iterations` times `dec; jnz`, 2 instructions per iteration (`iterations` > 0).
+fn known_loop(iterations: u64) {
+    // SAFETY: the loop only counts a register down to zero: it touches no memory and no stack,
+    // and the register is declared clobbered.
+    unsafe {
+        std::arch::asm!(
+            "2:",
+            "dec {n}",
+            "jnz 2b",
+            n = inout(reg) iterations => _,
+            options(nomem, nostack),
+        );
+    }
+}
+
+/// Times the known loop, `LOOP_REPEATS` times for each of `LOOP_ITERATIONS` (0: the two clock
+/// reads alone), as `loop,iterations_<N>_ns,repeat,ns` rows. In the instruction mode each
+/// iteration should take 2 ns: the check that the clock counts instructions.
+fn known_loops() {
+    for repeat in 0..LOOP_REPEATS {
+        for n in LOOP_ITERATIONS {
+            let (elapsed, ()) = timed(|| {
+                if n > 0 {
+                    known_loop(n)
+                }
+            });
+            println!("loop,iterations_{n}_ns,{repeat},{}", elapsed.as_nanos());
+        }
+    }
 }
 
 /// Loads `<module>.ko` (from the current directory) with `params`.
