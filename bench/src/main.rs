@@ -8,6 +8,7 @@
 //! wall-clock run, `latency.png` (the distributions).
 
 mod instructions;
+mod origins;
 mod plot;
 mod stats;
 
@@ -128,7 +129,9 @@ fn main() {
     let mut size_rows = Vec::new();
     let sizes = ko_sizes(Path::new(&args.ko_dir), &mut size_rows);
 
-    let markdown = markdown(wall.as_ref(), &runs, &size_rows, &sizes);
+    let mut markdown = markdown(wall.as_ref(), &runs, &size_rows, &sizes);
+    markdown.push('\n');
+    markdown.push_str(&origin_tables(Path::new(&args.ko_dir)));
     fs::write(out.join("results.md"), &markdown).expect("results.md");
     let paths = instruction_paths(&runs);
     fs::write(
@@ -408,6 +411,79 @@ fn markdown(
     table(&mut s, size_rows);
     writeln!(s, "\n`size` of the modules:\n\n```\n{}```", sizes).unwrap();
     s
+}
+
+/// Each twin pair's text by origin (`origins`), in Markdown: `size`'s text is the read-only
+/// sections, code and data.
+fn origin_tables(ko_dir: &Path) -> String {
+    let mut s = String::new();
+    writeln!(
+        s,
+        "## Module text by origin\n\n`size`'s text is every allocated read-only section: code and \
+         read-only data. The code is split by the origin of each function (symbol sizes and \
+         demangled names from `llvm-readelf -s`; C's code is all its own).\n"
+    )
+    .unwrap();
+    for (rust, c) in TWINS {
+        let ko = |m: &str| ko_dir.join(format!("{m}.ko"));
+        let (r, cc) = (
+            origins::breakdown(&ko(rust), true),
+            origins::breakdown(&ko(c), false),
+        );
+        writeln!(s, "### `{rust}.ko` / `{c}.ko`\n").unwrap();
+        writeln!(s, "| part | Rust bytes | C bytes |").unwrap();
+        writeln!(s, "|---|---:|---:|").unwrap();
+        let mut sections: Vec<&String> = r
+            .read_only
+            .iter()
+            .chain(&cc.read_only)
+            .map(|(n, _)| n)
+            .collect();
+        sections.sort();
+        sections.dedup();
+        let bytes = |list: &[(String, u64)], name: &str| {
+            list.iter().find(|(n, _)| n == name).map_or(0, |(_, b)| *b)
+        };
+        let (mut rt, mut ct) = (0, 0);
+        for name in sections {
+            let (rb, cb) = (bytes(&r.read_only, name), bytes(&cc.read_only, name));
+            (rt, ct) = (rt + rb, ct + cb);
+            writeln!(s, "| data: `{name}` | {rb} | {cb} |").unwrap();
+        }
+        for (i, what) in origins::ORIGINS.iter().enumerate() {
+            let (rb, cb) = (r.code[i], cc.code[i]);
+            if rb == 0 && cb == 0 {
+                continue;
+            }
+            (rt, ct) = (rt + rb, ct + cb);
+            let largest: Vec<String> = r.functions[i]
+                .iter()
+                .take(3)
+                .map(|(n, b)| format!("`{}` {b}", short(n)))
+                .collect();
+            let largest = if largest.is_empty() {
+                String::new()
+            } else {
+                format!(" (largest: {})", largest.join(", "))
+            };
+            writeln!(s, "| code: {what}{largest} | {rb} | {cb} |").unwrap();
+        }
+        writeln!(s, "| **total** (`size` text) | **{rt}** | **{ct}** |\n").unwrap();
+    }
+    s
+}
+
+/// A demangled name without its generic arguments' paths, for the tables.
+fn short(name: &str) -> String {
+    let name = name.replace("kernel::", "").replace("core::", "");
+    if name.len() > 90 {
+        format!(
+            "{}…",
+            &name[..name.char_indices().nth(89).map_or(name.len(), |(i, _)| i)]
+        )
+    } else {
+        name
+    }
 }
 
 /// `rows` as a Markdown table.

@@ -1,0 +1,182 @@
+//! Where a `.ko`'s text comes from: the bytes of its read-only sections (what `size` counts as
+//! text), and its code split by the origin of each function, from its symbols' sizes
+//! (`llvm-nm --print-size`) and demangled names.
+
+use std::{collections::BTreeMap, path::Path, process::Command};
+
+/// The origins of code, in table order, with how a demangled name is recognised. The first
+/// match wins; a function that matches none is "ours".
+pub const ORIGINS: [&str; 8] = [
+    "`module!` glue (init/exit, parameters, `this_module`)",
+    "pin-init (initialisers and their error paths)",
+    "panic and overflow paths",
+    "drop glue (`drop_in_place`, `Drop`, `Arc`/`KBox`/list)",
+    "formatting (`fmt::Display`/`Debug`, `pr_*!` arguments)",
+    "C helpers of `kernel_ext` (`dw_*`)",
+    "ours (the module and `kernel_ext`)",
+    "unnamed (alignment between functions)",
+];
+
+const OURS: usize = 6;
+const UNNAMED: usize = 7;
+
+/// The origin of a function, by its demangled name, for a Rust module.
+fn origin(name: &str) -> usize {
+    let has = |words: &[&str]| words.iter().any(|w| name.contains(w));
+    if name == "init_module"
+        || name == "cleanup_module"
+        || has(&[
+            "__module_init",
+            "module_param",
+            "ModuleParam",
+            "::__init",
+            "::__exit",
+            "__dw_",
+            "ThisModule",
+            "InPlaceModule",
+        ])
+    {
+        0
+    } else if has(&["pin_init", "PinInit", "__pinned_init", "__init<", "Init<"]) {
+        1
+    } else if has(&[
+        "panic",
+        "unwrap_failed",
+        "expect_failed",
+        "overflow",
+        "build_error",
+    ]) {
+        2
+    } else if has(&["drop_in_place", "Drop>::drop", "drop_slow", "::drop"]) {
+        3
+    } else if has(&["core::fmt", "fmt::Display", "fmt::Debug", "as core::fmt"]) {
+        4
+    } else if name.starts_with("dw_") && !name.contains("::") {
+        5
+    } else {
+        OURS
+    }
+}
+
+/// The sizes of a `.ko`: (read-only data sections by name, code bytes by origin, code total).
+pub struct Breakdown {
+    pub read_only: Vec<(String, u64)>,
+    pub code: [u64; ORIGINS.len()],
+    /// Each origin's largest functions: (name, bytes), largest first.
+    pub functions: [Vec<(String, u64)>; ORIGINS.len()],
+}
+
+fn tool(name: &str) -> String {
+    format!(
+        "{name}{}",
+        std::env::var("DW_LLVM").unwrap_or_else(|_| "-22".into())
+    )
+}
+
+fn run(program: &str, args: &[&str]) -> String {
+    let output = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{program}: {e}"));
+    assert!(
+        output.status.success(),
+        "{program}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// `size`'s text of `ko`, split: `rust` says whether to classify its code by origin.
+pub fn breakdown(ko: &Path, rust: bool) -> Breakdown {
+    let file = ko.display().to_string();
+    // Sections: `[Nr] Name Type Address Off Size ES Flg Lk Inf Al`.
+    let sections = run(&tool("llvm-readelf"), &["-S", "--wide", &file]);
+    let mut read_only = Vec::new();
+    let mut code_sections = BTreeMap::new();
+    for line in sections.lines() {
+        let Some(rest) = line.trim_start().strip_prefix('[') else {
+            continue;
+        };
+        let Some((_, rest)) = rest.split_once(']') else {
+            continue;
+        };
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let [name, kind, _addr, _off, size, _es, flags, ..] = f.as_slice() else {
+            continue;
+        };
+        let Ok(size) = u64::from_str_radix(size, 16) else {
+            continue;
+        };
+        // `size` counts as text the allocated sections that are not writable (NOBITS aside).
+        if !flags.contains('A') || flags.contains('W') || *kind == "NOBITS" || size == 0 {
+            continue;
+        }
+        if flags.contains('X') {
+            code_sections.insert(name.to_string(), size);
+        } else {
+            read_only.push((name.to_string(), size));
+        }
+    }
+    let code_total: u64 = code_sections.values().sum();
+
+    // Functions: `Num: Value Size Type Bind Vis Ndx Name`, one name per place (section, address):
+    // aliases such as C's `init_module` for its init function count once, under the other name.
+    let symbols = run(
+        &tool("llvm-readelf"),
+        &["-s", "--wide", "--demangle", &file],
+    );
+    let mut by_place: BTreeMap<(String, u64), (String, u64)> = BTreeMap::new();
+    for line in symbols.lines() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() < 8 || f[3] != "FUNC" {
+            continue;
+        }
+        let (Ok(address), Ok(size)) = (u64::from_str_radix(f[1], 16), f[2].parse::<u64>()) else {
+            continue;
+        };
+        if size == 0 || f[6] == "UND" {
+            continue;
+        }
+        let name = f[7..].join(" ");
+        let place = (f[6].to_string(), address);
+        let keep = by_place
+            .get(&place)
+            .is_none_or(|(old, _)| old == "init_module" || old == "cleanup_module");
+        if keep {
+            by_place.insert(place, (name, size));
+        }
+    }
+    let mut code = [0u64; ORIGINS.len()];
+    let mut functions: [Vec<(String, u64)>; ORIGINS.len()] = Default::default();
+    for (name, size) in by_place.into_values() {
+        let o = if rust { origin(&name) } else { OURS };
+        code[o] += size;
+        functions[o].push((name, size));
+    }
+    let named: u64 = code.iter().sum();
+    code[UNNAMED] = code_total.saturating_sub(named);
+    for f in &mut functions {
+        f.sort_by_key(|b| std::cmp::Reverse(b.1));
+    }
+    Breakdown {
+        read_only,
+        code,
+        functions,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_by_name() {
+        assert_eq!(origin("init_module"), 0);
+        assert_eq!(
+            origin("core::ptr::drop_in_place<kernel::sync::arc::Arc<dw_bench::Waker>>"),
+            3
+        );
+        assert_eq!(origin("dw_timer_init_key"), 5);
+        assert_eq!(origin("dw_bench::kthread_wakeup"), OURS);
+    }
+}
