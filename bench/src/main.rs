@@ -546,3 +546,28 @@ fn csv(wall: Option<&[Row]>, paths: &[instructions::Path], size_rows: &[Row]) ->
     rows(&mut s, "size", size_rows);
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse_args;
+
+    fn args(line: &str) -> Vec<String> {
+        line.split(' ').map(String::from).collect()
+    }
+
+    #[test]
+    fn command_line() {
+        let a = parse_args(args(
+            "--wall w.csv --instructions 1.csv --instructions 2.csv ko out",
+        ))
+        .unwrap();
+        assert_eq!(a.wall.as_deref(), Some("w.csv"));
+        assert_eq!(a.instructions, ["1.csv", "2.csv"]);
+        assert_eq!((a.ko_dir.as_str(), a.out_dir.as_str()), ("ko", "out"));
+        assert!(parse_args(args("ko out")).is_none(), "no run at all");
+        assert!(
+            parse_args(args("--wall w.csv ko")).is_none(),
+            "no output directory"
+        );
+    }
+}
