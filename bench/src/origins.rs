@@ -6,19 +6,20 @@ use std::{collections::BTreeMap, path::Path, process::Command};
 
 /// The origins of code, in table order, with how a demangled name is recognised. The first
 /// match wins; a function that matches none is "ours".
-pub const ORIGINS: [&str; 8] = [
-    "`module!` glue (init/exit, parameters, `this_module`)",
-    "pin-init (initialisers and their error paths)",
-    "panic and overflow paths",
-    "drop glue (`drop_in_place`, `Drop`, `Arc`/`KBox`/list)",
-    "formatting (`fmt::Display`/`Debug`, `pr_*!` arguments)",
+pub const ORIGINS: [&str; 9] = [
+    "`module!` glue (`init_module`, `cleanup_module`, parameters)",
+    "pin-init (initialisers not inlined into their caller)",
+    "panic and overflow paths (functions of their own)",
+    "drop glue (`drop_in_place`, `Drop`/`PinnedDrop` of `Arc`, `KBox`, lists, ours)",
+    "formatting (`Display`/`Debug` impls for `pr_*!`)",
+    "`kernel` crate generics (file-operation trampolines, `Arc`/`KBox` constructors, lists, locks)",
     "C helpers of `kernel_ext` (`dw_*`)",
-    "ours (the module and `kernel_ext`)",
+    "ours (the module and `kernel_ext`, with what was inlined into them)",
     "unnamed (alignment between functions)",
 ];
 
-const OURS: usize = 6;
-const UNNAMED: usize = 7;
+const OURS: usize = 7;
+const UNNAMED: usize = 8;
 
 /// The origin of a function, by its demangled name, for a Rust module.
 fn origin(name: &str) -> usize {
@@ -29,10 +30,6 @@ fn origin(name: &str) -> usize {
             "__module_init",
             "module_param",
             "ModuleParam",
-            "::__init",
-            "::__exit",
-            "__dw_",
-            "ThisModule",
             "InPlaceModule",
         ])
     {
@@ -47,12 +44,20 @@ fn origin(name: &str) -> usize {
         "build_error",
     ]) {
         2
-    } else if has(&["drop_in_place", "Drop>::drop", "drop_slow", "::drop"]) {
+    } else if has(&[
+        "drop_in_place",
+        "Drop>::drop",
+        "drop_slow",
+        "_drop",
+        "::drop",
+    ]) {
         3
-    } else if has(&["core::fmt", "fmt::Display", "fmt::Debug", "as core::fmt"]) {
+    } else if has(&["core::fmt", "fmt::Display", "fmt::Debug", "kernel::fmt"]) {
         4
-    } else if name.starts_with("dw_") && !name.contains("::") {
+    } else if name.starts_with("<kernel::") || name.starts_with("kernel::") {
         5
+    } else if name.starts_with("dw_") && !name.contains("::") {
+        6
     } else {
         OURS
     }
@@ -176,7 +181,8 @@ mod tests {
             origin("core::ptr::drop_in_place<kernel::sync::arc::Arc<dw_bench::Waker>>"),
             3
         );
-        assert_eq!(origin("dw_timer_init_key"), 5);
+        assert_eq!(origin("dw_timer_init_key"), 6);
+        assert_eq!(origin("<kernel::list::List<m::MonProc>>::push_back"), 5);
         assert_eq!(origin("dw_bench::kthread_wakeup"), OURS);
     }
 }
