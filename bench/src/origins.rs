@@ -21,40 +21,60 @@ pub const ORIGINS: [&str; 9] = [
 const OURS: usize = 7;
 const UNNAMED: usize = 8;
 
-/// The origin of a function, by its demangled name, for a Rust module.
-fn origin(name: &str) -> usize {
-    let has = |words: &[&str]| words.iter().any(|w| name.contains(w));
-    if name == "init_module"
-        || name == "cleanup_module"
-        || has(&[
+/// Name fragments of each origin, in the order they are tried (drop glue first: `PinnedDrop`
+/// is drop, not initialisation).
+const PATTERNS: [(usize, &[&str]); 5] = [
+    (
+        0,
+        &[
             "__module_init",
             "module_param",
             "ModuleParam",
             "InPlaceModule",
-        ])
+        ],
+    ),
+    (
+        3,
+        &[
+            "drop_in_place",
+            "Drop>::drop",
+            "drop_slow",
+            "_drop",
+            "::drop",
+        ],
+    ),
+    (
+        1,
+        &["pin_init", "PinInit", "__pinned_init", "__init<", "Init<"],
+    ),
+    (
+        2,
+        &[
+            "panic",
+            "unwrap_failed",
+            "expect_failed",
+            "overflow",
+            "build_error",
+        ],
+    ),
+    (
+        4,
+        &["core::fmt", "fmt::Display", "fmt::Debug", "kernel::fmt"],
+    ),
+];
+
+/// The origin of a function, by its demangled name, for a Rust module.
+fn origin(name: &str) -> usize {
+    if name == "init_module" || name == "cleanup_module" {
+        return 0;
+    }
+    if let Some((o, _)) = PATTERNS
+        .iter()
+        .find(|(_, words)| words.iter().any(|w| name.contains(w)))
     {
-        0
-    } else if has(&["pin_init", "PinInit", "__pinned_init", "__init<", "Init<"]) {
-        1
-    } else if has(&[
-        "panic",
-        "unwrap_failed",
-        "expect_failed",
-        "overflow",
-        "build_error",
-    ]) {
-        2
-    } else if has(&[
-        "drop_in_place",
-        "Drop>::drop",
-        "drop_slow",
-        "_drop",
-        "::drop",
-    ]) {
-        3
-    } else if has(&["core::fmt", "fmt::Display", "fmt::Debug", "kernel::fmt"]) {
-        4
-    } else if name.starts_with("<kernel::") || name.starts_with("kernel::") {
+        return *o;
+    }
+    if name.starts_with("<kernel::") || name.starts_with("kernel::") {
         5
     } else if name.starts_with("dw_") && !name.contains("::") {
         6
@@ -177,6 +197,7 @@ mod tests {
     #[test]
     fn origins_by_name() {
         assert_eq!(origin("init_module"), 0);
+        assert_eq!(origin("<m::Module as pin_init::PinnedDrop>::drop"), 3);
         assert_eq!(
             origin("core::ptr::drop_in_place<kernel::sync::arc::Arc<dw_bench::Waker>>"),
             3
