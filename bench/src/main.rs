@@ -167,17 +167,16 @@ fn parse(text: &str) -> (BTreeMap<String, String>, Samples) {
     let mut meta = BTreeMap::new();
     let mut samples = Samples::default();
     for line in text.lines() {
+        // A meta value may hold commas (`-icount shift=0,sleep=off`).
+        if let Some((key, value)) = line.strip_prefix("meta,").and_then(|r| r.split_once(',')) {
+            meta.insert(key.to_string(), value.to_string());
+            continue;
+        }
         let fields: Vec<&str> = line.splitn(4, ',').collect();
-        match fields.as_slice() {
-            ["meta", key, value] => {
-                meta.insert(key.to_string(), value.to_string());
+        if let [language, metric, _round, value] = fields.as_slice() {
+            if let Ok(v) = value.parse() {
+                samples.push(language, metric, v);
             }
-            [language, metric, _round, value] => {
-                if let Ok(v) = value.parse() {
-                    samples.push(language, metric, v);
-                }
-            }
-            _ => {}
         }
     }
     (meta, samples)

@@ -7,6 +7,8 @@
 //! - the `/dev/deferred` module (`dw_procmon`, `dw_c_procmon`): load time, ns per CANCEL ioctl
 //!   and per SET+CANCEL pair (averaged over `--ioctls` calls each), unload time;
 //! - the periodic timer and kthread modules: load and unload time;
+//! - for each load and unload also the CPU time dw-bench spent in it (`*_cpu_us`: without the
+//!   time it slept);
 //! - the bench module (`dw_bench`, `dw_c_bench`): its in-kernel samples (timer lateness,
 //!   periodic timer error, timer-to-work handoff, kthread wake-up), read from `/dev/kmsg`.
 //!
@@ -21,7 +23,13 @@
 
 use deferred_test::{DEVICE_PATH, MY_IOCTL_TIMER_CANCEL, MY_IOCTL_TIMER_SET};
 use dw_twins::LANGUAGES;
-use nix::kmod::{delete_module, finit_module, DeleteModuleFlags, ModuleInitFlags};
+use nix::{
+    kmod::{delete_module, finit_module, DeleteModuleFlags, ModuleInitFlags},
+    sys::{
+        resource::{getrusage, UsageWho},
+        time::TimeVal,
+    },
+};
 use rustix::{
     fs::{open, seek, Mode, OFlags, SeekFrom},
     io::{read, Errno},
@@ -67,32 +75,28 @@ fn main() {
             let row = |metric: &str, value: f64| {
                 println!("{},{metric},{round},{value}", language.name);
             };
-            row(
-                "device_load_us",
-                micros(timed(|| load(language.monitor, "")).0),
-            );
+            let (elapsed, cpu) = timed_cpu(|| load(language.monitor, ""));
+            row("device_load_us", elapsed);
+            row("device_load_cpu_us", cpu);
             let device = open(DEVICE_PATH, OFlags::RDWR, Mode::empty())
                 .unwrap_or_else(|e| fail(DEVICE_PATH, e));
             let (cancel, pair) = ioctl_round_trips(&device, options.ioctls);
             row("ioctl_cancel_ns", cancel);
             row("ioctl_set_cancel_ns", pair);
             drop(device);
-            row(
-                "device_unload_us",
-                micros(timed(|| unload(language.monitor)).0),
-            );
+            let (elapsed, cpu) = timed_cpu(|| unload(language.monitor));
+            row("device_unload_us", elapsed);
+            row("device_unload_cpu_us", cpu);
             for (metric, module) in [
                 ("periodic_timer", language.periodic_timer),
                 ("kthread", language.kthread),
             ] {
-                row(
-                    &format!("{metric}_load_us"),
-                    micros(timed(|| load(module, "")).0),
-                );
-                row(
-                    &format!("{metric}_unload_us"),
-                    micros(timed(|| unload(module)).0),
-                );
+                let (elapsed, cpu) = timed_cpu(|| load(module, ""));
+                row(&format!("{metric}_load_us"), elapsed);
+                row(&format!("{metric}_load_cpu_us"), cpu);
+                let (elapsed, cpu) = timed_cpu(|| unload(module));
+                row(&format!("{metric}_unload_us"), elapsed);
+                row(&format!("{metric}_unload_cpu_us"), cpu);
             }
             for (metric, values) in bench_samples(language.bench, options.samples) {
                 values.iter().for_each(|&v| row(&metric, v as f64));
@@ -284,6 +288,21 @@ fn timed<T>(f: impl FnOnce() -> T) -> (Duration, T) {
     let start = Instant::now();
     let result = f();
     (start.elapsed(), result)
+}
+
+/// Runs `f`; returns the µs it took, and the µs of CPU time this process spent in it (user and
+/// system: `getrusage`, whose sum the kernel keeps to the ns of its scheduler clock), which leaves
+/// out the time the process slept (a module's unload waits for an RCU grace period, its load for
+/// other threads) and what other threads did meanwhile.
+fn timed_cpu(f: impl FnOnce()) -> (f64, f64) {
+    let cpu = || {
+        let usage = getrusage(UsageWho::RUSAGE_SELF).unwrap_or_else(|e| fail("getrusage", e));
+        let us = |t: TimeVal| t.tv_sec() as f64 * 1e6 + t.tv_usec() as f64;
+        us(usage.user_time()) + us(usage.system_time())
+    };
+    let before = cpu();
+    let (elapsed, ()) = timed(f);
+    (micros(elapsed), cpu() - before)
 }
 
 fn micros(d: Duration) -> f64 {
