@@ -467,6 +467,12 @@ fn origin_tables(ko_dir: &Path) -> String {
             };
             writeln!(s, "| code: {what}{largest} | {rb} | {cb} |").unwrap();
         }
+        writeln!(
+            s,
+            "| of the code: calls to a panic (overflow, bounds, `unwrap`), ~12 bytes each | {} calls | {} calls |",
+            r.panic_sites, cc.panic_sites
+        )
+        .unwrap();
         writeln!(s, "| **total** (`size` text) | **{rt}** | **{ct}** |\n").unwrap();
     }
     s

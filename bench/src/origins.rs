@@ -85,6 +85,9 @@ fn origin(name: &str) -> usize {
 
 /// The sizes of a `.ko`: (read-only data sections by name, code bytes by origin, code total).
 pub struct Breakdown {
+    /// Calls to `core`'s panic functions (overflow, bounds, `unwrap`): each site is inside the
+    /// code counted above, about 12 bytes (the location's address, and the call).
+    pub panic_sites: usize,
     pub read_only: Vec<(String, u64)>,
     pub code: [u64; ORIGINS.len()],
     /// Each origin's largest functions: (name, bytes), largest first.
@@ -183,7 +186,13 @@ pub fn breakdown(ko: &Path, rust: bool) -> Breakdown {
     for f in &mut functions {
         f.sort_by_key(|b| std::cmp::Reverse(b.1));
     }
+    let disassembly = run(&tool("llvm-objdump"), &["-dr", "--demangle", &file]);
+    let panic_sites = disassembly
+        .lines()
+        .filter(|l| l.contains("R_X86_64_PLT32") && l.contains("panic"))
+        .count();
     Breakdown {
+        panic_sites,
         read_only,
         code,
         functions,
