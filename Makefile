@@ -3,7 +3,8 @@
 #   make test    build what is missing, run every check; ends with "N passed, N failed"
 #   make soak    the abuse scenarios' long loops at full count (make test runs them shorter)
 #   make exec CMD='insmod dw_timer.ko; sleep 2'   run one command in a fresh guest
-#   make bench   the Rust modules next to their C twins (ARGS='--rounds 3 --ioctls 1000000 --samples 1000')
+#   make bench   the Rust modules next to their C twins: instruction counts (QEMU -icount, 2 boots)
+#                and wall clock (ARGS='--mode both|wall|instructions --runs 2 --rounds 3 --ioctls N --samples N')
 #   make skels   write the student tree, build/skels (TASKS="1 2", SKELS=DIR, FORCE=1)
 #   make check   build the student tree, run its tasks' checks (TASK="1 3", SKELS=DIR)
 #   make fmt     format the kernel code (the kernel's .rustfmt.toml) and the host code

@@ -3,8 +3,9 @@
 # The cache key covers the kernel version, the config fragment and the toolchain,
 # so a change of any of them builds a new tree and an unchanged one is reused.
 # Prints the build directory (the KDIR for out-of-tree modules) on stdout.
-# DW_KERNEL_CONFIGS names the fragments merged on top of qemu/kernel.config; by default the
-# debug one (KASAN, kmemleak). DW_KERNEL_CONFIGS= (empty) builds a lighter, faster kernel.
+# DW_KERNEL_CONFIGS names the fragments merged on top of qemu/kernel.config, in order; by default
+# the debug one (KASAN, kmemleak). DW_KERNEL_CONFIGS= (empty) builds a lighter, faster kernel,
+# DW_KERNEL_CONFIGS=qemu/kernel-bench.config the benchmark's (no lock debugging either).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -38,9 +39,22 @@ kmake -s rustavailable >&2 || die "the Rust toolchain is not usable for this ker
 kmake -s tinyconfig >&2
 "$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "${fragments[@]}" >/dev/null
 kmake -s olddefconfig >&2
-dropped=$(cat "${fragments[@]}" | grep -E '^CONFIG_[A-Z0-9_]+=' | while read -r line; do
-    grep -qxF "$line" "$out/.config" || echo "  $line"
-done)
+# What the fragments ask for, the last one winning (a later fragment may turn off what an earlier
+# one sets): `CONFIG_X=v` must be in .config as such, `# CONFIG_X is not set` must not be set.
+declare -A wanted=()
+while read -r line; do
+    if [[ $line =~ ^(CONFIG_[A-Z0-9_]+)= || $line =~ ^#\ (CONFIG_[A-Z0-9_]+)\ is\ not\ set$ ]]; then
+        wanted[${BASH_REMATCH[1]}]=$line
+    fi
+done < <(cat "${fragments[@]}")
+dropped=$(for option in "${!wanted[@]}"; do
+    line=${wanted[$option]}
+    if [[ $line == "#"* ]]; then
+        ! grep -q "^$option=" "$out/.config" || echo "  $line"
+    else
+        grep -qxF "$line" "$out/.config" || echo "  $line"
+    fi
+done | sort)
 [[ -z $dropped ]] || die "these options of ${fragments[*]##*/} were dropped by Kconfig (a dependency is missing):
 $dropped"
 

@@ -1,9 +1,14 @@
-//! `dw-bench-report RAW KO_DIR OUT_DIR`: the host half of `make bench`.
+//! `dw-bench-report [--wall RAW] [--instructions RAW]... KO_DIR OUT_DIR`: the host half of
+//! `make bench`.
 //!
 //! Reads the guest's CSV rows (`language,metric,round,value`, and `meta,key,value`; see
-//! `user/src/bin/dw_bench.rs`), adds the `.ko` sizes of the twins in KO_DIR (`size`), and writes
-//! to OUT_DIR: `results.md` (also printed), `results.csv` and `latency.png` (the distributions).
+//! `user/src/bin/dw_bench.rs`): one wall-clock run (`--wall`) and any number of instruction-mode
+//! runs (`--instructions`, one guest boot each), adds the `.ko` sizes of the twins in KO_DIR
+//! (`size`), and writes to OUT_DIR: `results.md` (also printed), `results.csv` and, from the
+//! wall-clock run, `latency.png` (the distributions).
 
+mod instructions;
+mod origins;
 mod plot;
 mod stats;
 
@@ -70,26 +75,91 @@ impl Row {
     }
 }
 
-fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let [raw, ko_dir, out_dir] = args.as_slice() else {
-        eprintln!("usage: dw-bench-report RAW KO_DIR OUT_DIR");
-        std::process::exit(2)
-    };
-    let text = fs::read_to_string(raw).unwrap_or_else(|e| panic!("{raw}: {e}"));
-    let (meta, samples) = parse(&text);
-    let mut rows = Vec::new();
-    per_round_rows(&samples, &mut rows);
-    latency_rows(&samples, &mut rows);
-    let sizes = ko_sizes(Path::new(ko_dir), &mut rows);
+/// The command line.
+#[derive(Default)]
+struct Args {
+    wall: Option<String>,
+    instructions: Vec<String>,
+    ko_dir: String,
+    out_dir: String,
+}
 
-    let out = Path::new(out_dir);
+fn parse_args(args: impl IntoIterator<Item = String>) -> Option<Args> {
+    let mut parsed = Args::default();
+    let mut positional = Vec::new();
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--wall" => parsed.wall = Some(args.next()?),
+            "--instructions" => parsed.instructions.push(args.next()?),
+            _ => positional.push(arg),
+        }
+    }
+    let [ko_dir, out_dir] = <[String; 2]>::try_from(positional).ok()?;
+    (parsed.wall.is_some() || !parsed.instructions.is_empty()).then_some(Args {
+        ko_dir,
+        out_dir,
+        ..parsed
+    })
+}
+
+/// A run's rows: its `meta` keys and its samples.
+fn read_run(path: &str) -> (BTreeMap<String, String>, Samples) {
+    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    parse(&text)
+}
+
+fn main() {
+    let args = parse_args(std::env::args().skip(1)).unwrap_or_else(|| {
+        eprintln!("usage: dw-bench-report [--wall RAW] [--instructions RAW]... KO_DIR OUT_DIR");
+        std::process::exit(2)
+    });
+    let out = Path::new(&args.out_dir);
     fs::create_dir_all(out).expect("the output directory");
-    let markdown = markdown(&meta, &rows, &sizes);
+    let wall = args.wall.as_deref().map(|raw| {
+        let (meta, samples) = read_run(raw);
+        let mut rows = Vec::new();
+        per_round_rows(&samples, &mut rows);
+        latency_rows(&samples, &mut rows);
+        plot::latencies(&samples, &LATENCIES, &out.join("latency.png"));
+        (meta, rows)
+    });
+    let runs: Vec<(BTreeMap<String, String>, Samples)> =
+        args.instructions.iter().map(|r| read_run(r)).collect();
+    let mut size_rows = Vec::new();
+    let sizes = ko_sizes(Path::new(&args.ko_dir), &mut size_rows);
+
+    let mut markdown = markdown(wall.as_ref(), &runs, &size_rows, &sizes);
+    markdown.push('\n');
+    markdown.push_str(&origin_tables(Path::new(&args.ko_dir)));
     fs::write(out.join("results.md"), &markdown).expect("results.md");
-    fs::write(out.join("results.csv"), csv(&rows)).expect("results.csv");
-    plot::latencies(&samples, &LATENCIES, &out.join("latency.png"));
+    let paths = instruction_paths(&runs);
+    fs::write(
+        out.join("results.csv"),
+        csv(wall.as_ref().map(|(_, r)| r.as_slice()), &paths, &size_rows),
+    )
+    .expect("results.csv");
     print!("{markdown}");
+}
+
+/// The instruction table's paths from the runs (each with its tick: 10⁹ / HZ ns).
+fn instruction_paths(runs: &[(BTreeMap<String, String>, Samples)]) -> Vec<instructions::Path> {
+    if runs.is_empty() {
+        return Vec::new();
+    }
+    instructions::paths(&with_ticks(runs))
+}
+
+fn with_ticks(runs: &[(BTreeMap<String, String>, Samples)]) -> Vec<(Samples, f64)> {
+    runs.iter()
+        .map(|(meta, samples)| {
+            let hz: f64 = meta
+                .get("hz")
+                .and_then(|h| h.parse().ok())
+                .unwrap_or(f64::NAN);
+            (samples.clone(), (1e9 / hz).round())
+        })
+        .collect()
 }
 
 /// Splits the guest's rows into `meta` keys and samples by (language, metric).
@@ -97,17 +167,16 @@ fn parse(text: &str) -> (BTreeMap<String, String>, Samples) {
     let mut meta = BTreeMap::new();
     let mut samples = Samples::default();
     for line in text.lines() {
+        // A meta value may hold commas (`-icount shift=0,sleep=off`).
+        if let Some((key, value)) = line.strip_prefix("meta,").and_then(|r| r.split_once(',')) {
+            meta.insert(key.to_string(), value.to_string());
+            continue;
+        }
         let fields: Vec<&str> = line.splitn(4, ',').collect();
-        match fields.as_slice() {
-            ["meta", key, value] => {
-                meta.insert(key.to_string(), value.to_string());
+        if let [language, metric, _round, value] = fields.as_slice() {
+            if let Ok(v) = value.parse() {
+                samples.push(language, metric, v);
             }
-            [language, metric, _round, value] => {
-                if let Ok(v) = value.parse() {
-                    samples.push(language, metric, v);
-                }
-            }
-            _ => {}
         }
     }
     (meta, samples)
@@ -240,35 +309,190 @@ fn number(v: f64, unit: &str) -> String {
     }
 }
 
-fn markdown(meta: &BTreeMap<String, String>, rows: &[Row], sizes: &str) -> String {
-    let m = |key: &str| meta.get(key).map_or("?", String::as_str);
-    let mut s = String::new();
-    writeln!(s, "# Benchmark: the Rust modules next to their C twins\n").unwrap();
+/// A run's setting, for the report's list: `meta` key `key` of every run, once if they agree.
+fn meta_of(runs: &[&BTreeMap<String, String>], key: &str) -> String {
+    let values: Vec<&str> = runs
+        .iter()
+        .map(|m| m.get(key).map_or("?", String::as_str))
+        .collect();
+    if values.windows(2).all(|w| w[0] == w[1]) {
+        values.first().copied().unwrap_or("?").to_owned()
+    } else {
+        values.join(" / ")
+    }
+}
+
+/// What the runs were: command, host, guest, kernel, date.
+fn describe(s: &mut String, runs: &[&BTreeMap<String, String>]) {
+    let m = |key: &str| meta_of(runs, key);
     writeln!(s, "- Command: `{}`", m("command")).unwrap();
     writeln!(
         s,
-        "- Host: {} ({} cores); guest: QEMU {} (`-cpu {}`, reported as \"{}\"), {} vCPUs",
+        "- Host: {} ({} cores); guest: QEMU {} (`-cpu {}`, reported as \"{}\"), {} vCPUs; \
+         guest clock: {} (clocksource `{}`)",
         m("host_cpu"),
         m("host_cores"),
         m("accel"),
         m("qemu_cpu"),
         m("cpu"),
-        m("vcpus")
+        m("vcpus"),
+        m("clock"),
+        m("clocksource"),
+    )
+    .unwrap();
+    let hz = m("hz");
+    writeln!(
+        s,
+        "- Guest kernel: {} (config: {}), HZ = {hz} (1 jiffy = {} µs)",
+        m("kernel"),
+        m("kernel_config"),
+        hz.parse::<f64>()
+            .map_or("?".into(), |hz| format!("{:.0}", 1e6 / hz))
     )
     .unwrap();
     writeln!(
         s,
-        "- Guest kernel: {} (config: {}), HZ = {} (1 jiffy = {} µs)",
-        m("kernel"),
-        m("kernel_config"),
-        m("hz"),
-        meta.get("hz")
-            .and_then(|h| h.parse::<f64>().ok())
-            .map_or("?".into(), |hz| format!("{:.0}", 1e6 / hz))
+        "- Its debug options (from its `.config`; `n`: not set): `{}`",
+        m("kernel_debug")
     )
     .unwrap();
     writeln!(s, "- {} rounds, Rust and C alternating; per round and language: {} ioctls of each kind, {} samples of each latency", m("rounds"), m("ioctls"), m("samples")).unwrap();
-    writeln!(s, "- Date: {}\n", m("date")).unwrap();
+    writeln!(
+        s,
+        "- Date: {}; guest wall time: {} s\n",
+        m("date"),
+        m("wall_s")
+    )
+    .unwrap();
+}
+
+fn markdown(
+    wall: Option<&(BTreeMap<String, String>, Vec<Row>)>,
+    runs: &[(BTreeMap<String, String>, Samples)],
+    size_rows: &[Row],
+    sizes: &str,
+) -> String {
+    let mut s = String::new();
+    writeln!(s, "# Benchmark: the Rust modules next to their C twins\n").unwrap();
+    if !runs.is_empty() {
+        writeln!(
+            s,
+            "## Instruction counts (mode: instructions, {} guest boots under `-icount shift=0,sleep=off`)\n",
+            runs.len()
+        )
+        .unwrap();
+        let metas: Vec<&BTreeMap<String, String>> = runs.iter().map(|(m, _)| m).collect();
+        describe(&mut s, &metas);
+        let with_ticks = with_ticks(runs);
+        let empty: Vec<f64> = with_ticks
+            .iter()
+            .map(|(samples, _)| stats::percentile(samples.get("loop", "iterations_0_ns"), 50.0))
+            .collect();
+        instructions::markdown(
+            &mut s,
+            &instructions::paths(&with_ticks),
+            &instructions::known_loops(&with_ticks),
+            &empty,
+        );
+        writeln!(s).unwrap();
+    }
+    if let Some((meta, rows)) = wall {
+        writeln!(
+            s,
+            "## Wall clock (mode: wall, one guest boot, the host's clock)\n"
+        )
+        .unwrap();
+        describe(&mut s, &[meta]);
+        table(&mut s, rows);
+        writeln!(s, "\n![latency distributions](latency.png)\n").unwrap();
+    }
+    writeln!(s, "## Module sizes\n").unwrap();
+    table(&mut s, size_rows);
+    writeln!(s, "\n`size` of the modules:\n\n```\n{}```", sizes).unwrap();
+    s
+}
+
+/// Each twin pair's text by origin (`origins`), in Markdown: `size`'s text is the read-only
+/// sections, code and data.
+fn origin_tables(ko_dir: &Path) -> String {
+    let mut s = String::new();
+    writeln!(
+        s,
+        "## Module text by origin\n\n`size`'s text is every allocated read-only section: code and \
+         read-only data. The code is split by the origin of each function (symbol sizes and \
+         demangled names from `llvm-readelf -s`; C's code is all its own).\n"
+    )
+    .unwrap();
+    for (rust, c) in TWINS {
+        let ko = |m: &str| ko_dir.join(format!("{m}.ko"));
+        let (r, cc) = (
+            origins::breakdown(&ko(rust), true),
+            origins::breakdown(&ko(c), false),
+        );
+        writeln!(s, "### `{rust}.ko` / `{c}.ko`\n").unwrap();
+        writeln!(s, "| part | Rust bytes | C bytes |").unwrap();
+        writeln!(s, "|---|---:|---:|").unwrap();
+        let mut sections: Vec<&String> = r
+            .read_only
+            .iter()
+            .chain(&cc.read_only)
+            .map(|(n, _)| n)
+            .collect();
+        sections.sort();
+        sections.dedup();
+        let bytes = |list: &[(String, u64)], name: &str| {
+            list.iter().find(|(n, _)| n == name).map_or(0, |(_, b)| *b)
+        };
+        let (mut rt, mut ct) = (0, 0);
+        for name in sections {
+            let (rb, cb) = (bytes(&r.read_only, name), bytes(&cc.read_only, name));
+            (rt, ct) = (rt + rb, ct + cb);
+            writeln!(s, "| data: `{name}` | {rb} | {cb} |").unwrap();
+        }
+        for (i, what) in origins::ORIGINS.iter().enumerate() {
+            let (rb, cb) = (r.code[i], cc.code[i]);
+            if rb == 0 && cb == 0 {
+                continue;
+            }
+            (rt, ct) = (rt + rb, ct + cb);
+            let largest: Vec<String> = r.functions[i]
+                .iter()
+                .take(3)
+                .map(|(n, b)| format!("`{}` {b}", short(n)))
+                .collect();
+            let largest = if largest.is_empty() {
+                String::new()
+            } else {
+                format!(" (largest: {})", largest.join(", "))
+            };
+            writeln!(s, "| code: {what}{largest} | {rb} | {cb} |").unwrap();
+        }
+        writeln!(
+            s,
+            "| of the code: calls to a panic (overflow, bounds, `unwrap`), ~12 bytes each | {} calls | {} calls |",
+            r.panic_sites, cc.panic_sites
+        )
+        .unwrap();
+        writeln!(s, "| **total** (`size` text) | **{rt}** | **{ct}** |\n").unwrap();
+    }
+    s
+}
+
+/// A demangled name without its generic arguments' paths, for the tables.
+fn short(name: &str) -> String {
+    let name = name.replace("kernel::", "").replace("core::", "");
+    if name.len() > 90 {
+        format!(
+            "{}…",
+            &name[..name.char_indices().nth(89).map_or(name.len(), |(i, _)| i)]
+        )
+    } else {
+        name
+    }
+}
+
+/// `rows` as a Markdown table.
+fn table(s: &mut String, rows: &[Row]) {
     writeln!(
         s,
         "| metric | statistic | unit | Rust | C | Rust/C | target |"
@@ -291,33 +515,64 @@ fn markdown(meta: &BTreeMap<String, String>, rows: &[Row], sizes: &str) -> Strin
         )
         .unwrap();
     }
-    writeln!(s, "\n`size` of the modules:\n\n```\n{}```\n", sizes).unwrap();
-    writeln!(s, "![latency distributions](latency.png)").unwrap();
+}
+
+/// One CSV: the instruction rows (`mode` = instructions, with each run's figures), the
+/// wall-clock rows (wall) and the sizes (size).
+fn csv(wall: Option<&[Row]>, paths: &[instructions::Path], size_rows: &[Row]) -> String {
+    let mut s = String::from(
+        "mode,metric,statistic,unit,rust,c,ratio,spread,rust_runs,c_runs,target,met\n",
+    );
+    instructions::csv(&mut s, paths);
+    let quote = |t: &str| format!("\"{}\"", t.replace('"', "\"\""));
+    let rows = |s: &mut String, mode: &str, rows: &[Row]| {
+        for r in rows {
+            let (target, met) = r
+                .target
+                .as_ref()
+                .map_or((String::new(), String::new()), |(t, m)| {
+                    (t.clone(), m.to_string())
+                });
+            let ratio = r.ratio().map_or(String::new(), |x| format!("{x:.4}"));
+            writeln!(
+                s,
+                "{mode},{},{},{},{},{},{ratio},,,,{},{met}",
+                quote(&r.metric),
+                r.statistic,
+                r.unit,
+                r.rust,
+                r.c,
+                quote(&target)
+            )
+            .unwrap();
+        }
+    };
+    rows(&mut s, "wall", wall.unwrap_or_default());
+    rows(&mut s, "size", size_rows);
     s
 }
 
-fn csv(rows: &[Row]) -> String {
-    let mut s = String::from("metric,statistic,unit,rust,c,ratio,target,met\n");
-    for r in rows {
-        let (target, met) = r
-            .target
-            .as_ref()
-            .map_or((String::new(), String::new()), |(t, m)| {
-                (t.clone(), m.to_string())
-            });
-        let ratio = r.ratio().map_or(String::new(), |x| format!("{x:.4}"));
-        let quote = |t: &str| format!("\"{}\"", t.replace('"', "\"\""));
-        writeln!(
-            s,
-            "{},{},{},{},{},{ratio},{},{met}",
-            quote(&r.metric),
-            r.statistic,
-            r.unit,
-            r.rust,
-            r.c,
-            quote(&target)
-        )
-        .unwrap();
+#[cfg(test)]
+mod tests {
+    use super::parse_args;
+
+    fn args(line: &str) -> Vec<String> {
+        line.split(' ').map(String::from).collect()
     }
-    s
+
+    #[test]
+    fn command_line() {
+        let a = parse_args(args(
+            "--wall w.csv --instructions 1.csv --instructions 2.csv ko out",
+        ))
+        .unwrap();
+        assert_eq!(a.wall.as_deref(), Some("w.csv"));
+        assert_eq!(a.instructions, ["1.csv", "2.csv"]);
+        assert_eq!((a.ko_dir.as_str(), a.out_dir.as_str()), ("ko", "out"));
+        assert!(parse_args(args("ko out")).is_none(), "no run at all");
+        assert!(
+            parse_args(args("--wall w.csv ko")).is_none(),
+            "no output directory"
+        );
+    }
 }

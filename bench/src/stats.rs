@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 /// All values of each (language, metric), pooled over rounds.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Samples(BTreeMap<(String, String), Vec<f64>>);
 
 impl Samples {

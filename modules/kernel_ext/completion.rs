@@ -50,8 +50,8 @@
 //! }
 //! ```
 
-use super::context::ProcessContext;
-use kernel::{bindings, prelude::*, task::might_sleep, types::Opaque};
+use super::context::{might_sleep, ProcessContext};
+use kernel::{bindings, prelude::*, types::Opaque};
 
 /// A completion (`struct completion`) whose waits and signals pair up one to one. (Named apart
 /// from [`kernel::sync::Completion`], the one-time kind, which it does not replace.)

@@ -41,11 +41,28 @@
 //! Neither token can be created by safe code, copied, or sent to another thread, and a reference
 //! to one cannot outlive the callback that received it.
 
-use kernel::{bindings, prelude::*, task::might_sleep, time::Jiffies, types::NotThreadSafe};
+use kernel::{bindings, prelude::*, time::Jiffies, types::NotThreadSafe};
 
 unsafe extern "C" {
     fn dw_assert_bh_disabled();
     fn dw_may_sleep() -> bool;
+}
+
+/// C's `might_sleep()` as this kernel's configuration expands it: [`kernel::task::might_sleep`]
+/// (the check of `CONFIG_DEBUG_ATOMIC_SLEEP`, then `might_resched()`), left out where C's is
+/// empty: without `CONFIG_DEBUG_ATOMIC_SLEEP`, under a preemption model whose `might_resched()` is
+/// `do { } while (0)` (neither `CONFIG_PREEMPT_VOLUNTARY_BUILD` nor `CONFIG_PREEMPT_DYNAMIC`:
+/// `include/linux/kernel.h`). The kernel crate's version would still call an empty C helper
+/// there, on every callback of this layer (found by `make bench`).
+#[inline]
+#[track_caller]
+pub(crate) fn might_sleep() {
+    #[cfg(any(
+        CONFIG_DEBUG_ATOMIC_SLEEP,
+        CONFIG_PREEMPT_VOLUNTARY_BUILD,
+        CONFIG_PREEMPT_DYNAMIC
+    ))]
+    kernel::task::might_sleep();
 }
 
 /// Proof that the current code runs in process context and may sleep.

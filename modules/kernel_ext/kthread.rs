@@ -42,7 +42,7 @@
 //! }
 //! ```
 
-use super::context::ProcessContext;
+use super::context::{might_sleep, ProcessContext};
 use core::{
     ops::{Deref, DerefMut},
     ptr::NonNull,
@@ -54,7 +54,7 @@ use kernel::{
     prelude::*,
     str::CStr,
     sync::{aref::ARef, Arc},
-    task::{might_sleep, Task},
+    task::Task,
 };
 
 /// What a kernel thread runs.

@@ -42,7 +42,7 @@
 //! # Ok::<(), Error>(())
 //! ```
 
-use super::context::ProcessContext;
+use super::context::{might_sleep, ProcessContext};
 use core::marker::PhantomData;
 use kernel::{
     bindings,
@@ -52,7 +52,6 @@ use kernel::{
     prelude::*,
     str::CStr,
     sync::{Arc, ArcBorrow},
-    task::might_sleep,
     types::Opaque,
 };
 

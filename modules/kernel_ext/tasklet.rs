@@ -44,13 +44,12 @@
 //! # Ok::<(), Error>(())
 //! ```
 
-use super::context::{BhDisabled, ProcessContext};
+use super::context::{might_sleep, BhDisabled, ProcessContext};
 use core::{marker::PhantomPinned, ops::Deref};
 use kernel::{
     bindings,
     prelude::*,
     sync::atomic::{Atomic, Relaxed},
-    task::might_sleep,
     types::Opaque,
 };
 

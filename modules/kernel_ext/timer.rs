@@ -60,6 +60,9 @@ use kernel::{
     types::Opaque,
 };
 
+// Without lockdep `struct lock_class_key` has no fields, which rustc calls not FFI-safe; only
+// its address crosses, as in the kernel crate's own bindings of `timer_init_key`.
+#[allow(improper_ctypes)]
 unsafe extern "C" {
     pub(super) fn dw_timer_init_key(
         timer: *mut bindings::timer_list,

@@ -36,11 +36,8 @@
 //! }
 //! ```
 
-use super::context::ProcessContext;
-use kernel::{
-    bindings, ffi::c_void, prelude::*, str::CStr, sync::LockClassKey, task::might_sleep,
-    types::Opaque,
-};
+use super::context::{might_sleep, ProcessContext};
+use kernel::{bindings, ffi::c_void, prelude::*, str::CStr, sync::LockClassKey, types::Opaque};
 
 unsafe extern "C" {
     fn dw_wait_event_interruptible(

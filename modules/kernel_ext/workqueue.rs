@@ -49,7 +49,10 @@
 //! # Ok::<(), Error>(())
 //! ```
 
-use super::{context::ProcessContext, timer::dw_timer_init_key};
+use super::{
+    context::{might_sleep, ProcessContext},
+    timer::dw_timer_init_key,
+};
 use core::{
     marker::{PhantomData, PhantomPinned},
     ops::Deref,
@@ -63,7 +66,6 @@ use kernel::{
     prelude::*,
     str::CStr,
     sync::LockClassKey,
-    task::might_sleep,
     time::Jiffies,
     types::{NotThreadSafe, Opaque},
     workqueue::Work,

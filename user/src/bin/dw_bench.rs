@@ -7,14 +7,29 @@
 //! - the `/dev/deferred` module (`dw_procmon`, `dw_c_procmon`): load time, ns per CANCEL ioctl
 //!   and per SET+CANCEL pair (averaged over `--ioctls` calls each), unload time;
 //! - the periodic timer and kthread modules: load and unload time;
+//! - for each load and unload also the CPU time dw-bench spent in it (`*_cpu_us`: without the
+//!   time it slept);
 //! - the bench module (`dw_bench`, `dw_c_bench`): its in-kernel samples (timer lateness,
 //!   periodic timer error, timer-to-work handoff, kthread wake-up), read from `/dev/kmsg`.
 //!
-//! Usage: `dw-bench [--rounds N] [--ioctls N] [--samples N]` in `/root`, where the modules are.
+//! With `--instructions` (`make bench`'s instruction mode, a guest under QEMU's
+//! `-icount shift=0,sleep=off`) the guest clock advances 1 ns per instruction executed, so every
+//! figure above is an instruction count. It first checks that with a known loop (2 instructions
+//! per iteration), printed as `loop` rows (`loop,iterations_<N>_ns,repeat,ns`), and takes
+//! smaller defaults (the figures do not vary: fewer calls and samples suffice).
+//!
+//! Usage: `dw-bench [--instructions] [--rounds N] [--ioctls N] [--samples N]` in `/root`, where
+//! the modules are.
 
 use deferred_test::{DEVICE_PATH, MY_IOCTL_TIMER_CANCEL, MY_IOCTL_TIMER_SET};
 use dw_twins::LANGUAGES;
-use nix::kmod::{delete_module, finit_module, DeleteModuleFlags, ModuleInitFlags};
+use nix::{
+    kmod::{delete_module, finit_module, DeleteModuleFlags, ModuleInitFlags},
+    sys::{
+        resource::{getrusage, UsageWho},
+        time::TimeVal,
+    },
+};
 use rustix::{
     fs::{open, seek, Mode, OFlags, SeekFrom},
     io::{read, Errno},
@@ -32,14 +47,19 @@ use std::{
 const FAR_AHEAD_SECS: usize = 1000;
 
 struct Options {
+    instructions: bool,
     rounds: u32,
     ioctls: u32,
     samples: u32,
 }
 
+/// The known loop's lengths, in iterations (0: the clock reads alone), and repeats of each.
+const LOOP_ITERATIONS: [u64; 3] = [0, 1_000_000, 10_000_000];
+const LOOP_REPEATS: u32 = 5;
+
 fn main() {
     let options = parse_options().unwrap_or_else(|| {
-        eprintln!("usage: dw-bench [--rounds N] [--ioctls N] [--samples N]");
+        eprintln!("usage: dw-bench [--instructions] [--rounds N] [--ioctls N] [--samples N]");
         exit(2)
     });
     // Keep the kernel's messages off the serial console: printing them there would dominate
@@ -47,37 +67,36 @@ fn main() {
     fs::write("/proc/sys/kernel/printk", "1")
         .unwrap_or_else(|e| fail("/proc/sys/kernel/printk", e));
     print_meta(&options);
+    if options.instructions {
+        known_loops();
+    }
     for round in 0..options.rounds {
         for language in LANGUAGES {
             let row = |metric: &str, value: f64| {
                 println!("{},{metric},{round},{value}", language.name);
             };
-            row(
-                "device_load_us",
-                micros(timed(|| load(language.monitor, "")).0),
-            );
+            let (elapsed, cpu) = timed_cpu(|| load(language.monitor, ""));
+            row("device_load_us", elapsed);
+            row("device_load_cpu_us", cpu);
             let device = open(DEVICE_PATH, OFlags::RDWR, Mode::empty())
                 .unwrap_or_else(|e| fail(DEVICE_PATH, e));
             let (cancel, pair) = ioctl_round_trips(&device, options.ioctls);
             row("ioctl_cancel_ns", cancel);
             row("ioctl_set_cancel_ns", pair);
             drop(device);
-            row(
-                "device_unload_us",
-                micros(timed(|| unload(language.monitor)).0),
-            );
+            let (elapsed, cpu) = timed_cpu(|| unload(language.monitor));
+            row("device_unload_us", elapsed);
+            row("device_unload_cpu_us", cpu);
             for (metric, module) in [
                 ("periodic_timer", language.periodic_timer),
                 ("kthread", language.kthread),
             ] {
-                row(
-                    &format!("{metric}_load_us"),
-                    micros(timed(|| load(module, "")).0),
-                );
-                row(
-                    &format!("{metric}_unload_us"),
-                    micros(timed(|| unload(module)).0),
-                );
+                let (elapsed, cpu) = timed_cpu(|| load(module, ""));
+                row(&format!("{metric}_load_us"), elapsed);
+                row(&format!("{metric}_load_cpu_us"), cpu);
+                let (elapsed, cpu) = timed_cpu(|| unload(module));
+                row(&format!("{metric}_unload_us"), elapsed);
+                row(&format!("{metric}_unload_cpu_us"), cpu);
             }
             for (metric, values) in bench_samples(language.bench, options.samples) {
                 values.iter().for_each(|&v| row(&metric, v as f64));
@@ -87,12 +106,16 @@ fn main() {
 }
 
 fn parse_options() -> Option<Options> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let instructions = args.first().is_some_and(|a| a == "--instructions");
+    // Counted instructions do not vary from call to call as wall-clock times do.
     let mut options = Options {
+        instructions,
         rounds: 3,
-        ioctls: 1_000_000,
-        samples: 1000,
+        ioctls: if instructions { 20_000 } else { 1_000_000 },
+        samples: if instructions { 200 } else { 1000 },
     };
-    let mut args = std::env::args().skip(1);
+    let mut args = args.iter().skip(usize::from(instructions));
     while let Some(option) = args.next() {
         let value = args.next()?.parse().ok()?;
         match option.as_str() {
@@ -107,6 +130,14 @@ fn parse_options() -> Option<Options> {
 
 /// What the report says about the run and the guest: options, kernel, CPU model, vCPUs.
 fn print_meta(options: &Options) {
+    println!(
+        "meta,mode,{}",
+        if options.instructions {
+            "instructions"
+        } else {
+            "wall"
+        }
+    );
     println!("meta,rounds,{}", options.rounds);
     println!("meta,ioctls,{}", options.ioctls);
     println!("meta,samples,{}", options.samples);
@@ -120,6 +151,41 @@ fn print_meta(options: &Options) {
     println!("meta,kernel,{}", osrelease.trim());
     println!("meta,cpu,{model}");
     println!("meta,vcpus,{vcpus}");
+    let clocksource =
+        fs::read_to_string("/sys/devices/system/clocksource/clocksource0/current_clocksource")
+            .unwrap_or_default();
+    println!("meta,clocksource,{}", clocksource.trim());
+}
+
+/// The known loop: `iterations` times `dec; jnz`, 2 instructions per iteration (`iterations` > 0).
+fn known_loop(iterations: u64) {
+    // SAFETY: the loop only counts a register down to zero: it touches no memory and no stack,
+    // and the register is declared clobbered.
+    unsafe {
+        std::arch::asm!(
+            "2:",
+            "dec {n}",
+            "jnz 2b",
+            n = inout(reg) iterations => _,
+            options(nomem, nostack),
+        );
+    }
+}
+
+/// Times the known loop, `LOOP_REPEATS` times for each of `LOOP_ITERATIONS` (0: the two clock
+/// reads alone), as `loop,iterations_<N>_ns,repeat,ns` rows. In the instruction mode each
+/// iteration should take 2 ns: the check that the clock counts instructions.
+fn known_loops() {
+    for repeat in 0..LOOP_REPEATS {
+        for n in LOOP_ITERATIONS {
+            let (elapsed, ()) = timed(|| {
+                if n > 0 {
+                    known_loop(n)
+                }
+            });
+            println!("loop,iterations_{n}_ns,{repeat},{}", elapsed.as_nanos());
+        }
+    }
 }
 
 /// Loads `<module>.ko` (from the current directory) with `params`.
@@ -222,6 +288,21 @@ fn timed<T>(f: impl FnOnce() -> T) -> (Duration, T) {
     let start = Instant::now();
     let result = f();
     (start.elapsed(), result)
+}
+
+/// Runs `f`; returns the µs it took, and the µs of CPU time this process spent in it (user and
+/// system: `getrusage`, whose sum the kernel keeps to the ns of its scheduler clock), which leaves
+/// out the time the process slept (a module's unload waits for an RCU grace period, its load for
+/// other threads) and what other threads did meanwhile.
+fn timed_cpu(f: impl FnOnce()) -> (f64, f64) {
+    let cpu = || {
+        let usage = getrusage(UsageWho::RUSAGE_SELF).unwrap_or_else(|e| fail("getrusage", e));
+        let us = |t: TimeVal| t.tv_sec() as f64 * 1e6 + t.tv_usec() as f64;
+        us(usage.user_time()) + us(usage.system_time())
+    };
+    let before = cpu();
+    let (elapsed, ()) = timed(f);
+    (micros(elapsed), cpu() - before)
 }
 
 fn micros(d: Duration) -> f64 {

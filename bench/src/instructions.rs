@@ -1,0 +1,298 @@
+//! The instruction mode's table: each path's instruction count, Rust against C, from several
+//! runs (guest boots) under `-icount shift=0,sleep=off`, where 1 ns of guest time is one
+//! instruction, and how far the runs agree.
+
+use crate::stats::{percentile, Samples};
+use dw_twins::{C, RUST};
+use std::fmt::Write as _;
+
+/// How a path's figure comes out of one run's samples.
+#[derive(Clone, Copy)]
+enum Figure {
+    /// The median over rounds of a per-round metric, times a factor (µs → instructions: 1000).
+    Rounds(&'static str, f64),
+    /// The median over rounds of the difference of two per-round metrics.
+    RoundsDifference(&'static str, &'static str),
+    /// The median of a per-sample metric (ns → instructions), minus a number of ticks.
+    Samples(&'static str, f64),
+}
+
+/// The paths: (what, how it is measured, figure).
+const PATHS: [(&str, &str, Figure); 12] = [
+    (
+        "ioctl CANCEL",
+        "per call, mean of `--ioctls` calls; median of rounds",
+        Figure::Rounds("ioctl_cancel_ns", 1.0),
+    ),
+    (
+        "ioctl SET",
+        "per call: SET+CANCEL pair − CANCEL; median of rounds",
+        Figure::RoundsDifference("ioctl_set_cancel_ns", "ioctl_cancel_ns"),
+    ),
+    (
+        "ioctl SET + CANCEL pair",
+        "per pair, mean of `--ioctls` pairs; median of rounds",
+        Figure::Rounds("ioctl_set_cancel_ns", 1.0),
+    ),
+    (
+        "timer expiry → handler",
+        "timer lateness − 1 tick, median of samples",
+        Figure::Samples("timer_lateness_ns", 1.0),
+    ),
+    (
+        "timer → work handoff",
+        "median of samples",
+        Figure::Samples("work_handoff_ns", 0.0),
+    ),
+    (
+        "kthread wake-up",
+        "median of samples",
+        Figure::Samples("kthread_wakeup_ns", 0.0),
+    ),
+    (
+        "load `/dev/deferred` module",
+        "`finit_module`, the loader's CPU time; median of rounds",
+        Figure::Rounds("device_load_cpu_us", 1000.0),
+    ),
+    (
+        "unload `/dev/deferred` module",
+        "`delete_module`, the unloader's CPU time; median of rounds",
+        Figure::Rounds("device_unload_cpu_us", 1000.0),
+    ),
+    (
+        "load periodic timer module",
+        "`finit_module`, the loader's CPU time; median of rounds",
+        Figure::Rounds("periodic_timer_load_cpu_us", 1000.0),
+    ),
+    (
+        "unload periodic timer module",
+        "`delete_module`, the unloader's CPU time; median of rounds",
+        Figure::Rounds("periodic_timer_unload_cpu_us", 1000.0),
+    ),
+    (
+        "load kthread module",
+        "`finit_module`, the loader's CPU time; median of rounds",
+        Figure::Rounds("kthread_load_cpu_us", 1000.0),
+    ),
+    (
+        "unload kthread module",
+        "`delete_module`, the unloader's CPU time; median of rounds",
+        Figure::Rounds("kthread_unload_cpu_us", 1000.0),
+    ),
+];
+
+/// One path's figures, one per run.
+pub struct Path {
+    pub what: &'static str,
+    pub how: &'static str,
+    pub rust: Vec<f64>,
+    pub c: Vec<f64>,
+}
+
+/// The mean of `values`.
+fn mean(values: &[f64]) -> f64 {
+    values.iter().sum::<f64>() / values.len() as f64
+}
+
+/// How far the runs are apart: (max − min) / mean, as a fraction.
+fn spread(values: &[f64]) -> f64 {
+    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let m = mean(values);
+    if m == 0.0 {
+        0.0
+    } else {
+        (max - min) / m.abs()
+    }
+}
+
+impl Path {
+    pub fn ratio(&self) -> f64 {
+        mean(&self.rust) / mean(&self.c)
+    }
+
+    pub fn difference(&self) -> f64 {
+        mean(&self.rust) - mean(&self.c)
+    }
+
+    /// The larger of the two languages' run-to-run spreads.
+    pub fn spread(&self) -> f64 {
+        spread(&self.rust).max(spread(&self.c))
+    }
+}
+
+/// One run's figure for `language`; `tick_ns` is the guest's tick in ns.
+fn figure(samples: &Samples, language: &str, how: Figure, tick_ns: f64) -> f64 {
+    let median = |metric| percentile(samples.get(language, metric), 50.0);
+    match how {
+        Figure::Rounds(metric, factor) => median(metric) * factor,
+        Figure::RoundsDifference(a, b) => {
+            let (a, b) = (samples.get(language, a), samples.get(language, b));
+            let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
+            percentile(&d, 50.0)
+        }
+        Figure::Samples(metric, ticks) => median(metric) - ticks * tick_ns,
+    }
+}
+
+/// The paths' figures from each run's samples (`tick_ns`: each run's tick).
+pub fn paths(runs: &[(Samples, f64)]) -> Vec<Path> {
+    PATHS
+        .iter()
+        .map(|&(what, how_text, how)| Path {
+            what,
+            how: how_text,
+            rust: runs
+                .iter()
+                .map(|(s, tick)| figure(s, RUST.name, how, *tick))
+                .collect(),
+            c: runs
+                .iter()
+                .map(|(s, tick)| figure(s, C.name, how, *tick))
+                .collect(),
+        })
+        .collect()
+}
+
+/// The known loop of each run: (iterations, ns per iteration of each run), from the medians of
+/// its repeats, less the clock reads alone (the 0-iteration loop).
+pub fn known_loops(runs: &[(Samples, f64)]) -> Vec<(u64, Vec<f64>)> {
+    let metric = |n: u64| format!("iterations_{n}_ns");
+    let lengths: Vec<u64> = [1_000_000, 10_000_000]
+        .into_iter()
+        .filter(|&n| {
+            runs.iter()
+                .all(|(s, _)| !s.get("loop", &metric(n)).is_empty())
+        })
+        .collect();
+    lengths
+        .into_iter()
+        .map(|n| {
+            let per_iteration = runs
+                .iter()
+                .map(|(s, _)| {
+                    let median = |m: &str| percentile(s.get("loop", m), 50.0);
+                    (median(&metric(n)) - median(&metric(0))) / n as f64
+                })
+                .collect();
+            (n, per_iteration)
+        })
+        .collect()
+}
+
+/// `a / b / ...`, whole numbers.
+fn joined(values: &[f64]) -> String {
+    values
+        .iter()
+        .map(|v| format!("{v:.0}"))
+        .collect::<Vec<_>>()
+        .join(" / ")
+}
+
+/// The instruction table and the loop check, in Markdown.
+pub fn markdown(s: &mut String, paths: &[Path], loops: &[(u64, Vec<f64>)], clock_empty: &[f64]) {
+    let runs = paths.first().map_or(0, |p| p.rust.len());
+    let run_names = (1..=runs)
+        .map(|r| format!("run {r}"))
+        .collect::<Vec<_>>()
+        .join(" / ");
+    writeln!(
+        s,
+        "Check: a loop of `dec; jnz` (2 instructions per iteration) timed with `clock_gettime` \
+         in the guest, median of 5 repeats less the clock reads alone ({} ns, {run_names}):\n",
+        joined(clock_empty)
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "| iterations | expected ns per iteration | measured, {run_names} |"
+    )
+    .unwrap();
+    writeln!(s, "|---:|---:|---:|").unwrap();
+    for (n, per_iteration) in loops {
+        let measured: Vec<String> = per_iteration.iter().map(|v| format!("{v:.4}")).collect();
+        writeln!(s, "| {n} | 2 | {} |", measured.join(" / ")).unwrap();
+    }
+    writeln!(s).unwrap();
+    writeln!(
+        s,
+        "| path | figure | Rust, {run_names} | C, {run_names} | Rust/C | Rust − C | run-to-run spread |"
+    )
+    .unwrap();
+    writeln!(s, "|---|---|---:|---:|---:|---:|---:|").unwrap();
+    for p in paths {
+        writeln!(
+            s,
+            "| {} | {} | {} | {} | {:.3} | {:+.0} | {:.2} % |",
+            p.what,
+            p.how,
+            joined(&p.rust),
+            joined(&p.c),
+            p.ratio(),
+            p.difference(),
+            p.spread() * 100.0
+        )
+        .unwrap();
+    }
+}
+
+/// The instruction rows of the CSV (the header is the caller's).
+pub fn csv(s: &mut String, paths: &[Path]) {
+    let list = |v: &[f64]| {
+        v.iter()
+            .map(|x| format!("{x:.0}"))
+            .collect::<Vec<_>>()
+            .join(";")
+    };
+    for p in paths {
+        writeln!(
+            s,
+            "instructions,\"{}\",\"{}\",instructions,{:.0},{:.0},{:.4},{:.4},{},{},\"\",",
+            p.what.replace('"', "\"\""),
+            p.how.replace('"', "\"\""),
+            mean(&p.rust),
+            mean(&p.c),
+            p.ratio(),
+            p.spread(),
+            list(&p.rust),
+            list(&p.c)
+        )
+        .unwrap();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spread_is_range_over_mean() {
+        assert_eq!(spread(&[100.0, 100.0]), 0.0);
+        assert!((spread(&[99.0, 101.0]) - 0.02).abs() < 1e-12);
+        assert_eq!(spread(&[5.0]), 0.0);
+    }
+
+    #[test]
+    fn figures_from_samples() {
+        let mut s = Samples::default();
+        for (pair, cancel) in [(300.0, 100.0), (320.0, 110.0), (310.0, 90.0)] {
+            s.push("rust", "ioctl_set_cancel_ns", pair);
+            s.push("rust", "ioctl_cancel_ns", cancel);
+        }
+        let set = figure(
+            &s,
+            "rust",
+            Figure::RoundsDifference("ioctl_set_cancel_ns", "ioctl_cancel_ns"),
+            0.0,
+        );
+        assert_eq!(set, 210.0);
+        s.push("rust", "timer_lateness_ns", 4_000_500.0);
+        let late = figure(
+            &s,
+            "rust",
+            Figure::Samples("timer_lateness_ns", 1.0),
+            4_000_000.0,
+        );
+        assert_eq!(late, 500.0);
+    }
+}
