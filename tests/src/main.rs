@@ -465,8 +465,10 @@ fn judge(
         ),
         Outcome::from_problems(boot_problems),
     )];
+    let names: Vec<&str> = boot.scenarios.iter().map(|s| s.name.as_str()).collect();
     for (scenario, section) in boot.scenarios.iter().zip(&split.sections) {
         let mut problems = scenario.verify(section);
+        problems.extend(log::leak_origins(section, &split.sections, &names));
         if !problems.is_empty() {
             problems.push(format!(
                 "its kernel log:\n{}\nits output:\n{}",
@@ -480,8 +482,8 @@ fn judge(
     (results, split)
 }
 
-/// Where a boot's time went, per scenario (its script, then the cleanup and kmemleak scan after
-/// it): on the wall clock, from when each marker reached the console (`wall.rs`), and on the
+/// Where a boot's time went, per scenario (its script, then the cleanup after it, and after the
+/// last the kmemleak scans): on the wall clock, from when each marker reached the console (`wall.rs`), and on the
 /// guest's clock, from the markers' kernel timestamps (virtual time skips idle time, so the two
 /// differ). Then the kernel boot before the first scenario, the closing leak check, power-off.
 fn timing_table(boot: &Boot, split: &log::Split, marks: &MarkerTimes, wall: f64) -> String {
@@ -513,8 +515,8 @@ fn timing_table(boot: &Boot, split: &log::Split, marks: &MarkerTimes, wall: f64)
         let next = sections.get(i + 1).map_or(split.done_at, |n| n.started_at);
         let next_wall = marks.begun.get(i + 1).copied().unwrap_or(marks.done);
         let (begun, ended) = (marks.begun[i], marks.ended[i]);
-        let name = if i + 1 == sections.len() {
-            "closing leak check (sleep, then kmemleak scan)"
+        let name = if scenario.name.ends_with(LEAK_CHECK_NAME) {
+            "closing leak check (sleep, then two kmemleak scans)"
         } else {
             &scenario.name
         };
@@ -537,16 +539,24 @@ fn timing_table(boot: &Boot, split: &log::Split, marks: &MarkerTimes, wall: f64)
     table
 }
 
-/// Guest shell function: asks kmemleak (where the kernel has it) for a scan, copies what it
-/// reports to the kernel log as `dw-kmemleak:` lines (one write per line: `/dev/kmsg` takes one
-/// record per write), then forgets it. Only our modules are loaded in these guests, so a leak
-/// is taken as theirs (its backtrace cannot name a module that is unloaded by then).
-const LEAK_CHECK: &str = r#"dw_leak_check() {
+/// Guest shell functions. `dw_leak_check` asks kmemleak (where the kernel has it) for two scans
+/// (the first records a new object's checksum; an object is reported once it stayed unchanged
+/// and unreferenced since), copies what it reports to the kernel log as `dw-kmemleak:` lines (one write per line:
+/// `/dev/kmsg` takes one record per write), then forgets it. Only our modules are loaded in these
+/// guests, so a leak is taken as theirs (its backtrace cannot name a module that is unloaded by
+/// then). `dw_jiffies` prints the kernel's jiffies (from the scheduler's debugfs file, nothing
+/// without it), which each scenario's begin marker carries, so that a leaked object's allocation
+/// time names its scenario (`log::leak_origins`).
+const GUEST_FUNCTIONS: &str = r#"dw_leak_check() {
     leaks=/sys/kernel/debug/kmemleak
     [ -w $leaks ] || return 0
     echo scan > $leaks
+    echo scan > $leaks
     while IFS= read -r line; do echo "dw-kmemleak: $line" > /dev/kmsg; done < $leaks
     echo clear > $leaks
+}
+dw_jiffies() {
+    awk '$1 == "jiffies" { print $3; exit }' /sys/kernel/debug/sched/debug 2>/dev/null
 }
 "#;
 
@@ -554,8 +564,8 @@ const LEAK_CHECK: &str = r#"dw_leak_check() {
 const LEAK_MIN_AGE: u32 = 6;
 
 /// The guest's script: each scenario in its own `sh -e` with a time limit, between markers
-/// (`log.rs`), followed by the unloading of the modules it left loaded (after a failure, say)
-/// and a kmemleak scan (unless the boot has none).
+/// (`log.rs`), followed by the unloading of the modules it left loaded (after a failure, say);
+/// after the last one, the kmemleak scans (unless the boot has no leak check).
 fn guest_script(boot: &Boot) -> String {
     use log::{BEGIN, DONE, NOTE, STATUS};
     let cleanup = format!(
@@ -563,24 +573,22 @@ fn guest_script(boot: &Boot) -> String {
     );
     // For the scenarios: `dw_note NAME VALUE` hands a value to the harness's checks (`$NAME`).
     let note = format!("dw_note() {{ echo \"{NOTE} $1=$2\"; }}");
-    let mut script = format!("#!/bin/sh\ncd /root\n{LEAK_CHECK}");
-    let leak_check = if boot.leak_scans {
-        "dw_leak_check\n"
-    } else {
-        ""
-    };
+    let mut script = format!("#!/bin/sh\ncd /root\n{GUEST_FUNCTIONS}");
     for (i, s) in boot.scenarios.iter().enumerate() {
         let _ = write!(
             script,
             "cat > /tmp/dw-scenario-{i} <<'DW_SCENARIO_EOF'\n{note}\n{body}\nDW_SCENARIO_EOF\n\
-             echo '{BEGIN} {i}' > /dev/kmsg\necho '{BEGIN} {i}'\n\
+             echo \"{BEGIN} {i} $(dw_jiffies)\" > /dev/kmsg\necho '{BEGIN} {i}'\n\
              timeout {t} sh -e /tmp/dw-scenario-{i}\nstatus=$?\n\
              echo \"{STATUS} {i} $status\" > /dev/kmsg\necho \"{STATUS} {i} $status\"\n\
-             {cleanup}{leak_check}",
+             {cleanup}",
             body = s.script,
             cleanup = if s.keep_modules { "" } else { &cleanup },
             t = s.timeout,
         );
+    }
+    if boot.leak_check {
+        script.push_str("dw_leak_check\n");
     }
     let _ = writeln!(script, "echo '{DONE}' > /dev/kmsg");
     script

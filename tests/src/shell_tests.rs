@@ -271,18 +271,24 @@ fn guest_scripts_parse() {
     }
 }
 
-/// A boot without leak scans runs no kmemleak scan after its scenarios; others scan after each.
+/// Issue 15: one leak check closes a boot (kmemleak scans after its last scenario, none
+/// between scenarios), unless the boot has none; each begin marker carries the jiffies.
 #[test]
-fn leak_scans_follow_each_scenario_unless_the_boot_has_none() {
+fn kmemleak_scans_close_the_boot_unless_it_has_no_leak_check() {
     let scenarios = vec![Scenario::new("a", "true"), Scenario::new("b", "true")];
-    let scans = |boot: &Boot| {
-        crate::guest_script(boot)
-            .matches("\ndw_leak_check\n")
-            .count()
-    };
     let boot = Boot::new("x", scenarios);
-    assert_eq!(scans(&boot), 2);
-    assert_eq!(scans(&boot.without_leak_scans()), 0);
+    let script = crate::guest_script(&boot);
+    let scans = |script: &str| script.matches("\ndw_leak_check\n").count();
+    assert_eq!(scans(&script), 1);
+    let after_last = script.rfind("@@dw-scenario-status 1").unwrap();
+    assert!(script.find("\ndw_leak_check\n").unwrap() > after_last);
+    assert_eq!(
+        script
+            .matches("@@dw-scenario-begin 1 $(dw_jiffies)")
+            .count(),
+        1
+    );
+    assert_eq!(scans(&crate::guest_script(&boot.without_leak_check())), 0);
 }
 
 /// Issue 15: boots run side by side, each with its own files and report, and the launcher is
