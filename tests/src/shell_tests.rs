@@ -222,10 +222,11 @@ fn exec_output_redirected_to_a_file_is_kept_whole() {
     fs::write(build.join("initramfs.cpio.gz"), "").unwrap();
     let bin = dir.join("bin");
     fs::create_dir_all(&bin).unwrap();
-    // QEMU in miniature: 3000 lines on the second serial port, status 0 on the third.
+    // QEMU in miniature: 3000 lines on the second serial port (`-chardev file,id=..,path=..`),
+    // status 0 on the third.
     executable(
         &bin.join("qemu-system-x86_64"),
-        "#!/bin/bash\nports=()\nwhile (($#)); do [[ $1 == -serial ]] && ports+=(\"${2#file:}\"); shift; done\n\
+        "#!/bin/bash\nports=()\nwhile (($#)); do [[ $1 == -chardev ]] && ports+=(\"${2##*path=}\"); shift; done\n\
          echo '[    0.1] Linux' >\"${ports[0]}\"\n\
          for i in $(seq 3000); do echo \"line $i\"; done >\"${ports[1]}\"\necho 0 >\"${ports[2]}\"\n",
     );
