@@ -523,8 +523,8 @@ fn abuse(intensity: Intensity) -> Vec<Scenario> {
             &format!("insmod dw_procmon.ko\nsleep 60 & ./test p $! >/dev/null\n\
              cmds='0x40086b01 0x6b02 0x40086b03 0x6b04 0x1234'\nargs='0 1 2 3 -1 99999'\n\
              j=0\nwhile [ $j -lt {storm_processes} ]; do\n  (n=0; while [ $n -lt {storm_commands} ]; do\n     set -- $cmds; shift $((RANDOM % 5)); c=$1\n     set -- $args; shift $((RANDOM % 6)); a=$1\n\
-                  [ $c = 0x40086b03 ] && [ $a = 0 ] && a=3\n     ./dw-ioctl $c $a >/dev/null 2>&1 || true\n     n=$((n + 1))\n   done) &\n  j=$((j + 1))\ndone\n\
-             wait\n./test c >/dev/null\nrmmod dw_procmon\nkillall sleep 2>/dev/null || true\nsleep 1"),
+                  [ $c = 0x40086b03 ] && [ $a = 0 ] && a=3\n     ./dw-ioctl $c $a >/dev/null 2>&1 || true\n     n=$((n + 1))\n   done) &\n  storm=\"$storm $!\"\n  j=$((j + 1))\ndone\n\
+             wait $storm\n./test c >/dev/null\nrmmod dw_procmon\nkillall sleep 2>/dev/null || true\nsleep 1"),
         )
         .timeout(300)
         // Each process's commands, then the MON before and the CANCEL after them.
