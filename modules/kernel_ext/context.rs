@@ -178,7 +178,8 @@ pub struct BhDisabled {
 }
 
 impl BhDisabled {
-    /// Creates the proof, checking it with lockdep (`lockdep_assert_in_softirq`).
+    /// Creates the proof, checking it with lockdep (`lockdep_assert_in_softirq`, which C leaves
+    /// empty without `CONFIG_PROVE_LOCKING`: so does this, rather than call an empty helper).
     ///
     /// # Safety
     ///
@@ -186,8 +187,11 @@ impl BhDisabled {
     /// long as the returned value is used.
     #[inline]
     pub(crate) unsafe fn new() -> Self {
+        #[cfg(CONFIG_PROVE_LOCKING)]
         // SAFETY: Only reads the current CPU's context state.
-        unsafe { dw_assert_bh_disabled() };
+        unsafe {
+            dw_assert_bh_disabled()
+        };
         // INVARIANT: The caller guarantees it.
         Self {
             _not_send: NotThreadSafe,
