@@ -483,9 +483,9 @@ fn judge(
 }
 
 /// Where a boot's time went, per scenario (its script, then the cleanup after it, and after the
-/// last the kmemleak scans): on the wall clock, from when each marker reached the console (`wall.rs`), and on the
-/// guest's clock, from the markers' kernel timestamps (virtual time skips idle time, so the two
-/// differ). Then the kernel boot before the first scenario, the closing leak check, power-off.
+/// last the kmemleak scans): on the wall clock, from when each marker reached the console
+/// (`wall.rs`), and on the guest's clock, from the markers' kernel timestamps (virtual time skips
+/// idle time, so the two differ). Then the kernel boot before the first scenario, power-off.
 fn timing_table(boot: &Boot, split: &log::Split, marks: &MarkerTimes, wall: f64) -> String {
     let seconds = |t: Option<f64>| t.map_or("?".to_string(), |t| format!("{t:.1}"));
     let span = |a: Option<f64>, b: Option<f64>| seconds(a.zip(b).map(|(a, b)| b - a));
