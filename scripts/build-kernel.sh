@@ -59,7 +59,7 @@ done | sort)
 $dropped"
 
 jobs=$(($(nproc) + 1))
-step "kernel $version: building with -j$jobs (about 12 minutes on 2 cores: docs/toolchain.md)"
+step "kernel $version: building with -j$jobs (about 10 minutes on 2 cores: docs/toolchain.md)"
 kmake -j"$jobs" all >&2
 touch "$out/.dw-built"
 step "kernel $version: built (cache: $out)"
