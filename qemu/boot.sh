@@ -46,7 +46,14 @@ else
     fi
 fi
 # No legacy BSD pseudo-terminals (/dev/ptyXX): registering the 512 nodes takes 2 s of the boot.
-cmdline="console=ttyS0 panic=-1 pty.legacy_count=0$append"
+cmdline="console=ttyS0 panic=-1 pty.legacy_count=0"
+# Where the kernel has them, SLUB's checks on every cache (consistency, red zones, poisoning).
+# They also keep SLUB's per-CPU sheaves off, without which kmemleak misses leaked kmalloc
+# objects: a sheaf keeps stale pointers to the objects it handed out (docs/checks.md, "Leaks").
+if grep -qx 'CONFIG_SLUB_DEBUG=y' "$kdir/.config" 2>/dev/null; then
+    cmdline="$cmdline slab_debug=FZP"
+fi
+cmdline="$cmdline$append"
 
 if [[ -z $exec_file ]]; then
     step "booting the guest (interactive; 'poweroff -f' or Ctrl-a x to quit)"

@@ -359,12 +359,6 @@ pub fn reports(log: &[String]) -> impl Iterator<Item = &String> {
     log.iter().filter(|l| REPORTS.iter().any(|r| l.contains(r)))
 }
 
-/// The kernel command line of every test boot. `slab_debug` turns SLUB's own checks on for every
-/// cache (consistency checks, red zones, poisoning). It also keeps SLUB's per-CPU sheaves off,
-/// without which kmemleak misses leaked `kmalloc` objects: a sheaf keeps stale pointers to the
-/// objects it handed out, and kmemleak scans the sheaf (`docs/checks.md`, "Leaks").
-pub const KERNEL_ARGS: &str = "slab_debug=FZP";
-
 /// Scenarios that run one after another in one boot, with extra kernel command line.
 #[derive(Debug, Clone)]
 pub struct Boot {
@@ -380,7 +374,7 @@ impl Boot {
     pub fn new(name: &str, scenarios: Vec<Scenario>) -> Self {
         Self {
             name: name.to_string(),
-            append: KERNEL_ARGS.to_string(),
+            append: String::new(),
             scenarios,
             leak_check: true,
         }
