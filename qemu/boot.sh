@@ -36,7 +36,8 @@ kernel=$kdir/arch/x86/boot/bzImage
 
 # microvm: no PCI bus and a small ACPI table (poweroff still ends QEMU), which halves the debug
 # kernel's boot next to `-M pc` (docs/running.md, "The guest machine").
-qemu=(qemu-system-x86_64 -m "${DW_MEM:-512M}" -smp "${DW_SMP:-2}" -kernel "$kernel" -no-reboot)
+qemu=(qemu-system-x86_64 -machine microvm,acpi=on -m "${DW_MEM:-512M}" -smp "${DW_SMP:-2}"
+    -kernel "$kernel" -no-reboot)
 if [[ ${DW_KVM:-0} == 1 ]]; then
     qemu+=(-accel kvm -cpu host)
 else
@@ -57,8 +58,7 @@ cmdline="$cmdline$append"
 
 if [[ -z $exec_file ]]; then
     step "booting the guest (interactive; 'poweroff -f' or Ctrl-a x to quit)"
-    exec "${qemu[@]}" -M microvm,acpi=on -initrd "$build/initramfs.cpio.gz" -append "$cmdline" \
-        -nographic
+    exec "${qemu[@]}" -initrd "$build/initramfs.cpio.gz" -append "$cmdline" -nographic
 fi
 
 # Non-interactive: qemu/init runs the command (dw_exec), with its output on the second serial port
@@ -82,7 +82,7 @@ for port in "0:$console" "1:$tmp/output" "2:$tmp/status"; do
     serial+=(-chardev "file,id=serial${port%%:*},path=${port#*:}")
     serial+=(-device "isa-serial,chardev=serial${port%%:*},index=${port%%:*}")
 done
-timeout -k 5 "$timeout" "${qemu[@]}" -M microvm,acpi=on,isa-serial=off -nodefaults \
+timeout -k 5 "$timeout" "${qemu[@]}" -machine isa-serial=off -nodefaults \
     -initrd "$tmp/initramfs.cpio.gz" -append "$cmdline" -display none "${serial[@]}" \
     </dev/null || status=$?
 # Without --output, through the inherited descriptor: reopening /dev/stdout would truncate a file
