@@ -36,7 +36,7 @@ impl TimerCallback for Ticker {
         let nseconds = timer.nseconds.fetch_add(TIMER_TIMEOUT, Relaxed) + TIMER_TIMEOUT;
         pr_info!("[timer_handler] nseconds = {}\n", nseconds);
         // TODO 2: re-arm the timer `TIMER_TIMEOUT` seconds from now
-        timer.arm_at(jiffies() + TIMER_TIMEOUT * HZ);
+        timer.arm_at(jiffies().wrapping_add(TIMER_TIMEOUT * HZ));
     }
 }
 
@@ -56,7 +56,8 @@ impl kernel::InPlaceModule for PeriodicTimerModule {
             }),
         })
         .pin_chain(|this| {
-            this.timer.arm_at(jiffies() + TIMER_TIMEOUT * HZ);
+            this.timer
+                .arm_at(jiffies().wrapping_add(TIMER_TIMEOUT * HZ));
             Ok(())
         })
     }

@@ -47,7 +47,8 @@ impl kernel::InPlaceModule for TimerModule {
         })
         .pin_chain(|this| {
             // TODO 1: arm it to fire `TIMER_TIMEOUT` seconds from now (`arm_at`, `jiffies()`, `HZ`)
-            this.timer.arm_at(jiffies() + TIMER_TIMEOUT * HZ);
+            this.timer
+                .arm_at(jiffies().wrapping_add(TIMER_TIMEOUT * HZ));
             Ok(())
         })
     }

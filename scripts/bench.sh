@@ -45,6 +45,13 @@ step "modules for the bench kernel: make -C KDIR M=build/bench/modules"
 (cd "$DW_ROOT/modules" && find . \( -name '*.rs' -o -name '*.[ch]' -o -name '*.mk' -o -name Kbuild \) \
     -exec cp --parents -u {} "$out/modules/" \;)
 "$DW_ROOT/scripts/build-modules.sh" "$KDIR" "$out/modules" "$out/modules.log"
+# The same, with Rust's overflow checks off (CONFIG_RUST_OVERFLOW_CHECKS=n for our code), for the
+# report's module text figure only.
+step "the same with -Coverflow-checks=n: build/bench/modules-no-overflow-checks (text figure only)"
+mkdir -p "$out/modules-no-overflow-checks"
+cp -ru "$out/modules/." "$out/modules-no-overflow-checks/"
+"$DW_ROOT/scripts/build-modules.sh" "$KDIR" "$out/modules-no-overflow-checks" \
+    "$out/modules-no-overflow-checks.log" KRUSTFLAGS=-Coverflow-checks=n
 
 step "dw-bench (static), dw-bench-report, and dw-tests (for its kernel report scan)"
 target=x86_64-unknown-linux-gnu
@@ -105,10 +112,15 @@ if [[ $mode != instructions ]]; then
     report+=(--wall "$out/wall.csv")
 fi
 if [[ $mode != wall ]]; then
+    # The instruction runs at once, as the host's cores allow: their figures do not depend on it.
+    pids=()
     for ((run = 1; run <= runs; run++)); do
-        guest "icount-$run" 0
+        guest "icount-$run" 0 &
+        pids+=($!)
         report+=(--instructions "$out/icount-$run.csv")
     done
+    for pid in "${pids[@]}"; do wait "$pid" || die "an instruction run failed (above)"; done
 fi
-"$DW_ROOT/target/release/dw-bench-report" "${report[@]}" "$out/modules" "$out"
+"$DW_ROOT/target/release/dw-bench-report" "${report[@]}" \
+    --without-overflow-checks "$out/modules-no-overflow-checks" "$out/modules" "$out"
 step "written: build/bench/results.md, results.csv$([[ $mode != instructions ]] && echo ", latency.png")"

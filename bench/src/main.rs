@@ -82,6 +82,8 @@ struct Args {
     instructions: Vec<String>,
     ko_dir: String,
     out_dir: String,
+    /// The same modules built with `-Coverflow-checks=n`, for the figure only.
+    ko_without_overflow_checks: Option<String>,
 }
 
 fn parse_args(args: impl IntoIterator<Item = String>) -> Option<Args> {
@@ -92,6 +94,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Option<Args> {
         match arg.as_str() {
             "--wall" => parsed.wall = Some(args.next()?),
             "--instructions" => parsed.instructions.push(args.next()?),
+            "--without-overflow-checks" => parsed.ko_without_overflow_checks = Some(args.next()?),
             _ => positional.push(arg),
         }
     }
@@ -111,7 +114,10 @@ fn read_run(path: &str) -> (BTreeMap<String, String>, Samples) {
 
 fn main() {
     let args = parse_args(std::env::args().skip(1)).unwrap_or_else(|| {
-        eprintln!("usage: dw-bench-report [--wall RAW] [--instructions RAW]... KO_DIR OUT_DIR");
+        eprintln!(
+            "usage: dw-bench-report [--wall RAW] [--instructions RAW]... \
+             [--without-overflow-checks KO_DIR] KO_DIR OUT_DIR"
+        );
         std::process::exit(2)
     });
     let out = Path::new(&args.out_dir);
@@ -131,7 +137,10 @@ fn main() {
 
     let mut markdown = markdown(wall.as_ref(), &runs, &size_rows, &sizes);
     markdown.push('\n');
-    markdown.push_str(&origin_tables(Path::new(&args.ko_dir)));
+    markdown.push_str(&origin_tables(
+        Path::new(&args.ko_dir),
+        args.ko_without_overflow_checks.as_deref().map(Path::new),
+    ));
     fs::write(out.join("results.md"), &markdown).expect("results.md");
     let paths = instruction_paths(&runs);
     fs::write(
@@ -414,7 +423,7 @@ fn markdown(
 
 /// Each twin pair's text by origin (`origins`), in Markdown: `size`'s text is the read-only
 /// sections, code and data.
-fn origin_tables(ko_dir: &Path) -> String {
+fn origin_tables(ko_dir: &Path, without_overflow_checks: Option<&Path>) -> String {
     let mut s = String::new();
     writeln!(
         s,
@@ -473,7 +482,18 @@ fn origin_tables(ko_dir: &Path) -> String {
             r.panic_sites, cc.panic_sites
         )
         .unwrap();
-        writeln!(s, "| **total** (`size` text) | **{rt}** | **{ct}** |\n").unwrap();
+        writeln!(s, "| **total** (`size` text) | **{rt}** | **{ct}** |").unwrap();
+        if let Some(dir) = without_overflow_checks {
+            let total = |m: &str| origins::breakdown(&dir.join(format!("{m}.ko")), false).total();
+            writeln!(
+                s,
+                "| total, Rust built with `-Coverflow-checks=n` (for this figure only) | {} | {} |",
+                total(rust),
+                total(c)
+            )
+            .unwrap();
+        }
+        s.push('\n');
     }
     s
 }

@@ -94,6 +94,13 @@ pub struct Breakdown {
     pub functions: [Vec<(String, u64)>; ORIGINS.len()],
 }
 
+impl Breakdown {
+    /// `size`'s text: the read-only data and the code.
+    pub fn total(&self) -> u64 {
+        self.read_only.iter().map(|(_, b)| b).sum::<u64>() + self.code.iter().sum::<u64>()
+    }
+}
+
 fn tool(name: &str) -> String {
     format!(
         "{name}{}",

@@ -43,7 +43,7 @@
 //!         GFP_KERNEL,
 //!     )?;
 //!     for _ in 0..3 {
-//!         ping.arm_at(jiffies() + 1);
+//!         ping.arm_at(jiffies().wrapping_add(1));
 //!         ping.done.wait_for_completion(ctx); // One wait per firing.
 //!     }
 //!     Ok(())

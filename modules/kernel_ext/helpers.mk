@@ -10,15 +10,15 @@ dw_periodic_timer-helpers := context timer
 dw_deferred-helpers := bh context timer
 dw_workqueue-helpers := bh context timer
 dw_procmon-helpers := bh context timer
-dw_kthread-helpers := context wait
-dw_kthread_events-helpers := bh context timer wait
+dw_kthread-helpers := context
+dw_kthread_events-helpers := bh context timer
 dw_tasklet-helpers := bh context tasklet
 dw_wq_toolbox-helpers := context timer
-dw_kunit-helpers := bh context tasklet timer wait
+dw_kunit-helpers := bh context tasklet timer
 dw_misuse-helpers := bh context timer
-dw_bench-helpers := context timer wait
+dw_bench-helpers := context timer
 
-helper-topics := bh context tasklet timer wait
+helper-topics := bh context tasklet timer
 $(foreach m,$(rust-modules) $(lab-modules),$(foreach h,$($(m)-helpers),$(eval $(m)-y += kernel_ext/helpers/$(h)-$(m).o)))
 $(foreach h,$(helper-topics),$(eval \
 $$(obj)/kernel_ext/helpers/$(h)-%.o: $$(src)/kernel_ext/helpers/$(h).c FORCE ; \

@@ -100,7 +100,7 @@ mod tests {
         assert_eq!(runs.load(Relaxed), 1);
         // Nothing left to cancel.
         assert!(!timer.cancel(&ctx));
-        timer.arm_at(jiffies() + 10 * HZ);
+        timer.arm_at(jiffies().wrapping_add(10 * HZ));
         assert!(timer.cancel(&ctx));
         assert_eq!(runs.load(Relaxed), 1);
         Ok(())
@@ -241,7 +241,7 @@ mod tests {
         assert!(!ping.done.is_done());
         // A wait that comes first sleeps until the timer signals.
         for _ in 0..3 {
-            ping.arm_at(jiffies() + 1);
+            ping.arm_at(jiffies().wrapping_add(1));
             ping.done.wait_for_completion(&ctx);
         }
         assert!(!ping.done.is_done());

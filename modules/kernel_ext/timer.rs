@@ -38,12 +38,12 @@
 //!     fn run(timer: &Timer<Self>, _bh: &BhDisabled) {
 //!         let ticks = timer.ticks.fetch_add(1, Relaxed) + 1;
 //!         pr_info!("tick {ticks}\n");
-//!         timer.arm_at(jiffies() + HZ);
+//!         timer.arm_at(jiffies().wrapping_add(HZ));
 //!     }
 //! }
 //!
 //! let ticker = KBox::pin_init(new_timer!(Ticker { ticks: Atomic::new(0) }), GFP_KERNEL)?;
-//! ticker.arm_at(jiffies() + HZ);
+//! ticker.arm_at(jiffies().wrapping_add(HZ));
 //! // ... later: dropping `ticker` stops it for good.
 //! # Ok::<(), Error>(())
 //! ```
@@ -52,7 +52,6 @@ use super::context::{BhDisabled, ProcessContext};
 use core::{marker::PhantomPinned, ops::Deref};
 use kernel::{
     bindings,
-    ffi::c_char,
     prelude::*,
     str::CStr,
     sync::LockClassKey,
@@ -64,15 +63,22 @@ use kernel::{
 // its address crosses, as in the kernel crate's own bindings of `timer_init_key`.
 #[allow(improper_ctypes)]
 unsafe extern "C" {
+    #[cfg(CONFIG_DEBUG_OBJECTS_TIMERS)]
     pub(super) fn dw_timer_init_key(
         timer: *mut bindings::timer_list,
         func: Option<unsafe extern "C" fn(*mut bindings::timer_list)>,
         flags: u32,
-        name: *const c_char,
+        name: *const kernel::ffi::c_char,
         key: *mut bindings::lock_class_key,
     );
-    pub(super) fn dw_timer_destroy(timer: *mut bindings::timer_list);
+    #[cfg(CONFIG_DEBUG_OBJECTS_TIMERS)]
+    fn dw_timer_destroy(timer: *mut bindings::timer_list);
 }
+
+/// Without debugobjects a timer on the stack needs no announcing: `timer_init_key` itself, as
+/// `timer_init_key_on_stack` is in C (and `timer_destroy_on_stack` is empty).
+#[cfg(not(CONFIG_DEBUG_OBJECTS_TIMERS))]
+pub(super) use bindings::timer_init_key as dw_timer_init_key;
 
 /// Creates a [`Timer`] initialiser with a lock class of its own, like `timer_setup` in C.
 ///
@@ -228,6 +234,9 @@ impl<T: TimerCallback> PinnedDrop for Timer<T> {
         // any other thread) no-ops, so the callback cannot run again.
         unsafe { bindings::timer_shutdown_sync(self.raw.get()) };
         // SAFETY: Shut down, so no longer in use; forgets it in debugobjects if on the stack.
-        unsafe { dw_timer_destroy(self.raw.get()) };
+        #[cfg(CONFIG_DEBUG_OBJECTS_TIMERS)]
+        unsafe {
+            dw_timer_destroy(self.raw.get())
+        };
     }
 }

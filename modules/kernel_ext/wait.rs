@@ -37,15 +37,9 @@
 //! ```
 
 use super::context::{might_sleep, ProcessContext};
-use kernel::{bindings, ffi::c_void, prelude::*, str::CStr, sync::LockClassKey, types::Opaque};
-
-unsafe extern "C" {
-    fn dw_wait_event_interruptible(
-        wq: *mut bindings::wait_queue_head,
-        condition: Option<unsafe extern "C" fn(*const c_void) -> bool>,
-        data: *const c_void,
-    ) -> c_int;
-}
+use kernel::{
+    bindings, error::code::ERESTARTSYS, prelude::*, str::CStr, sync::LockClassKey, types::Opaque,
+};
 
 /// Creates a [`WaitQueue`] initialiser with a lock class of its own (`init_waitqueue_head`).
 // Each module compiles this whole layer in but may not use every part of it.
@@ -104,22 +98,37 @@ impl WaitQueue {
         condition: impl Fn() -> bool,
     ) -> Result {
         might_sleep();
-        /// # Safety
-        ///
-        /// `data` must point to a live `F`.
-        unsafe extern "C" fn check<F: Fn() -> bool>(data: *const c_void) -> bool {
-            // SAFETY: `data` is the `&F` passed below, alive for the whole wait.
-            unsafe { (*data.cast::<F>())() }
+        if condition() {
+            return Ok(());
         }
-        fn checker<F: Fn() -> bool>(_: &F) -> unsafe extern "C" fn(*const c_void) -> bool {
-            check::<F>
+        // `___wait_event` in C, with the condition inlined as there.
+        let entry = Opaque::<bindings::wait_queue_entry>::uninit();
+        // SAFETY: `entry` is valid for writes. It stays in this frame, unmoved, and is off the
+        // queue again whenever this returns (below).
+        unsafe { bindings::init_wait_entry(entry.get(), 0) };
+        loop {
+            // SAFETY: `raw` is initialised by the type invariants, `entry` above. Queues `entry`
+            // (once) and marks the task sleeping, or, with a signal pending, takes `entry` off
+            // the queue and fails.
+            let interrupted = unsafe {
+                bindings::prepare_to_wait_event(
+                    self.raw.get(),
+                    entry.get(),
+                    bindings::TASK_INTERRUPTIBLE as c_int,
+                )
+            };
+            if condition() {
+                break;
+            }
+            if interrupted != 0 {
+                return Err(ERESTARTSYS);
+            }
+            // SAFETY: `_ctx` proves the task may sleep.
+            unsafe { bindings::schedule() };
         }
-        let check_fn = checker(&condition);
-        let data: *const c_void = core::ptr::from_ref(&condition).cast();
-        // SAFETY: `raw` is initialised; `_ctx` proves we may sleep; `data` points to `condition`,
-        // which lives until the call returns, and `check_fn` reads it as the right type.
-        let ret = unsafe { dw_wait_event_interruptible(self.raw.get(), Some(check_fn), data) };
-        kernel::error::to_result(ret)
+        // SAFETY: As above; marks the task running and takes `entry` off the queue.
+        unsafe { bindings::finish_wait(self.raw.get(), entry.get()) };
+        Ok(())
     }
 
     /// Wakes one interruptible sleeper (and all non-exclusive ones): `wake_up_interruptible`.

@@ -72,8 +72,16 @@ use kernel::{
 };
 
 unsafe extern "C" {
+    #[cfg(CONFIG_DEBUG_OBJECTS_WORK)]
     fn dw_object_is_on_stack(obj: *const c_void) -> bool;
+    #[cfg(CONFIG_DEBUG_OBJECTS_WORK)]
     fn dw_delayed_work_destroy(dwork: *mut bindings::delayed_work);
+}
+
+/// Without debugobjects, where a work item lives does not matter (`__init_work` ignores it).
+#[cfg(not(CONFIG_DEBUG_OBJECTS_WORK))]
+unsafe fn dw_object_is_on_stack(_obj: *const c_void) -> bool {
+    false
 }
 
 /// "Any CPU" for `queue_delayed_work_on`.
@@ -284,7 +292,10 @@ impl<T: WorkCallback> PinnedDrop for OwnedWork<T> {
         // running.
         unsafe { bindings::cancel_delayed_work_sync(self.raw.get()) };
         // SAFETY: Cancelled and idle; forgets it in debugobjects if on the stack.
-        unsafe { dw_delayed_work_destroy(self.raw.get()) };
+        #[cfg(CONFIG_DEBUG_OBJECTS_WORK)]
+        unsafe {
+            dw_delayed_work_destroy(self.raw.get())
+        };
     }
 }
 

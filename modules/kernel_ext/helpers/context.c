@@ -7,10 +7,13 @@
 #include <linux/preempt.h>
 #include "helpers.h"
 
+/* Called only with lockdep (kernel_ext/context.rs), where the assertion is not empty. */
+#ifdef CONFIG_PROVE_LOCKING
 void dw_assert_bh_disabled(void)
 {
 	lockdep_assert_in_softirq();
 }
+#endif
 
 bool dw_may_sleep(void)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * C helpers of kernel_ext: wrappers for the macros and inline functions that Rust cannot call.
- * They are grouped by topic (bh.c, context.c, tasklet.c, timer.c, wait.c); each module links its own copy of the
+ * They are grouped by topic (bh.c, context.c, tasklet.c, timer.c); each module links its own copy of the
  * topics it uses (see modules/Kbuild), so the names need no module prefix to be unique between
  * modules, only the dw_ prefix to stay clear of the kernel's own symbols.
  */
@@ -11,7 +11,6 @@
 #include <linux/interrupt.h>
 #include <linux/timer.h>
 #include <linux/types.h>
-#include <linux/wait.h>
 #include <linux/workqueue.h>
 
 void dw_assert_bh_disabled(void);
@@ -30,8 +29,5 @@ void dw_tasklet_schedule(struct tasklet_struct *t);
 void dw_tasklet_hi_schedule(struct tasklet_struct *t);
 void dw_tasklet_disable(struct tasklet_struct *t);
 void dw_tasklet_enable(struct tasklet_struct *t);
-
-int dw_wait_event_interruptible(struct wait_queue_head *wq, bool (*condition)(const void *),
-				const void *data);
 
 #endif
