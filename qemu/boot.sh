@@ -13,6 +13,7 @@
 # Environment: DW_KVM=1 uses KVM (it does not work on every host), DW_SMP (2), DW_MEM (512M),
 #   DW_ICOUNT=SHIFT runs the guest on virtual time (TCG only: `-icount shift=SHIFT,sleep=off`,
 #   all vCPUs on one host thread; idle time is skipped, see the README). The tests set 0.
+#   DW_PLUGIN=PLUGIN[,ARGS] loads a TCG plugin (`-plugin`: `make bench ARGS='--mode loader'`).
 # Exit status: the command's, 124 on timeout, 125 if the guest ended without reporting one.
 set -euo pipefail
 source "$(dirname "$0")/../scripts/common.sh"
@@ -45,6 +46,7 @@ else
     if [[ -n ${DW_ICOUNT:-} ]]; then
         qemu+=(-icount "shift=$DW_ICOUNT,sleep=off")
     fi
+    [[ -n ${DW_PLUGIN:-} ]] && qemu+=(-plugin "$DW_PLUGIN")
 fi
 # No legacy BSD pseudo-terminals (/dev/ptyXX): registering the 512 nodes takes 2 s of the boot.
 cmdline="console=ttyS0 panic=-1 pty.legacy_count=0"

@@ -30,5 +30,8 @@ gate "modules build without warnings (with clippy)" \
 gate "rustdoc of the abstraction layer builds without warnings" scripts/rustdoc.sh
 gate "clippy, host code (-D warnings)" \
     cargo clippy -q --locked --workspace --all-targets -- -D warnings
+gate "the benchmark's QEMU plugin builds without warnings (bench/tbprof.c)" \
+    "clang$DW_LLVM" -O2 -Wall -Wextra -Wno-unused-parameter -Werror -shared -fPIC \
+    -o /dev/null bench/tbprof.c
 echo "$passed passed, $failed failed"
 ((failed == 0))

@@ -589,6 +589,13 @@ mod tests {
         assert_eq!(a.wall.as_deref(), Some("w.csv"));
         assert_eq!(a.instructions, ["1.csv", "2.csv"]);
         assert_eq!((a.ko_dir.as_str(), a.out_dir.as_str()), ("ko", "out"));
+        assert_eq!(a.ko_without_overflow_checks, None);
+        let a = parse_args(args(
+            "--instructions 1.csv --without-overflow-checks ko-n ko out",
+        ))
+        .unwrap();
+        assert_eq!(a.ko_without_overflow_checks.as_deref(), Some("ko-n"));
+        assert_eq!(a.ko_dir, "ko");
         assert!(parse_args(args("ko out")).is_none(), "no run at all");
         assert!(
             parse_args(args("--wall w.csv ko")).is_none(),

@@ -19,8 +19,11 @@
 //! per iteration), printed as `loop` rows (`loop,iterations_<N>_ns,repeat,ns`), and takes
 //! smaller defaults (the figures do not vary: fewer calls and samples suffice).
 //!
-//! Usage: `dw-bench [--instructions] [--rounds N] [--ioctls N] [--samples N]` in `/root`, where
-//! the modules are.
+//! With `--loads FILE.ko...` it measures only the module loader: the CPU time of loading and
+//! unloading each file (`make bench ARGS='--mode loader'`).
+//!
+//! Usage: `dw-bench [--instructions] [--rounds N] [--ioctls N] [--samples N] [--loads FILE.ko...]`
+//! in `/root`, where the modules are.
 
 use deferred_test::{DEVICE_PATH, MY_IOCTL_TIMER_CANCEL, MY_IOCTL_TIMER_SET};
 use dw_twins::LANGUAGES;
@@ -44,6 +47,10 @@ use std::{
     time::{Duration, Instant},
 };
 
+/// How long `settle` sleeps after each unload (free in the instruction mode, where idle time is
+/// skipped).
+const SETTLE_MS: u64 = 50;
+
 /// The SET argument of the SET+CANCEL pairs: far enough that the timer never fires.
 const FAR_AHEAD_SECS: usize = 1000;
 
@@ -52,6 +59,8 @@ struct Options {
     rounds: u32,
     ioctls: u32,
     samples: u32,
+    /// `--loads`: only the loader's cost of these `.ko` files.
+    loads: Vec<String>,
 }
 
 /// The known loop's lengths, in iterations (0: the clock reads alone), and repeats of each.
@@ -60,7 +69,10 @@ const LOOP_REPEATS: u32 = 5;
 
 fn main() {
     let options = parse_options().unwrap_or_else(|| {
-        eprintln!("usage: dw-bench [--instructions] [--rounds N] [--ioctls N] [--samples N]");
+        eprintln!(
+            "usage: dw-bench [--instructions] [--rounds N] [--ioctls N] [--samples N] \
+             [--loads FILE.ko...]"
+        );
         exit(2)
     });
     // Keep the kernel's messages off the serial console: printing them there would dominate
@@ -71,6 +83,10 @@ fn main() {
     if options.instructions {
         known_loops();
     }
+    if !options.loads.is_empty() {
+        loader_costs(&options.loads, options.rounds);
+        return;
+    }
     // The boot's first load of a `/dev/deferred` module runs about 120,000 fewer instructions
     // than every later one, whichever language comes first (docs/benchmark.md): load and unload
     // each module once, unmeasured, so that every round compares like with like.
@@ -78,6 +94,7 @@ fn main() {
         for module in [language.monitor, language.periodic_timer, language.kthread] {
             load(module, "");
             unload(module);
+            settle();
         }
     }
     for round in 0..options.rounds {
@@ -95,6 +112,7 @@ fn main() {
             row("ioctl_set_cancel_ns", pair);
             drop(device);
             let (elapsed, cpu) = timed_cpu(|| unload(language.monitor));
+            settle();
             row("device_unload_us", elapsed);
             row("device_unload_cpu_us", cpu);
             for (metric, module) in [
@@ -105,6 +123,7 @@ fn main() {
                 row(&format!("{metric}_load_us"), elapsed);
                 row(&format!("{metric}_load_cpu_us"), cpu);
                 let (elapsed, cpu) = timed_cpu(|| unload(module));
+                settle();
                 row(&format!("{metric}_unload_us"), elapsed);
                 row(&format!("{metric}_unload_cpu_us"), cpu);
             }
@@ -124,9 +143,14 @@ fn parse_options() -> Option<Options> {
         rounds: 3,
         ioctls: if instructions { 20_000 } else { 1_000_000 },
         samples: if instructions { 200 } else { 1000 },
+        loads: Vec::new(),
     };
     let mut args = args.iter().skip(usize::from(instructions));
     while let Some(option) = args.next() {
+        if option == "--loads" {
+            options.loads = args.cloned().collect();
+            return (!options.loads.is_empty()).then_some(options);
+        }
         let value = args.next()?.parse().ok()?;
         match option.as_str() {
             "--rounds" => options.rounds = value,
@@ -198,12 +222,46 @@ fn known_loops() {
     }
 }
 
+/// `--loads`: for each `.ko` file, the CPU time of its load and unload, `rounds` times, after
+/// one unmeasured load (the boot's first load costs less: docs/benchmark.md), as rows
+/// `<file>,load_cpu_us|unload_cpu_us,round,µs`. The module's name is the file's up to its first
+/// `.` (`dw_procmon.stripped.ko` is `dw_procmon`).
+fn loader_costs(files: &[String], rounds: u32) {
+    for (i, file) in files.iter().enumerate() {
+        let module = file.split('.').next().unwrap_or(file);
+        if i == 0 {
+            load_file(file, "");
+            unload(module);
+            settle();
+        }
+        for round in 0..rounds {
+            let (_, load_cpu) = timed_cpu(|| load_file(file, ""));
+            let (_, unload_cpu) = timed_cpu(|| unload(module));
+            settle();
+            println!("{file},load_cpu_us,{round},{load_cpu}");
+            println!("{file},unload_cpu_us,{round},{unload_cpu}");
+        }
+    }
+}
+
 /// Loads `<module>.ko` (from the current directory) with `params`.
 fn load(module: &str, params: &str) {
-    let path = format!("{module}.ko");
-    let file = File::open(&path).unwrap_or_else(|e| fail(&path, e));
+    load_file(&format!("{module}.ko"), params);
+}
+
+fn load_file(path: &str, params: &str) {
+    let file = File::open(path).unwrap_or_else(|e| fail(path, e));
     let params = CString::new(params).expect("no NUL in module parameters");
-    finit_module(&file, &params, ModuleInitFlags::empty()).unwrap_or_else(|e| fail(&path, e));
+    finit_module(&file, &params, ModuleInitFlags::empty()).unwrap_or_else(|e| fail(path, e));
+}
+
+/// Sleeps a little after an unload, so that what the kernel defers from it runs before the next
+/// load rather than in it, or not: the execmem cache's clean-up work frees the 2 MiB of module
+/// memory left empty, and the next load fills a new 2 MiB with `int3` and makes it read-only
+/// (~550,000 instructions, the same for both languages). Without the sleep that work runs only
+/// if the scheduler gets to it between the two (docs/benchmark.md).
+fn settle() {
+    std::thread::sleep(Duration::from_millis(SETTLE_MS));
 }
 
 fn unload(module: &str) {
@@ -252,6 +310,7 @@ fn bench_samples(module: &str, samples: u32) -> Vec<(String, Vec<i64>)> {
     seek(&kmsg, SeekFrom::End(0)).unwrap_or_else(|e| fail("/dev/kmsg", e));
     load(module, &format!("samples={samples}"));
     unload(module);
+    settle();
 
     let prefix = format!("{module}: ");
     let mut metrics: Vec<(String, Vec<i64>)> = Vec::new();
