@@ -56,6 +56,17 @@ cmdline="console=ttyS0 panic=-1 pty.legacy_count=0"
 if grep -qx 'CONFIG_SLUB_DEBUG=y' "$kdir/.config" 2>/dev/null; then
     cmdline="$cmdline slab_debug=FZP"
 fi
+# On the host's clock under TCG the kernel cannot calibrate the TSC: microvm has no HPET or ACPI
+# PM timer, and each PIT read takes too long for the PIT calibration to accept. The guest's TSC
+# is the host's: its rate, measured (qemu/host-tsc-khz.c), replaces the calibration. (Under
+# -icount the TSC counts instructions and the PIT calibration succeeds; KVM has kvm-clock.)
+if [[ ${DW_KVM:-0} != 1 && -z ${DW_ICOUNT:-} ]]; then
+    tsc_khz=$build/host-tsc-khz
+    if [[ ! -x $tsc_khz || $tsc_khz -ot $DW_ROOT/qemu/host-tsc-khz.c ]]; then
+        "clang$DW_LLVM" -O2 -o "$tsc_khz" "$DW_ROOT/qemu/host-tsc-khz.c"
+    fi
+    cmdline="$cmdline tsc_early_khz=$("$tsc_khz")"
+fi
 cmdline="$cmdline$append"
 
 if [[ -z $exec_file ]]; then

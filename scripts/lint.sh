@@ -33,5 +33,7 @@ gate "clippy, host code (-D warnings)" \
 gate "the benchmark's QEMU plugin builds without warnings (bench/tbprof.c)" \
     "clang$DW_LLVM" -O2 -Wall -Wextra -Wno-unused-parameter -Werror -shared -fPIC \
     -o /dev/null bench/tbprof.c
+gate "the host's TSC probe builds without warnings (qemu/host-tsc-khz.c)" \
+    "clang$DW_LLVM" -O2 -Wall -Wextra -Werror -o /dev/null qemu/host-tsc-khz.c
 echo "$passed passed, $failed failed"
 ((failed == 0))

@@ -146,6 +146,7 @@ fn main() {
         tally.add_all(&host::lint(&harness.root));
         tally.add_all(&host::compile_tests(&harness.root));
         tally.add_all(&host::cargo_test(&harness.root));
+        tally.add_all(&host::host_clock_boot(&harness.root));
     }
     let jobs = jobs_arg.unwrap_or_else(|| default_jobs(&harness));
     let mut results = harness.run_boots(&boots, jobs);
