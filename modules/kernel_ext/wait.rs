@@ -101,7 +101,7 @@ impl WaitQueue {
         if condition() {
             return Ok(());
         }
-        // `___wait_event` in C, with the condition inlined as there.
+        // `___wait_event` in C (Linux 7.3's), with the condition inlined as there.
         let entry = Opaque::<bindings::wait_queue_entry>::uninit();
         // SAFETY: `entry` is valid for writes. It stays in this frame, unmoved, and is off the
         // queue again whenever this returns (below).
@@ -125,6 +125,11 @@ impl WaitQueue {
             }
             // SAFETY: `_ctx` proves the task may sleep.
             unsafe { bindings::schedule() };
+            // Woken (or not yet asleep): the condition first, as C does, which spares a
+            // `prepare_to_wait_event` when it holds.
+            if condition() {
+                break;
+            }
         }
         // SAFETY: As above; marks the task running and takes `entry` off the queue.
         unsafe { bindings::finish_wait(self.raw.get(), entry.get()) };
