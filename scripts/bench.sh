@@ -13,8 +13,8 @@
 #                        twin, stripped of its local symbols, and made-up modules that differ in
 #                        one thing (undefined symbols and their names, relocations, text,
 #                        symbols); then, per twin, 100 loads and unloads profiled by kernel
-#                        function (bench/tbprof.c, a QEMU plugin), and where
-#                        the Rust module's extra instructions go; build/bench/loader.md
+#                        function (bench/tbprof.c, a QEMU plugin), and where the Rust module's
+#                        extra instructions go; build/bench/loader.md
 # The other options go to dw-bench in every mode (user/src/bin/dw_bench.rs).
 # Builds the bench kernel (qemu/kernel.config + qemu/kernel-bench.config: no lock or object
 # debugging, no KASAN or kmemleak; cached), the modules for it in build/bench/modules (the tree's
@@ -46,16 +46,20 @@ out=$DW_ROOT/build/bench
 mkdir -p "$out/modules"
 ln -sfn "$KDIR" "$out/kdir"
 
-# A copy of the module sources (Kbuild builds in the source tree, which stays the test kernel's).
+# copy_sources DIR: a copy of the module sources in DIR (Kbuild builds in the source tree, which
+# stays the test kernel's).
+copy_sources() {
+    mkdir -p "$1"
+    (cd "$DW_ROOT/modules" && find . \( -name '*.rs' -o -name '*.[ch]' -o -name '*.mk' -o -name Kbuild \) \
+        -exec cp --parents -u {} "$1/" \;)
+}
 step "modules for the bench kernel: make -C KDIR M=build/bench/modules"
-(cd "$DW_ROOT/modules" && find . \( -name '*.rs' -o -name '*.[ch]' -o -name '*.mk' -o -name Kbuild \) \
-    -exec cp --parents -u {} "$out/modules/" \;)
+copy_sources "$out/modules"
 "$DW_ROOT/scripts/build-modules.sh" "$KDIR" "$out/modules" "$out/modules.log"
 # The same, with Rust's overflow checks off (CONFIG_RUST_OVERFLOW_CHECKS=n for our code), for the
 # report's module text figure only.
 step "the same with -Coverflow-checks=n: build/bench/modules-no-overflow-checks (text figure only)"
-mkdir -p "$out/modules-no-overflow-checks"
-cp -ru "$out/modules/." "$out/modules-no-overflow-checks/"
+copy_sources "$out/modules-no-overflow-checks"
 "$DW_ROOT/scripts/build-modules.sh" "$KDIR" "$out/modules-no-overflow-checks" \
     "$out/modules-no-overflow-checks.log" KRUSTFLAGS=-Coverflow-checks=n
 
@@ -107,7 +111,9 @@ loader_modules() {
     module loader_relocations 4 "${c_names[@]:0:n}"
     module loader_text 1
     module loader_symbols 1
-    make -s -C "$KDIR" M="$loader" $(kmake_vars) KCFLAGS=-Wno-missing-prototypes modules >&2
+    local vars
+    mapfile -t vars < <(kmake_vars)
+    make -s -C "$KDIR" M="$loader" "${vars[@]}" KCFLAGS=-Wno-missing-prototypes modules >&2
     "clang$DW_LLVM" -O2 -Wall -shared -fPIC -o "$loader/libtbprof.so" "$DW_ROOT/bench/tbprof.c"
     for m in "${twins[@]}"; do
         "llvm-objcopy$DW_LLVM" --strip-unneeded "$out/modules/$m.ko" "$loader/$m.stripped.ko"

@@ -104,7 +104,8 @@ impl WaitQueue {
         // `___wait_event` in C (Linux 7.3's), with the condition inlined as there.
         let entry = Opaque::<bindings::wait_queue_entry>::uninit();
         // SAFETY: `entry` is valid for writes. It stays in this frame, unmoved, and is off the
-        // queue again whenever this returns (below).
+        // queue again whenever this returns (below; kernel Rust does not unwind, so `condition`
+        // cannot leave this frame another way).
         unsafe { bindings::init_wait_entry(entry.get(), 0) };
         loop {
             // SAFETY: `raw` is initialised by the type invariants, `entry` above. Queues `entry`

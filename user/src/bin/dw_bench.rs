@@ -87,9 +87,9 @@ fn main() {
         loader_costs(&options.loads, options.rounds);
         return;
     }
-    // The boot's first load of a `/dev/deferred` module runs about 120,000 fewer instructions
-    // than every later one, whichever language comes first (docs/benchmark.md): load and unload
-    // each module once, unmeasured, so that every round compares like with like.
+    // The boot's first module load runs about 120,000 fewer instructions than the later ones,
+    // whichever module it is (docs/benchmark.md): load and unload each module once, unmeasured,
+    // so that every round compares like with like.
     for language in LANGUAGES {
         for module in [language.monitor, language.periodic_timer, language.kthread] {
             load(module, "");
