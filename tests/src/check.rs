@@ -1,6 +1,6 @@
 //! Scenarios and what they assert about the guest.
 
-use crate::log::Section;
+use crate::log::{Section, RMMOD_RETURNED};
 
 /// Text that means the kernel reported a problem. A scenario fails on any of these in its part
 /// of the log, unless it declares the report it expects (see [`Scenario::expect_report`]).
@@ -111,6 +111,8 @@ enum Check {
     AtLeast(String, usize),
     /// Of the kernel log lines starting with the prefix, the last one is this one.
     LastOf(String, String),
+    /// The module (by name) printed this line, and nothing after its last `rmmod` returned.
+    ExitsWith(String, String),
     /// The command output is this, line by line (`*` wildcards allowed).
     Output(String),
     /// The command exits with this status.
@@ -180,6 +182,15 @@ impl Scenario {
     pub fn last_of(mut self, prefix: &str, line: &str) -> Self {
         self.checks
             .push(Check::LastOf(prefix.to_string(), line.to_string()));
+        self
+    }
+
+    /// Module `module` prints `line` (its exit message), and nothing once its last `rmmod` has
+    /// returned. A timer or work item may still run between the exit function's first message
+    /// and its teardown, as in C; after the unload nothing of the module may run.
+    pub fn exits_with(mut self, module: &str, line: &str) -> Self {
+        self.checks
+            .push(Check::ExitsWith(module.to_string(), line.to_string()));
         self
     }
 
@@ -297,6 +308,33 @@ impl Scenario {
                         problems.push(format!(
                             "last {prefix:?} line is {last:?}, expected {line:?}"
                         ));
+                    }
+                }
+                Check::ExitsWith(module, line) => {
+                    // The marker as `rmmod` wrote it (console lines may carry other text first).
+                    let returned = |l: &String| {
+                        l.find(RMMOD_RETURNED).is_some_and(|at| {
+                            l[at + RMMOD_RETURNED.len()..]
+                                .split_whitespace()
+                                .eq([module.as_str()])
+                        })
+                    };
+                    let own = format!("{module}:");
+                    match log.iter().rposition(returned) {
+                        None => problems.push(format!("`rmmod {module}` never returned")),
+                        Some(end) => {
+                            if !log[..end].iter().any(|l| matches(line, l)) {
+                                problems
+                                    .push(format!("no {line:?} before `rmmod {module}` returned"));
+                            }
+                            let after: Vec<&String> =
+                                log[end..].iter().filter(|l| l.starts_with(&own)).collect();
+                            if !after.is_empty() {
+                                problems.push(format!(
+                                    "{module} printed after its `rmmod` returned: {after:?}"
+                                ));
+                            }
+                        }
                     }
                 }
                 Check::Output(text) => {
@@ -424,6 +462,24 @@ mod tests {
             .output("hel*");
         let log = ["a", "m: init", "b", "c", "m: exit"];
         assert!(s.verify(&section(&log, &["hello"], Some(0))).is_empty());
+    }
+
+    #[test]
+    fn a_module_exits_when_nothing_of_it_runs_after_its_rmmod_returned() {
+        let s = Scenario::new("s", "true").exits_with("m", "m: exit");
+        let marker = format!("{RMMOD_RETURNED} m");
+        // A timer firing between the exit function's message and its teardown is fine.
+        let raced = ["m: init", "m: exit", "m: tick", &marker, "other: x"];
+        assert!(s.verify(&section(&raced, &[], Some(0))).is_empty());
+        let late = ["m: exit", &marker, "m: tick"];
+        assert_eq!(s.verify(&section(&late, &[], Some(0))).len(), 1);
+        let no_exit = ["m: init", &marker];
+        assert_eq!(s.verify(&section(&no_exit, &[], Some(0))).len(), 1);
+        let never_returned = ["m: init", "m: exit"];
+        assert_eq!(s.verify(&section(&never_returned, &[], Some(0))).len(), 1);
+        // Another module's marker does not count (`mm` is not `m`).
+        let other = ["m: exit", &format!("{RMMOD_RETURNED} mm")];
+        assert_eq!(s.verify(&section(&other, &[], Some(0))).len(), 1);
     }
 
     #[test]

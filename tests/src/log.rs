@@ -12,6 +12,9 @@ pub const BEGIN: &str = "@@dw-scenario-begin";
 pub const STATUS: &str = "@@dw-scenario-status";
 /// Every scenario ran (and its leak check): to the kernel log, once, last.
 pub const DONE: &str = "@@dw-scenarios-done";
+/// `RMMOD_RETURNED <module>`, to the kernel log when a scenario's `rmmod <module>` has returned
+/// (the scenario scripts' `rmmod` is a shell function that writes it).
+pub const RMMOD_RETURNED: &str = "@@dw-rmmod-returned";
 /// `NOTE <name>=<value>`, written to the output by the guest function `dw_note`: a value the
 /// harness's checks refer to as `$name` (a pid known only in the guest, say).
 pub const NOTE: &str = "@@dw-note";

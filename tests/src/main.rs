@@ -568,12 +568,16 @@ const LEAK_MIN_AGE: u32 = 6;
 /// (`log.rs`), followed by the unloading of the modules it left loaded (after a failure, say);
 /// after the last one, the kmemleak scans (unless the boot has no leak check).
 fn guest_script(boot: &Boot) -> String {
-    use log::{BEGIN, DONE, NOTE, STATUS};
+    use log::{BEGIN, DONE, NOTE, RMMOD_RETURNED, STATUS};
     let cleanup = format!(
         "for m in $(awk '/^{MODULE_PREFIX}/ {{print $1}}' /proc/modules); do rmmod $m || true; done\n"
     );
     // For the scenarios: `dw_note NAME VALUE` hands a value to the harness's checks (`$NAME`).
     let note = format!("dw_note() {{ echo \"{NOTE} $1=$2\"; }}");
+    // And `rmmod` marks in the kernel log that it returned, for `Scenario::exits_with`.
+    let note = format!(
+        "{note}\nrmmod() {{ command rmmod \"$@\" && echo \"{RMMOD_RETURNED} $*\" > /dev/kmsg; }}"
+    );
     let mut script = format!("#!/bin/sh\ncd /root\n{GUEST_FUNCTIONS}");
     for (i, s) in boot.scenarios.iter().enumerate() {
         let _ = write!(

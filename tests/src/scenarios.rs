@@ -92,7 +92,7 @@ fn timers() -> Vec<Scenario> {
         )
         .in_order(&[&once(t), &fired(t, 1), &exit(t)])
         .count(&fired(t, 1), 1)
-        .last_of(t, &exit(t)),
+        .exits_with(t, &exit(t)),
         Scenario::new(
             "timer: rmmod while armed is clean and silent",
             "insmod dw_timer.ko\nrmmod dw_timer\nsleep 2",
@@ -106,7 +106,7 @@ fn timers() -> Vec<Scenario> {
         .timeout(120)
         .count(&once(t), 20)
         .count(&exit(t), 20)
-        .last_of(t, &exit(t)),
+        .exits_with(t, &exit(t)),
     ];
     for l in [&RUST, &C] {
         let p = l.periodic_timer;
@@ -121,7 +121,7 @@ fn timers() -> Vec<Scenario> {
             )
             .in_order(&[&once(p), &fired(p, 1), &fired(p, 2), &fired(p, 3), &exit(p)])
             .count(&fired(p, 1), 1)
-            .last_of(p, &exit(p)),
+            .exits_with(p, &exit(p)),
             Scenario::new(
                 &named(
                     l,
@@ -133,7 +133,7 @@ fn timers() -> Vec<Scenario> {
             .timeout(120)
             .count(&once(p), 20)
             .count(&exit(p), 20)
-            .last_of(p, &exit(p)),
+            .exits_with(p, &exit(p)),
         ]);
     }
     scenarios
@@ -234,7 +234,7 @@ fn device_features(l: &Language) -> Vec<Scenario> {
             ])
             .count(&fired(d), 1)
             .delay(&command(d, "Set timer"), &fired(d), 2.0, 5.0)
-            .last_of(d, &line(d, "[deferred_exit] Exit module")),
+            .exits_with(d, &line(d, "[deferred_exit] Exit module")),
         Scenario::new(&named(l, "device", "set then cancel never fires"), &format!("insmod {d}.ko\n./test s 2\n./test c\nsleep 4\nrmmod {d}"))
             .output("Set timer to 2 seconds\nCancel timer")
             .in_order(&[&command(d, "Set timer"), &command(d, "Cancel timer")])
@@ -301,7 +301,7 @@ fn device_features(l: &Language) -> Vec<Scenario> {
             &format!("insmod {p}.ko\nsleep 30 & a=$!\nsleep 30 & b=$!\n./test p $a\n./test p $b\nsleep 2\nrmmod {p}\nkill $a $b\nsleep 1"),
         )
         .count(&line(p, "task * (*) is dead"), 0)
-        .last_of(p, &line(p, "[deferred_exit] Exit module")),
+        .exits_with(p, &line(p, "[deferred_exit] Exit module")),
     ]
 }
 
@@ -611,7 +611,7 @@ fn abuse_device(l: &Language) -> Vec<Scenario> {
                  usleep 500000\nrmmod {p}\nsleep 1"
             ),
         )
-        .last_of(p, &line(p, "[deferred_exit] Exit module")),
+        .exits_with(p, &line(p, "[deferred_exit] Exit module")),
         Scenario::new(
             &named(l, "abuse", "rmmod while /dev/deferred is open is refused, then works"),
             &format!(
@@ -621,7 +621,7 @@ fn abuse_device(l: &Language) -> Vec<Scenario> {
         )
         .output(&format!("rmmod: can't unload module '{d}': *\nrefused 1"))
         .count(&line(d, "[timer_handler] pid = *, comm = *"), 0)
-        .last_of(d, &line(d, "[deferred_exit] Exit module")),
+        .exits_with(d, &line(d, "[deferred_exit] Exit module")),
     ]
 }
 
