@@ -33,6 +33,15 @@ pub fn proof(root: &Path, run: &mut RunBoots) -> Vec<(String, Outcome)> {
     }
     let dir = root.join("build/lab-proof");
     let (mut results, skeleton_boot) = skeleton_boot(&dir.join("skels"));
+    for (name, outcome) in &results {
+        match outcome {
+            Outcome::Fail(problems) => {
+                println!("    FAIL {name}");
+                problems.iter().for_each(|p| println!("        {p}"));
+            }
+            _ => println!("    PASS {name}"),
+        }
+    }
     let table = fs::read_to_string(dir.join("mutants/mutants.tsv")).unwrap_or_default();
     let mutants = read_mutants(&table);
     let mut runnable = Vec::new();
