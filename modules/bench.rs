@@ -257,12 +257,12 @@ struct Waker {
 }
 
 impl ThreadFn for Waker {
-    fn run(&self, ctx: &mut KThreadContext) -> i32 {
+    fn run(&self, ctx: &mut KThreadContext) {
         loop {
             // Only `go` ends this wait, or `kthread_stop`, which makes it fail.
             let _ = self.wq.wait_interruptible(ctx, || self.go.load(Relaxed));
             if ctx.should_stop() {
-                return 0;
+                return;
             }
             self.woken_ns.store(now_ns(self.epoch), Relaxed);
             self.go.store(false, Relaxed);

@@ -178,11 +178,12 @@ impl Deferred {
 
     /// Task 7: adds process `pid` to the monitored list and has the timer check it every second.
     fn monitor(&self, pid: usize, ctx: &mut ProcessContext) -> Result {
-        // TODO 7/12: find the task (`find_task`; `ESRCH` for a pid that does not fit or is
+        // TODO 7/12: find the task (`find_task`, which needs `ctx`: a pid means something only
+        // in a process's namespace; `ESRCH` for a pid that does not fit or is
         // missing), put a new `MonProc` for it in a `ListArc`, push it on the list under the
         // lock (`lock(ctx)`), then make the timer a monitor (`TimerType::Mon`) armed 1 s ahead
         let pid = Pid::try_from(pid).map_err(|_| ESRCH)?;
-        let task = find_task(pid).ok_or(ESRCH)?;
+        let task = find_task(pid, ctx).ok_or(ESRCH)?;
         let entry = ListArc::pin_init(
             try_pin_init!(MonProc {
                 task,

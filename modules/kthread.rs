@@ -45,7 +45,7 @@ struct Protocol {
 }
 
 impl ThreadFn for Protocol {
-    fn run(&self, ctx: &mut KThreadContext) -> i32 {
+    fn run(&self, ctx: &mut KThreadContext) {
         let task = current!();
         pr_info!(
             "[my_thread_f] Current process id is {} ({})\n",
@@ -64,7 +64,6 @@ impl ThreadFn for Protocol {
         // TODO/2: set `flag_thread_terminated` and wake up `wq_thread_terminated`
         self.flag_thread_terminated.store(true, Release);
         self.wq_thread_terminated.wake_up_interruptible();
-        0
     }
 }
 

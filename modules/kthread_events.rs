@@ -105,7 +105,7 @@ impl Events {
 }
 
 impl ThreadFn for Events {
-    fn run(&self, ctx: &mut KThreadContext) -> i32 {
+    fn run(&self, ctx: &mut KThreadContext) {
         let task = current!();
         pr_info!(
             "[event_thread] started: pid {} ({})\n",
@@ -121,7 +121,7 @@ impl ThreadFn for Events {
                 && ctx.should_stop()
             {
                 pr_info!("[event_thread] stop requested: exiting\n");
-                return 0;
+                return;
             }
             let Some(event) = self.list.lock(ctx).pop_front() else {
                 continue;
@@ -137,7 +137,6 @@ impl ThreadFn for Events {
             }
         }
         pr_info!("[event_thread] stop event: exiting\n");
-        0
     }
 }
 

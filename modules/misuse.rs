@@ -17,20 +17,35 @@
 //! 3. Bottom halves disabled under a `SpinLockIrq`: a lockdep `WARNING` in `kernel_ext`'s helper
 //!    (`local_bh_enable` would turn interrupts back on under the lock), and the kernel's own at
 //!    the enable.
+//! 4. A kernel thread that drops its own `KThread` (which would wait for its own exit): a
+//!    `WARNING` at the drop in `kernel_ext/kthread.rs`, and the thread runs on.
+//! 5. A wait condition that panics once the thread has slept: the panic's `Oops` kills the
+//!    thread, and nothing else: its wait entry is off the queue while the condition runs, so the
+//!    wake-ups after its death touch nothing of it. (The thread dies holding its data: no leak
+//!    check for this one.)
+//! 6. An ioctl that forgets a `BhGuard`: a `WARNING` naming the ioctl as it returns, from
+//!    `kernel_ext`'s misc device, before the kernel's `scheduling while atomic` in the process.
+//!    The device is `/dev/dw_misuse`, registered for this case only.
 
 use kernel::{
-    new_spinlock, new_spinlock_irq,
+    new_mutex, new_spinlock, new_spinlock_irq,
     prelude::*,
-    sync::{SpinLock, SpinLockIrq},
+    sync::{
+        atomic::{Atomic, Relaxed},
+        Arc, Mutex, SpinLock, SpinLockIrq,
+    },
 };
 use kernel_ext::{
     bh::local_bh_disable,
     completion::CountingCompletion,
     context::{BhDisabled, ProcessContext},
+    kthread::{KThread, KThreadContext, ThreadFn},
+    miscdev::{SharedDevice, SharedMiscDevice},
     module::{InProcessContext, ProcessModule},
     sync::{new_spinlock_bh, SpinLockBh},
-    time::jiffies,
+    time::{jiffies, HZ},
     timer::{new_timer, Timer, TimerCallback},
+    wait::{new_wait_queue, WaitQueue},
     workqueue::{new_work, OwnedWork, WorkCallback},
 };
 
@@ -106,18 +121,121 @@ fn bh_under_irq_lock(ctx: &mut ProcessContext) -> Result {
     Ok(())
 }
 
-struct Misuse;
+/// A thread that drops its own `KThread`, which its data holds.
+#[pin_data]
+struct SelfDropper {
+    #[pin]
+    handle: Mutex<Option<KThread<SelfDropper>>>,
+    #[pin]
+    handed: CountingCompletion,
+    #[pin]
+    dropped: CountingCompletion,
+}
+
+impl ThreadFn for SelfDropper {
+    fn run(&self, ctx: &mut KThreadContext) {
+        self.handed.wait_for_completion(ctx);
+        let handle = self.handle.lock().take();
+        drop(handle);
+        pr_info!("[misuse] the thread dropped its own KThread and goes on\n");
+        self.dropped.complete();
+    }
+}
+
+fn kthread_drops_itself(ctx: &mut ProcessContext) -> Result {
+    let data = Arc::pin_init(
+        try_pin_init!(SelfDropper {
+            handle <- new_mutex!(None),
+            handed <- CountingCompletion::new(),
+            dropped <- CountingCompletion::new(),
+        }? Error),
+        GFP_KERNEL,
+    )?;
+    pr_info!("[misuse] a kernel thread drops its own KThread\n");
+    *data.handle.lock() = Some(KThread::run(c"dw_misuse_self", data.clone(), ctx)?);
+    data.handed.complete();
+    data.dropped.wait_for_completion(ctx);
+    // Nobody stops the thread now: let it return before the module can go.
+    ctx.schedule_timeout_uninterruptible(HZ / 10);
+    Ok(())
+}
+
+/// A thread whose wait condition panics on its second check, after the thread slept.
+#[pin_data]
+struct PanickingWait {
+    checks: Atomic<u32>,
+    #[pin]
+    queue: WaitQueue,
+}
+
+impl ThreadFn for PanickingWait {
+    fn run(&self, ctx: &mut KThreadContext) {
+        let _ = self.queue.wait_interruptible(ctx, || {
+            let check = self.checks.fetch_add(1, Relaxed) + 1;
+            assert!(check < 2, "[misuse] the wait condition panics on check {check}");
+            false
+        });
+    }
+}
+
+fn panic_in_wait_condition(ctx: &mut ProcessContext) -> Result {
+    let data = Arc::pin_init(
+        pin_init!(PanickingWait {
+            checks: Atomic::new(0),
+            queue <- new_wait_queue!(),
+        }),
+        GFP_KERNEL,
+    )?;
+    let thread = KThread::run(c"dw_misuse_wait", data.clone(), ctx)?;
+    ctx.schedule_timeout_uninterruptible(HZ / 10);
+    pr_info!("[misuse] waking a thread whose wait condition panics\n");
+    data.queue.wake_up_interruptible();
+    ctx.schedule_timeout_uninterruptible(HZ / 10);
+    // The thread is dead: stopping it returns at once, and its task can be freed.
+    drop(thread);
+    ctx.schedule_timeout_uninterruptible(HZ / 2);
+    // A wait entry left on the queue would now point into the freed task and its stack.
+    pr_info!("[misuse] waking the queue of the dead thread\n");
+    data.queue.wake_up_interruptible();
+    Ok(())
+}
+
+/// `/dev/dw_misuse`, whose every ioctl forgets to enable bottom halves again.
+struct ForgetfulDevice;
+
+/// A misc minor no other module of the lab takes.
+const FORGETFUL_MINOR: u8 = 244;
+
+impl SharedDevice for ForgetfulDevice {
+    fn ioctl(&self, cmd: u32, _arg: usize, ctx: &mut ProcessContext) -> Result<isize> {
+        pr_info!("[misuse] ioctl {cmd:#x} forgets a BhGuard\n");
+        core::mem::forget(local_bh_disable(ctx));
+        Ok(0)
+    }
+}
+
+struct Misuse {
+    _device: Option<Pin<KBox<SharedMiscDevice<ForgetfulDevice>>>>,
+}
 
 impl ProcessModule for Misuse {
     fn init(_module: &'static ThisModule, ctx: &mut ProcessContext) -> Result<Self> {
+        let mut device = None;
         match module_parameters::case.value() {
             0 => {}
             1 => sleep_under_spinlock(ctx)?,
             2 => drop_work_in_timer(ctx)?,
             3 => bh_under_irq_lock(ctx)?,
+            4 => kthread_drops_itself(ctx)?,
+            5 => panic_in_wait_condition(ctx)?,
+            6 => {
+                let data = Arc::new(ForgetfulDevice, GFP_KERNEL)?;
+                let register = SharedMiscDevice::register(c"dw_misuse", FORGETFUL_MINOR, data);
+                device = Some(KBox::pin_init(register, GFP_KERNEL)?);
+            }
             _ => return Err(EINVAL),
         }
         pr_info!("[misuse] done\n");
-        Ok(Misuse)
+        Ok(Misuse { _device: device })
     }
 }

@@ -41,11 +41,13 @@
 //! Neither token can be created by safe code, copied, or sent to another thread, and a reference
 //! to one cannot outlive the callback that received it.
 
-use kernel::{bindings, prelude::*, time::Jiffies, types::NotThreadSafe};
+use kernel::{bindings, fmt, prelude::*, time::Jiffies, types::NotThreadSafe};
 
 unsafe extern "C" {
     fn dw_assert_bh_disabled();
     fn dw_may_sleep() -> bool;
+    #[cfg(CONFIG_DEBUG_ATOMIC_SLEEP)]
+    fn dw_atomic_state() -> u32;
 }
 
 /// C's `might_sleep()` as this kernel's configuration expands it: [`kernel::task::might_sleep`]
@@ -63,6 +65,53 @@ pub(crate) fn might_sleep() {
         CONFIG_PREEMPT_DYNAMIC
     ))]
     kernel::task::might_sleep();
+}
+
+/// Runs `callback`, a process-context callback of this layer, and reports if it returned in a
+/// more atomic context than it was called in: it began an atomic section and never ended it (a
+/// guard such as [`BhGuard`](super::bh::BhGuard) or a lock guard passed to
+/// [`core::mem::forget`]). Without this the kernel reports it later and elsewhere (`BUG:
+/// scheduling while atomic` in whatever task runs next). The report, a `WARNING` after a line
+/// that names `what`, comes where `might_sleep()` checks (`CONFIG_DEBUG_ATOMIC_SLEEP`); like
+/// C's check after an initcall, it does not repair the state.
+#[inline]
+pub(crate) fn returns_balanced<R>(what: fmt::Arguments<'_>, callback: impl FnOnce() -> R) -> R {
+    #[cfg(CONFIG_DEBUG_ATOMIC_SLEEP)]
+    {
+        // SAFETY: Only reads the current CPU's context state.
+        let before = unsafe { dw_atomic_state() };
+        let result = callback();
+        // SAFETY: As above.
+        let after = unsafe { dw_atomic_state() };
+        if after != before {
+            report_unbalanced(what, before, after);
+        }
+        result
+    }
+    #[cfg(not(CONFIG_DEBUG_ATOMIC_SLEEP))]
+    {
+        let _ = what;
+        callback()
+    }
+}
+
+#[cfg(CONFIG_DEBUG_ATOMIC_SLEEP)]
+#[cold]
+fn report_unbalanced(what: fmt::Arguments<'_>, before: u32, after: u32) {
+    // The fields of `dw_atomic_state()`: the preempt count's levels (`include/linux/preempt.h`)
+    // and the helper's bit for interrupts.
+    const LEFT: [(u32, &str); 4] = [
+        (1 << 31, "with interrupts disabled"),
+        (0xf << 16, "in hard interrupt context"),
+        (0xff << 8, "with bottom halves disabled"),
+        (0xff, "with preemption disabled (a spinlock held)"),
+    ];
+    for (mask, state) in LEFT {
+        if after & mask != before & mask {
+            pr_err!("{what} returned {state}: it began an atomic section and did not end it (a guard passed to `mem::forget`?)\n");
+        }
+    }
+    kernel::warn_on!(true);
 }
 
 /// Proof that the current code runs in process context and may sleep.
@@ -103,8 +152,10 @@ impl ProcessContext {
     }
 
     /// Creates the proof if the current context may sleep, as far as the kernel can tell: not in
-    /// an interrupt or softirq, interrupts on and, with `CONFIG_PREEMPT_COUNT` (which
-    /// `CONFIG_DEBUG_ATOMIC_SLEEP` selects), no spinlock held and preemption enabled.
+    /// an interrupt or softirq, interrupts on, the task running (not between a wait's
+    /// preparation and its sleep, where a sleep would lose the wake-up) and, with
+    /// `CONFIG_PREEMPT_COUNT` (which `CONFIG_DEBUG_ATOMIC_SLEEP` selects), no spinlock held and
+    /// preemption enabled.
     ///
     /// # Safety
     ///

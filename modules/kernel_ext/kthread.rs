@@ -6,9 +6,14 @@
 //!
 //! [`KThread::run`] creates a kernel thread and wakes it (`kthread_run` in C); it runs
 //! [`ThreadFn::run`] in process context. The thread shares its data `T` with its owner through
-//! an [`Arc`]. Dropping the [`KThread`] asks the thread to stop and waits until it has exited
-//! (`kthread_stop`), so a module that owns one can be unloaded without its code still running.
-//! A thread function that loops should check [`KThreadContext::should_stop`].
+//! an [`Arc`], and holds a reference of its own while it runs. Dropping the [`KThread`] asks the
+//! thread to stop and waits until it has exited (`kthread_stop`), so a module that owns one can
+//! be unloaded without its code still running. A thread function that loops should check
+//! [`KThreadContext::should_stop`].
+//!
+//! A thread cannot stop itself: `kthread_stop` would wait for its own exit forever. A
+//! [`KThread`] dropped by its own thread (it reached it through its data) reports a `WARNING`
+//! at the drop and lets the thread go on until its function returns, as a thread nobody stops.
 //!
 //! Kernel threads ignore signals, with one exception: `kthread_stop` sets a pending notify
 //! signal and wakes the thread, so from then on every interruptible sleep of the thread returns
@@ -26,12 +31,11 @@
 //! struct Ticker;
 //!
 //! impl ThreadFn for Ticker {
-//!     fn run(&self, ctx: &mut KThreadContext) -> i32 {
+//!     fn run(&self, ctx: &mut KThreadContext) {
 //!         pr_info!("running as pid {}\n", current!().pid());
 //!         while !ctx.should_stop() {
 //!             ctx.schedule_timeout_interruptible(100);
 //!         }
-//!         0
 //!     }
 //! }
 //!
@@ -48,8 +52,8 @@ use core::{
     ptr::NonNull,
 };
 use kernel::{
-    bindings,
-    error::from_err_ptr,
+    bindings, current,
+    error::{code::EINTR, from_err_ptr},
     ffi::c_void,
     prelude::*,
     str::CStr,
@@ -59,8 +63,8 @@ use kernel::{
 
 /// What a kernel thread runs.
 pub trait ThreadFn: Send + Sync + 'static {
-    /// The thread's body, in process context. Its return value is the thread's exit code.
-    fn run(&self, ctx: &mut KThreadContext) -> i32;
+    /// The thread's body, in process context. The thread exits when it returns.
+    fn run(&self, ctx: &mut KThreadContext);
 }
 
 /// Proof of running in a kernel thread made by [`KThread::run`]: process context, plus
@@ -104,7 +108,9 @@ impl DerefMut for KThreadContext {
 /// # Invariants
 ///
 /// `task` is a kernel thread created by `kthread_create_on_node` with [`KThread::thread_fn::<T>`]
-/// and a pointer to `*data`, and is stopped with `kthread_stop` only in [`Drop`].
+/// and a pointer to `*data` that owns one strong count of `data` (taken back by the thread
+/// function when it starts, or by [`Drop`] if it never did), and is stopped with `kthread_stop`
+/// only in [`Drop`].
 pub struct KThread<T: ThreadFn> {
     task: ARef<Task>,
     data: Arc<T>,
@@ -117,9 +123,10 @@ impl<T: ThreadFn> KThread<T> {
     #[track_caller]
     pub fn run(name: &CStr, data: Arc<T>, _ctx: &ProcessContext) -> Result<Self> {
         might_sleep();
-        let arg: *const T = &*data;
-        // SAFETY: `thread_fn::<T>` takes `arg` as a `&T`, which stays valid until the thread has
-        // exited: `Drop` waits for that before dropping `data`. The format consumes `name`.
+        // The thread's own count of `data`: it keeps `T` alive while the thread function runs,
+        // even if the `KThread` goes first (dropped by its own thread).
+        let arg = Arc::into_raw(data.clone());
+        // SAFETY: `thread_fn::<T>` takes over the count behind `arg`. The format consumes `name`.
         let task = from_err_ptr(unsafe {
             bindings::kthread_create_on_node(
                 Some(Self::thread_fn),
@@ -128,6 +135,10 @@ impl<T: ThreadFn> KThread<T> {
                 c"%s".as_char_ptr(),
                 name.as_char_ptr(),
             )
+        })
+        .inspect_err(|_| {
+            // SAFETY: No thread was made: the count behind `arg` is still ours.
+            drop(unsafe { Arc::from_raw(arg) });
         })?;
         // SAFETY: `task` is a new, valid task; we take our own reference to it, so that it stays
         // valid for `kthread_stop` even if the thread exits before.
@@ -153,32 +164,49 @@ impl<T: ThreadFn> KThread<T> {
         &self.data
     }
 
-    /// The C thread function.
+    /// The C thread function. Returns 0: [`Drop`] tells from `kthread_stop`'s `-EINTR` that it
+    /// never ran.
     ///
     /// # Safety
     ///
-    /// `arg` must point to a `T` that stays valid until the thread exits.
+    /// `arg` must come from `Arc::<T>::into_raw`, and its count be handed over to this function.
     unsafe extern "C" fn thread_fn(arg: *mut c_void) -> c_int {
-        // SAFETY: `KThread::run` passes a pointer to its `data`, which outlives the thread.
-        let data = unsafe { &*arg.cast::<T>() };
+        // SAFETY: `KThread::run` hands over the count behind `arg`.
+        let data = unsafe { Arc::<T>::from_raw(arg.cast::<T>()) };
         // INVARIANT: This is the thread `KThread::run` made.
         let mut ctx = KThreadContext {
             // SAFETY: A kernel thread's function runs in process context; `ctx` is used only by
             // this thread function.
             process: unsafe { ProcessContext::new() },
         };
-        data.run(&mut ctx)
+        data.run(&mut ctx);
+        0
     }
 }
 
 impl<T: ThreadFn> Drop for KThread<T> {
     #[inline]
     fn drop(&mut self) {
+        if core::ptr::eq(current!().as_ptr(), self.task.as_ptr()) {
+            // `kthread_stop` would wait for this very thread to exit. The thread function holds
+            // its own count of `data`, so dropping ours frees nothing it uses.
+            pr_err!("a KThread was dropped by its own thread, which cannot stop itself: it runs until its function returns\n");
+            kernel::warn_on!(true);
+            return;
+        }
         // `kthread_stop` sleeps: dropped in an atomic context, this reports it.
         might_sleep();
         // SAFETY: `task` is our kernel thread, kept valid by our reference, and stopped only
-        // here. `kthread_stop` returns once the thread has exited (if it never ran, its function
-        // is never called).
-        unsafe { bindings::kthread_stop(self.task.as_ptr()) };
+        // here; it is not the current task (above). `kthread_stop` returns once the thread has
+        // exited.
+        let exit = unsafe { bindings::kthread_stop(self.task.as_ptr()) };
+        if exit == EINTR.to_errno() {
+            // Stopped before its function ran (`kthread()` checks `KTHREAD_SHOULD_STOP` first and
+            // exits with `-EINTR`; `thread_fn` itself returns 0): the count `run` handed over
+            // was never taken.
+            // SAFETY: `data`'s pointer is the one `run` passed through `Arc::into_raw`, and the
+            // thread that could have taken its count has exited without doing so.
+            drop(unsafe { Arc::from_raw(&raw const *self.data) });
+        }
     }
 }

@@ -23,7 +23,7 @@ mod tests {
         workqueue::{new_work, OwnedQueue, OwnedWork, WorkCallback},
     };
     use kernel::{
-        current,
+        bindings, current,
         prelude::*,
         sync::{
             atomic::{Acquire, Atomic, Relaxed, Release},
@@ -257,7 +257,7 @@ mod tests {
     }
 
     impl ThreadFn for Flag {
-        fn run(&self, ctx: &mut KThreadContext) -> i32 {
+        fn run(&self, ctx: &mut KThreadContext) {
             self.ran.store(1, Release);
             while self
                 .queue
@@ -267,11 +267,77 @@ mod tests {
                 // `kthread_stop` makes every interruptible wait fail from then on.
                 if ctx.should_stop() {
                     self.ran.store(2, Release);
-                    return 0;
+                    return;
                 }
             }
-            7
         }
+    }
+
+    /// Counts its drops.
+    struct Dropped;
+
+    static DROPPED: Atomic<u32> = Atomic::new(0);
+
+    impl Drop for Dropped {
+        fn drop(&mut self) {
+            DROPPED.fetch_add(1, Relaxed);
+        }
+    }
+
+    impl ThreadFn for Dropped {
+        fn run(&self, _ctx: &mut KThreadContext) {}
+    }
+
+    #[test]
+    fn kthread_data_is_dropped_whether_or_not_the_thread_ran() -> Result {
+        let ctx = process_context();
+        // Stopped at once, a thread may not have run its function yet (`kthread_stop` then
+        // returns `-EINTR`): its count of the data is dropped by the stop instead.
+        for _ in 0..10 {
+            drop(KThread::run(c"dw_kunit_quick", Arc::new(Dropped, GFP_KERNEL)?, &ctx)?);
+        }
+        assert_eq!(DROPPED.load(Relaxed), 10);
+        Ok(())
+    }
+
+    /// A flag and its wait queue, opened by a timer.
+    struct Opener(Arc<Flag>);
+
+    impl TimerCallback for Opener {
+        fn run(timer: &Timer<Self>, _bh: &BhDisabled) {
+            timer.0.set.store(true, Release);
+            timer.0.queue.wake_up_interruptible();
+        }
+    }
+
+    /// The current task's state (`TASK_RUNNING` is 0).
+    fn current_state() -> u32 {
+        // SAFETY: The current task is live; its state is read once.
+        unsafe { core::ptr::read_volatile(&raw const (*current!().as_ptr()).__state) }
+    }
+
+    #[test]
+    fn wait_condition_runs_with_the_task_running() -> Result {
+        let mut ctx = process_context();
+        let flag = Arc::pin_init(
+            pin_init!(Flag { set: Atomic::new(false), queue <- new_wait_queue!(), ran: Atomic::new(0) }),
+            GFP_KERNEL,
+        )?;
+        let timer = KBox::pin_init(new_timer!(Opener(flag.clone())), GFP_KERNEL)?;
+        timer.arm_after(kernel::time::Delta::from_millis(20));
+        let (checks, running) = (core::cell::Cell::new(0), core::cell::Cell::new(0));
+        flag.queue.wait_interruptible(&mut ctx, || {
+            checks.set(checks.get() + 1);
+            if current_state() == bindings::TASK_RUNNING {
+                running.set(running.get() + 1);
+            }
+            flag.set.load(Acquire)
+        })?;
+        // Once before sleeping, once woken: never with the task marked as sleeping (and its
+        // wait entry queued), where a panic would leave the entry behind.
+        assert!(checks.get() >= 2);
+        assert_eq!(running.get(), checks.get());
+        Ok(())
     }
 
     #[test]
@@ -340,6 +406,16 @@ mod tests {
         }
     }
 
+    /// `__set_current_state(state)` in C.
+    fn set_current_state(state: u32) {
+        // SAFETY: The current task is live, and only it sets its own state. It does not sleep
+        // before setting it back to `TASK_RUNNING`, and is on no wait queue, so no wake-up is
+        // lost (a preemption meanwhile keeps it runnable).
+        unsafe {
+            core::ptr::write_volatile(&raw mut (*current!().as_ptr()).__state, state);
+        }
+    }
+
     #[test]
     fn process_module_refuses_atomic_context() -> Result {
         use kernel::Module;
@@ -350,6 +426,15 @@ mod tests {
         let refused = {
             let _bh = local_bh_disable(&mut ctx);
             InProcessContext::<Probe>::init(module).err()
+        };
+        assert_eq!(refused, Some(EPERM));
+        // With the task marked as going to sleep, as between a wait's preparation and its
+        // `schedule()`, where a sleep would lose the wake-up: refused too.
+        let refused = {
+            set_current_state(bindings::TASK_UNINTERRUPTIBLE);
+            let refused = InProcessContext::<Probe>::init(module).err();
+            set_current_state(bindings::TASK_RUNNING);
+            refused
         };
         assert_eq!(refused, Some(EPERM));
         assert_eq!(PROBE_INITS.load(Relaxed), 0);
@@ -374,16 +459,17 @@ mod tests {
 
     #[test]
     fn find_task_takes_and_drops_one_reference() {
+        let ctx = process_context();
         let me = current!();
         let before = usage(me);
-        let found = find_task(me.pid());
+        let found = find_task(me.pid(), &ctx);
         assert!(found.as_deref().is_some_and(|t| t.as_ptr() == me.as_ptr()));
         assert_eq!(usage(me), before + 1);
         drop(found);
         assert_eq!(usage(me), before);
-        assert!(find_task(-1).is_none());
+        assert!(find_task(-1, &ctx).is_none());
         // The idle task has no pid entry.
-        assert!(find_task(0).is_none());
+        assert!(find_task(0, &ctx).is_none());
         assert!(!me.is_dead());
         assert!(!me.comm().as_bytes().is_empty());
     }

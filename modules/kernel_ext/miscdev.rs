@@ -16,9 +16,20 @@
 //! instead of clashing in sysfs. (Minor 255 is C's `MISC_DYNAMIC_MINOR`, "any free one": it is
 //! refused with `EINVAL`.)
 //!
-//! File operations run in process context and receive a [`ProcessContext`]. Registering and
-//! deregistering take the misc devices' mutex, so they happen in process context too
-//! (`might_sleep()` reports it otherwise).
+//! File operations run in process context and receive a [`ProcessContext`]. One that returns
+//! with an atomic section still open (a guard passed to `mem::forget`) is reported at its return,
+//! by name (`ioctl 0x6b01 returned with bottom halves disabled`), where `might_sleep()` checks.
+//! Registering and deregistering take the misc devices' mutex, so they happen in process context
+//! too (`might_sleep()` reports it otherwise).
+//!
+//! The files' operations are those of the `kernel` crate's [`MiscDevice`] vtable, on a
+//! `miscdevice` this type registers itself (for the fixed minor, which
+//! [`MiscDeviceRegistration::register`] does not offer). That vtable's `open` casts the
+//! `miscdevice` pointer it gets from `misc_open` to `&MiscDeviceRegistration<T>`, and only
+//! reads the `miscdevice` through it (`as_raw`). That is sound for ours because Linux 7.3's
+//! `MiscDeviceRegistration<T>` is `#[repr(transparent)]` over `Opaque<miscdevice>` (plus a
+//! `PhantomData`). A field added to it upstream would break that: a build-time assertion on its
+//! size and alignment (below) then stops the build.
 //!
 //! # Examples
 //!
@@ -42,7 +53,7 @@
 //! # Ok::<(), Error>(())
 //! ```
 
-use super::context::{might_sleep, ProcessContext};
+use super::context::{might_sleep, returns_balanced, ProcessContext};
 use core::marker::PhantomData;
 use kernel::{
     bindings,
@@ -142,21 +153,33 @@ impl<D: SharedDevice> PinnedDrop for SharedMiscDevice<D> {
 /// `open` relies on.
 struct Files<D>(PhantomData<D>);
 
+impl<D: SharedDevice> Files<D> {
+    /// `MiscDeviceRegistration<Files<D>>` is a `miscdevice` and nothing else, so the `kernel`
+    /// crate's `open` may see ours as one (see the module's documentation).
+    const REGISTRATION_IS_A_MISCDEVICE: () = assert!(
+        size_of::<MiscDeviceRegistration<Self>>() == size_of::<bindings::miscdevice>()
+            && align_of::<MiscDeviceRegistration<Self>>() == align_of::<bindings::miscdevice>()
+    );
+}
+
 #[vtable]
 impl<D: SharedDevice> MiscDevice for Files<D> {
     type Ptr = Arc<D>;
 
     #[inline]
     fn open(_file: &File, misc: &MiscDeviceRegistration<Self>) -> Result<Arc<D>> {
+        #[allow(clippy::let_unit_value)] // Evaluated for its assertion.
+        let () = Self::REGISTRATION_IS_A_MISCDEVICE;
         // SAFETY: `Files<D>` is registered only by `SharedMiscDevice::<D>::register`, whose `raw`
-        // field is the registered `miscdevice`. `misc_open` calls us under the lock that
-        // `misc_deregister` takes, so the `SharedMiscDevice` is alive during this call.
+        // field is the registered `miscdevice` that `misc` points to (`as_raw`). `misc_open`
+        // calls us under the lock that `misc_deregister` takes, so the `SharedMiscDevice` is
+        // alive during this call.
         let device = unsafe {
             &*kernel::container_of!(Opaque::cast_from(misc.as_raw()), SharedMiscDevice<D>, raw)
         };
         // SAFETY: `open` runs in process context; `ctx` is used only by this call.
         let mut ctx = unsafe { ProcessContext::new() };
-        device.data.open(&mut ctx)?;
+        returns_balanced(format_args!("open"), || device.data.open(&mut ctx))?;
         Ok(device.data.clone())
     }
 
@@ -164,13 +187,15 @@ impl<D: SharedDevice> MiscDevice for Files<D> {
     fn release(data: Arc<D>, _file: &File) {
         // SAFETY: `release` runs in process context; `ctx` is used only by this call.
         let mut ctx = unsafe { ProcessContext::new() };
-        data.release(&mut ctx);
+        returns_balanced(format_args!("release"), || data.release(&mut ctx));
     }
 
     #[inline]
     fn ioctl(data: ArcBorrow<'_, D>, _file: &File, cmd: u32, arg: usize) -> Result<isize> {
         // SAFETY: `ioctl` runs in process context; `ctx` is used only by this call.
         let mut ctx = unsafe { ProcessContext::new() };
-        data.ioctl(cmd, arg, &mut ctx)
+        returns_balanced(format_args!("ioctl {cmd:#x}"), || {
+            data.ioctl(cmd, arg, &mut ctx)
+        })
     }
 }

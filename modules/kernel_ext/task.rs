@@ -10,15 +10,18 @@
 //!
 //! ```
 //! use kernel::{prelude::*, current};
-//! use kernel_ext::task::{find_task, TaskExt};
+//! use kernel_ext::{context::ProcessContext, task::{find_task, TaskExt}};
 //!
-//! let me = current!();
-//! pr_info!("pid = {}, comm = {}\n", me.pid(), me.comm());
-//! if let Some(init) = find_task(1) {
-//!     pr_info!("{} is {}\n", init.pid(), if init.is_dead() { "dead" } else { "alive" });
-//! } // Dropping the `ARef<Task>` drops the task reference (`put_task_struct`).
+//! fn report(ctx: &ProcessContext) {
+//!     let me = current!();
+//!     pr_info!("pid = {}, comm = {}\n", me.pid(), me.comm());
+//!     if let Some(init) = find_task(1, ctx) {
+//!         pr_info!("{} is {}\n", init.pid(), if init.is_dead() { "dead" } else { "alive" });
+//!     } // Dropping the `ARef<Task>` drops the task reference (`put_task_struct`).
+//! }
 //! ```
 
+use super::context::ProcessContext;
 use core::ptr::NonNull;
 use kernel::{
     bindings, fmt,
@@ -29,9 +32,17 @@ use kernel::{
 
 /// Finds the task with the given pid (in the caller's pid namespace) and takes a reference to
 /// it, like `get_pid_task(find_get_pid(pid), PIDTYPE_PID)` in C. Returns `None` if there is none.
+///
+/// A pid means something only in the namespace of the task that asks, so the lookup is a
+/// process-context operation: `ctx` proves there is such a task. In a timer or tasklet callback
+/// `current` is whichever task was interrupted, perhaps one that is exiting and has no pid any
+/// more, whose namespace `find_get_pid` would dereference (a null pointer: an Oops in softirq,
+/// which panics the kernel). There, look the task up beforehand and keep the reference.
 #[inline]
-pub fn find_task(pid: Pid) -> Option<ARef<Task>> {
-    // SAFETY: `find_get_pid` takes any number and returns a counted `struct pid` or null.
+pub fn find_task(pid: Pid, _ctx: &ProcessContext) -> Option<ARef<Task>> {
+    // SAFETY: `find_get_pid` takes any number and returns a counted `struct pid` or null. It
+    // looks in `current`'s pid namespace, which `_ctx` proves is a task that runs its own code in
+    // process context, so is not past `exit_notify` (where its pid is detached).
     let pid_ref = unsafe { bindings::find_get_pid(pid) };
     if pid_ref.is_null() {
         return None;

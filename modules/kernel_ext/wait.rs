@@ -8,10 +8,14 @@
 //! lab's kthread protocol uses the plain C pattern instead: a condition on atomics, checked by
 //! `wait_event_interruptible` and made true by another thread before `wake_up_interruptible`.
 //!
-//! The condition is evaluated with the task already marked as sleeping
-//! (`TASK_INTERRUPTIBLE`), so it must not sleep itself: that would lose wake-ups and warn
-//! (`do not call blocking ops when !TASK_RUNNING`). The wait borrows the [`ProcessContext`]
-//! mutably, so the condition cannot use it.
+//! C's `wait_event` evaluates the condition with the task's wait entry, on its stack, already on
+//! the queue. In Rust the condition is user code, which may panic; a kernel panic does not
+//! unwind, so the dying task would leave its entry queued on a freed stack, for the next
+//! `wake_up` to write through. So here the condition runs only while the entry is off the queue,
+//! with the task running, and a count of wake-ups closes the window that C's order closes: a
+//! wake-up between the condition and the queueing makes the wait look again instead of
+//! sleeping. The wait borrows the [`ProcessContext`] mutably, so the condition cannot sleep
+//! through it (it should not: it is checked again on every wake-up).
 //!
 //! # Examples
 //!
@@ -38,7 +42,15 @@
 
 use super::context::{might_sleep, ProcessContext};
 use kernel::{
-    bindings, error::code::ERESTARTSYS, prelude::*, str::CStr, sync::LockClassKey, types::Opaque,
+    bindings,
+    error::code::ERESTARTSYS,
+    prelude::*,
+    str::CStr,
+    sync::{
+        atomic::{Acquire, Atomic, Relaxed, Release},
+        LockClassKey,
+    },
+    types::Opaque,
 };
 
 /// Creates a [`WaitQueue`] initialiser with a lock class of its own (`init_waitqueue_head`).
@@ -59,9 +71,11 @@ pub(crate) use new_wait_queue;
 ///
 /// # Invariants
 ///
-/// `raw` was initialised by `__init_waitqueue_head` and has not moved since.
+/// `raw` was initialised by `__init_waitqueue_head` and has not moved since. `wakes` grows by one
+/// before each wake-up of `raw` (wrapping).
 #[pin_data]
 pub struct WaitQueue {
+    wakes: Atomic<u32>,
     #[pin]
     raw: Opaque<bindings::wait_queue_head>,
 }
@@ -76,6 +90,7 @@ impl WaitQueue {
     #[inline]
     pub fn new(name: &'static CStr, key: Pin<&'static LockClassKey>) -> impl PinInit<Self> {
         pin_init!(Self {
+            wakes: Atomic::new(0),
             // INVARIANT: initialised by `__init_waitqueue_head`, and pinned.
             // SAFETY: `slot` is valid for writes and pinned; `name` and `key` live forever.
             raw <- Opaque::ffi_init(|slot| unsafe {
@@ -88,8 +103,8 @@ impl WaitQueue {
     /// `wait_event_interruptible` in C. Fails with `ERESTARTSYS` if a signal arrives first (in a
     /// kernel thread: once `kthread_stop` was called, every time).
     ///
-    /// `condition` runs with the task marked as sleeping: it must not sleep, and cannot use
-    /// `ctx`, which the wait holds.
+    /// `condition` runs with the task running and its wait entry off the queue (see the module's
+    /// documentation), and cannot use `ctx`, which the wait holds.
     #[inline]
     #[track_caller]
     pub fn wait_interruptible(
@@ -98,19 +113,23 @@ impl WaitQueue {
         condition: impl Fn() -> bool,
     ) -> Result {
         might_sleep();
+        // Read before the condition: a waker changes the condition, then counts its wake-up
+        // (`Release`), so a wake-up that this count does not include comes after what the
+        // condition saw.
+        let mut wakes = self.wakes.load(Acquire);
         if condition() {
             return Ok(());
         }
-        // `___wait_event` in C (Linux 7.3's), with the condition inlined as there.
         let entry = Opaque::<bindings::wait_queue_entry>::uninit();
-        // SAFETY: `entry` is valid for writes. It stays in this frame, unmoved, and is off the
-        // queue again whenever this returns (below; kernel Rust does not unwind, so `condition`
-        // cannot leave this frame another way).
+        // SAFETY: `entry` is valid for writes. It stays in this frame, unmoved, and is on the
+        // queue only between `prepare_to_wait_event` and `finish_wait` below, where nothing but
+        // this function's own code runs: no user code, which could panic and end the task (a
+        // kernel panic does not unwind) with `entry` still queued.
         unsafe { bindings::init_wait_entry(entry.get(), 0) };
         loop {
-            // SAFETY: `raw` is initialised by the type invariants, `entry` above. Queues `entry`
-            // (once) and marks the task sleeping, or, with a signal pending, takes `entry` off
-            // the queue and fails.
+            // SAFETY: `raw` is initialised by the type invariants, `entry` above and off the
+            // queue. Queues `entry` and marks the task sleeping or, with a signal pending, leaves
+            // it off the queue and the task running, and fails.
             let interrupted = unsafe {
                 bindings::prepare_to_wait_event(
                     self.raw.get(),
@@ -118,29 +137,31 @@ impl WaitQueue {
                     bindings::TASK_INTERRUPTIBLE as c_int,
                 )
             };
-            if condition() {
-                break;
-            }
             if interrupted != 0 {
                 return Err(ERESTARTSYS);
             }
-            // SAFETY: `_ctx` proves the task may sleep.
-            unsafe { bindings::schedule() };
-            // Woken (or not yet asleep): the condition first, as C does, which spares a
-            // `prepare_to_wait_event` when it holds.
+            // A wake-up since the condition was checked may have missed `entry`: it was not
+            // queued yet. One that finds it queued wakes the task. The queue's lock orders the
+            // two: a waker that took it before `prepare_to_wait_event` counted before it too.
+            if self.wakes.load(Relaxed) == wakes {
+                // SAFETY: `_ctx` proves the task may sleep.
+                unsafe { bindings::schedule() };
+            }
+            // SAFETY: As above; marks the task running and takes `entry` off the queue.
+            unsafe { bindings::finish_wait(self.raw.get(), entry.get()) };
+            wakes = self.wakes.load(Acquire);
             if condition() {
-                break;
+                return Ok(());
             }
         }
-        // SAFETY: As above; marks the task running and takes `entry` off the queue.
-        unsafe { bindings::finish_wait(self.raw.get(), entry.get()) };
-        Ok(())
     }
 
     /// Wakes one interruptible sleeper (and all non-exclusive ones): `wake_up_interruptible`.
     /// Callable from any context.
     #[inline]
     pub fn wake_up_interruptible(&self) {
+        // INVARIANT: Counted before the wake-up, after what the caller changed.
+        self.wakes.fetch_add(1, Release);
         // SAFETY: `raw` is initialised by the type invariants.
         unsafe {
             bindings::__wake_up(
@@ -155,6 +176,8 @@ impl WaitQueue {
     /// Wakes one sleeper of any kind (and all non-exclusive ones): `wake_up` in C.
     #[inline]
     pub fn wake_up(&self) {
+        // INVARIANT: Counted before the wake-up, after what the caller changed.
+        self.wakes.fetch_add(1, Release);
         // SAFETY: `raw` is initialised by the type invariants.
         unsafe {
             bindings::__wake_up(

@@ -1,4 +1,4 @@
-// compile-fail: sleeping in a wait queue's condition (it runs in TASK_INTERRUPTIBLE)
+// compile-fail: sleeping in a wait queue's condition (it runs again on every check of the wait)
 // error: E0502
 use kernel_ext::{context::ProcessContext, wait::WaitQueue};
 

@@ -75,6 +75,27 @@ pub const BH_WITH_IRQS_OFF: ExpectedReport = ExpectedReport {
     ],
 };
 
+/// `dw_misuse case=4`: a `KThread` dropped by its own thread, reported at the drop.
+pub const KTHREAD_DROPS_ITSELF: ExpectedReport = ExpectedReport {
+    report: "WARNING: kernel_ext/kthread.rs:",
+    companions: &["Call Trace:"],
+};
+
+/// `dw_misuse case=5`: a wait condition that panics. The Rust panic is a `BUG()`: an `Oops` that
+/// kills the thread (and turns lockdep off for the rest of the boot). Anything else, such as
+/// KASAN's `use-after-free` at a later wake-up, fails the check.
+pub const PANIC_IN_WAIT_CONDITION: ExpectedReport = ExpectedReport {
+    report: "Oops: invalid opcode:",
+    companions: &["Call Trace:"],
+};
+
+/// `dw_misuse case=6`: an ioctl that returns with bottom halves disabled, reported as it returns
+/// by `kernel_ext`'s misc device; the kernel's own report follows in the process.
+pub const IOCTL_LEAVES_BH_DISABLED: ExpectedReport = ExpectedReport {
+    report: "WARNING: kernel_ext/context.rs:",
+    companions: &["Call Trace:", "BUG: scheduling while atomic: dw-ioctl/*"],
+};
+
 /// Exit status of a script that `timeout` ended: coreutils' 124, or busybox's SIGTERM (143).
 const TIMED_OUT: [i32; 2] = [124, 128 + 15];
 

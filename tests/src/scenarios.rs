@@ -2,7 +2,8 @@
 //! the module name that `pr_info!` puts in front.
 
 use crate::check::{
-    Boot, Scenario, ATOMIC_SLEEP, BH_WITH_IRQS_OFF, DROP_IN_ATOMIC, SLEEP_UNDER_LOCK,
+    Boot, Scenario, ATOMIC_SLEEP, BH_WITH_IRQS_OFF, DROP_IN_ATOMIC, IOCTL_LEAVES_BH_DISABLED,
+    KTHREAD_DROPS_ITSELF, PANIC_IN_WAIT_CONDITION, SLEEP_UNDER_LOCK,
 };
 use deferred_test::USAGE;
 use dw_twins::{Language, C, RUST};
@@ -74,6 +75,8 @@ pub fn all(intensity: Intensity) -> Vec<Boot> {
         Boot::new("abuse", abuse(intensity)),
         // In a boot of its own: the bug leaves the timers of one CPU stuck.
         Boot::new("atomic sleep", atomic_sleep()),
+        // In a boot of its own: the Oops turns lockdep off, and the dead thread leaks its data.
+        Boot::new("panic", vec![panic_in_wait_condition()]).without_leak_check(),
     ]
 }
 
@@ -657,6 +660,29 @@ fn atomic_sleep() -> Vec<Scenario> {
             "[misuse] disabling bottom halves under an IRQ-disabling spinlock",
         )
         .expect_report(BH_WITH_IRQS_OFF),
+        misuse(
+            4,
+            "a kernel thread that drops its own KThread is reported at the drop, and goes on",
+            "[misuse] a kernel thread drops its own KThread",
+        )
+        .in_order(&[
+            &line(m, "a KThread was dropped by its own thread, which cannot stop itself: *"),
+            &line(m, "[misuse] the thread dropped its own KThread and goes on"),
+        ])
+        .expect_report(KTHREAD_DROPS_ITSELF),
+        Scenario::new(
+            "misuse: an ioctl that forgets a BhGuard is reported by name as it returns",
+            &format!(
+                "sleep 1\ninsmod {m}.ko case=6\n./dw-ioctl --device /dev/dw_misuse 0x6b05\n\
+                 rmmod {m}"
+            ),
+        )
+        .output("ok 0")
+        .in_order(&[
+            &line(m, "[misuse] ioctl 0x6b05 forgets a BhGuard"),
+            &line(m, "ioctl 0x6b05 returned with bottom halves disabled: *"),
+        ])
+        .expect_report(IOCTL_LEAVES_BH_DISABLED),
         Scenario::new(
         "deferred: alloc sleeping in the timer handler (atomic context) is a BUG the kernel reports",
         // No rmmod: after this bug the timer wheel of that CPU may be stuck, and rmmod would
@@ -672,6 +698,23 @@ fn atomic_sleep() -> Vec<Scenario> {
     .expect_report(ATOMIC_SLEEP)
     .keep_modules(),
     ]
+}
+
+/// `dw_misuse case=5`: a wait condition panics in a kernel thread. The panic kills the thread;
+/// the wake-ups after its death must find nothing of it on the queue.
+fn panic_in_wait_condition() -> Scenario {
+    let m = "dw_misuse";
+    Scenario::new(
+        "misuse: a panic in a wait condition kills its thread and leaves nothing on the queue",
+        &format!("insmod {m}.ko case=5\nrmmod {m}"),
+    )
+    .in_order(&[
+        &line(m, "[misuse] waking a thread whose wait condition panics"),
+        "rust_kernel: panicked at misuse.rs:*",
+        &line(m, "[misuse] waking the queue of the dead thread"),
+        &line(m, "[misuse] done"),
+    ])
+    .expect_report(PANIC_IN_WAIT_CONDITION)
 }
 
 /// The lab task whose work a scenario checks (`make check TASK=n`), from its name's topic: the

@@ -1,6 +1,7 @@
-//! `dw-ioctl CMD [ARG]`: sends ioctl command CMD (decimal or 0x-hex) with ARG (default 0) by
-//! value to `/dev/deferred`, for checking what the driver does with commands `test` never sends.
-//! Prints `ok N` and exits 0, or `error: <errno text> (errno)` and exits 1.
+//! `dw-ioctl [--device PATH] CMD [ARG]`: sends ioctl command CMD (decimal or 0x-hex) with ARG
+//! (default 0) by value to `/dev/deferred` (or PATH), for checking what a driver does with
+//! commands `test` never sends. Prints `ok N` and exits 0, or `error: <errno text> (errno)` and
+//! exits 1.
 
 use deferred_test::DEVICE_PATH;
 use rustix::{
@@ -46,20 +47,24 @@ fn parse(s: &str) -> Option<usize> {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let device = match args.first().map(String::as_str) {
+        Some("--device") if args.len() > 1 => args.drain(..2).nth(1).unwrap_or_default(),
+        _ => DEVICE_PATH.to_string(),
+    };
     let (Some(cmd), arg) = (
         args.first().and_then(|c| parse(c)),
         args.get(1).map(|a| parse(a)),
     ) else {
-        eprintln!("usage: dw-ioctl CMD [ARG]   (numbers in decimal or 0x-hex)");
+        eprintln!("usage: dw-ioctl [--device PATH] CMD [ARG]   (numbers in decimal or 0x-hex)");
         exit(2)
     };
     let Some(arg) = arg.unwrap_or(Some(0)) else {
         eprintln!("dw-ioctl: ARG is not a number");
         exit(2)
     };
-    let fd = open(DEVICE_PATH, OFlags::RDONLY, Mode::empty()).unwrap_or_else(|e| {
-        eprintln!("{DEVICE_PATH}: {}", errno::Errno(e.raw_os_error()));
+    let fd = open(&device, OFlags::RDONLY, Mode::empty()).unwrap_or_else(|e| {
+        eprintln!("{device}: {}", errno::Errno(e.raw_os_error()));
         exit(1)
     });
     // SAFETY: `RawIoctl` passes a plain integer; whatever the command, the kernel gets no pointer
