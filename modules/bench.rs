@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Benchmark of deferred work on the safe abstractions of `kernel_ext` (GitHub issue 6).
+//! Benchmark of deferred work on the safe abstractions of `kernel_ext`.
 //!
 //! At load, in this order, `samples` times each (the measurements first, then the printing):
 //!

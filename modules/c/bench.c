@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dw_c_bench: the C twin of dw_bench (bench.rs), a benchmark of deferred work (GitHub issue 6).
+ * dw_c_bench: the C twin of dw_bench (bench.rs), a benchmark of deferred work.
  *
  * At load, in this order, `samples` times each (the measurements first, then the printing):
  *

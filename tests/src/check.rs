@@ -514,7 +514,7 @@ mod tests {
         assert_eq!(problems.len(), 5, "{problems:#?}");
     }
 
-    /// Hole 5: a scenario that did not finish is still scanned for reports, and the verdict
+    /// A scenario that did not finish is still scanned for reports, and the verdict
     /// says whether it never started, never ended, or was ended by its time limit.
     #[test]
     fn unfinished_scenarios_fail_saying_why_and_are_scanned_for_reports() {
@@ -544,7 +544,7 @@ mod tests {
         assert_eq!(s.verify(&section(&[], &[], Some(0))).len(), 1);
     }
 
-    /// Hole 4: next to the expected report, any other report still fails.
+    /// Next to the expected report, any other report still fails.
     #[test]
     fn expected_reports_allow_no_other_report() {
         let s = Scenario::new("s", "true").expect_report(ATOMIC_SLEEP);

@@ -153,7 +153,7 @@ mod tests {
         assert_eq!(tally(&cargo_test_results(failing, Some(101))).failed, 1);
     }
 
-    /// Hole 3: a test binary that aborts after another binary printed `test result: ok` fails
+    /// A test binary that aborts after another binary printed `test result: ok` fails
     /// the run, and so does a `cargo test` that printed no result at all.
     #[test]
     fn a_failing_cargo_test_fails_even_after_ok_lines() {

@@ -354,7 +354,7 @@ mod tests {
         assert_eq!(split.done_at, Some(4.0));
     }
 
-    /// Issue 15: a leak that the closing scans report is traced, by its allocation jiffies,
+    /// A leak that the closing scans report is traced, by its allocation jiffies,
     /// to the scenario that had begun last then.
     #[test]
     fn names_the_scenario_that_allocated_a_leaked_object() {
@@ -436,7 +436,7 @@ mod tests {
         );
     }
 
-    /// Hole 6: a skipped case is a skip, under its own name; a case the plan promised that
+    /// A skipped case is a skip, under its own name; a case the plan promised that
     /// never reported fails.
     #[test]
     fn ktap_skips_apart_and_the_plan_is_honoured() {

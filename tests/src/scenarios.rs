@@ -451,7 +451,7 @@ fn toolbox() -> Vec<Scenario> {
     scenarios
 }
 
-/// Issue 5's abuse: many load/unload cycles with work in flight, bad ioctls, monitor edge cases,
+/// The abuse: many load/unload cycles with work in flight, bad ioctls, monitor edge cases,
 /// concurrency. Each is bounded in count and time; the clean-log and leak checks do the rest.
 /// The C twin of the monitor gets the same checks, with fewer cycles. `intensity` sets the loops'
 /// counts.

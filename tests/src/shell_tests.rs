@@ -100,7 +100,7 @@ fn the_real_atomic_sleep_boot_passes() {
     assert_eq!(results.len(), 3);
 }
 
-/// Hole 4, end to end: a report planted beside the expected one fails the scenario.
+/// End to end: a report planted beside the expected one fails the scenario.
 #[test]
 fn a_planted_report_beside_the_expected_one_fails() {
     let dir = scratch("replay-plant");
@@ -117,7 +117,7 @@ fn a_planted_report_beside_the_expected_one_fails() {
     );
 }
 
-/// Hole 1: a byte that is not UTF-8 next to a report leaves the rest of the console readable.
+/// A byte that is not UTF-8 next to a report leaves the rest of the console readable.
 #[test]
 fn a_byte_that_is_not_utf8_does_not_blank_the_console() {
     let dir = scratch("replay-byte");
@@ -134,7 +134,7 @@ fn a_byte_that_is_not_utf8_does_not_blank_the_console() {
     );
 }
 
-/// Hole 2: a boot that stops before writing anything fails, with the launcher's status, and the
+/// A boot that stops before writing anything fails, with the launcher's status, and the
 /// previous run's console and output are not read as its own.
 #[test]
 fn a_failed_boot_fails_and_old_files_are_not_reread() {
@@ -157,7 +157,7 @@ fn a_failed_boot_fails_and_old_files_are_not_reread() {
     assert!(failed[1].contains("never started"), "{failed:#?}");
 }
 
-/// Hole 8: the benchmark's scan (`dw-tests --reports`) knows the kernel's own spelling.
+/// The benchmark's scan (`dw-tests --reports`) knows the kernel's own spelling.
 #[test]
 fn the_report_scan_finds_a_kernel_panic() {
     let dir = scratch("reports");
@@ -172,7 +172,7 @@ fn the_report_scan_finds_a_kernel_panic() {
     assert_eq!(crate::print_reports(&console), 0);
 }
 
-/// Hole 7: a module build that warned keeps failing the lint gate when the next build has
+/// A module build that warned keeps failing the lint gate when the next build has
 /// nothing to rebuild (and `make -s` prints nothing).
 #[test]
 fn module_warnings_survive_a_build_with_nothing_to_rebuild() {
@@ -208,7 +208,7 @@ fn module_warnings_survive_a_build_with_nothing_to_rebuild() {
     );
 }
 
-/// Issue 15: `scripts/exec.sh ... > file` keeps the whole command output, then the kernel log
+/// `scripts/exec.sh ... > file` keeps the whole command output, then the kernel log
 /// (`exec.sh` prints it after `qemu/boot.sh` returns, on the same descriptor).
 #[test]
 fn exec_output_redirected_to_a_file_is_kept_whole() {
@@ -272,7 +272,7 @@ fn guest_scripts_parse() {
     }
 }
 
-/// Issue 15: one leak check closes a boot (kmemleak scans after its last scenario, none
+/// One leak check closes a boot (kmemleak scans after its last scenario, none
 /// between scenarios), unless the boot has none; each begin marker carries the jiffies.
 #[test]
 fn kmemleak_scans_close_the_boot_unless_it_has_no_leak_check() {
@@ -292,7 +292,7 @@ fn kmemleak_scans_close_the_boot_unless_it_has_no_leak_check() {
     assert_eq!(scans(&crate::guest_script(&boot.without_leak_check())), 0);
 }
 
-/// Issue 15: boots run side by side, each with its own files and report, and the launcher is
+/// Boots run side by side, each with its own files and report, and the launcher is
 /// told the icount shift.
 #[test]
 fn parallel_boots_run_side_by_side_and_keep_their_output_apart() {
