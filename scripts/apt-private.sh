@@ -12,11 +12,23 @@ lock "apt-$suite"
 mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
 release=${suite%%-*}
 key=/usr/share/keyrings/debian-archive-keyring.gpg
+# The machine's own Debian archive and security archive (a local mirror, a proxy's address), from
+# the sources it lists for its release: the other suites come from the same places.
+# shellcheck source=/dev/null
+codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+repo_of() { # repo_of SUITE: the URI of the machine's source for SUITE, if it lists one
+    apt-get indextargets --no-release-info --format '$(REPO_URI) $(RELEASE)' 2>/dev/null |
+        awk -v suite="$1" '$2 == suite { print $1; exit }'
+}
+archive=$(repo_of "$codename")
+security=$(repo_of "$codename-security")
+[[ -n $archive ]] || die "the machine's apt sources list no Debian archive for '$codename'; \
+$suite cannot be reached through them"
 {
     for s in "$release" "$release-updates" "$suite"; do
-        echo "deb [signed-by=$key] http://deb.debian.org/debian $s main"
+        echo "deb [signed-by=$key] $archive $s main"
     done
-    echo "deb [signed-by=$key] http://deb.debian.org/debian-security $release-security main"
+    [[ -z $security ]] || echo "deb [signed-by=$key] $security $release-security main"
 } | sort -u >"$dir/sources.list"
 opts=(-o "Dir::Etc::sourcelist=$dir/sources.list" -o Dir::Etc::sourceparts=/dev/null
       -o "Dir::State::Lists=$dir/lists" -o "Dir::Cache=$dir/cache" -o APT::Get::List-Cleanup=0 -o APT::Sandbox::User=root)
