@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install the host toolchain from Debian's packages and crates.io (idempotent): one Rust
+# Install the host toolchain from Debian's packages and the crates registry (idempotent): one Rust
 # toolchain, Debian's, for the kernel, the modules and the host programs. docs/toolchain.md says
 # what and why.
 set -euo pipefail
