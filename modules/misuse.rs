@@ -18,7 +18,8 @@
 //!    (`local_bh_enable` would turn interrupts back on under the lock), and the kernel's own at
 //!    the enable.
 //! 4. A kernel thread that drops its own `KThread` (which would wait for its own exit): a
-//!    `WARNING` at the drop in `kernel_ext/kthread.rs`, and the thread runs on.
+//!    `WARNING` at the drop in `kernel_ext/kthread.rs`; the thread is asked to stop, and holds
+//!    the module until it has exited half a second later (an `rmmod` meanwhile is refused).
 //! 5. A wait condition that panics once the thread has slept: the panic's `Oops` kills the
 //!    thread, and nothing else: its wait entry is off the queue while the condition runs, so the
 //!    wake-ups after its death touch nothing of it. (The thread dies holding its data: no leak
@@ -137,8 +138,13 @@ impl ThreadFn for SelfDropper {
         self.handed.wait_for_completion(ctx);
         let handle = self.handle.lock().take();
         drop(handle);
-        pr_info!("[misuse] the thread dropped its own KThread and goes on\n");
+        pr_info!(
+            "[misuse] the thread dropped its own KThread; should it stop? {}\n",
+            ctx.should_stop()
+        );
         self.dropped.complete();
+        ctx.schedule_timeout_uninterruptible(HZ / 2);
+        pr_info!("[misuse] the thread that dropped its own KThread exits\n");
     }
 }
 
@@ -155,8 +161,6 @@ fn kthread_drops_itself(ctx: &mut ProcessContext) -> Result {
     *data.handle.lock() = Some(KThread::run(c"dw_misuse_self", data.clone(), ctx)?);
     data.handed.complete();
     data.dropped.wait_for_completion(ctx);
-    // Nobody stops the thread now: let it return before the module can go.
-    ctx.schedule_timeout_uninterruptible(HZ / 10);
     Ok(())
 }
 

@@ -9,8 +9,10 @@
 //! context is found at run time, if `CONFIG_DEBUG_ATOMIC_SLEEP` is on and the path is taken
 //! (`BUG: scheduling while atomic`). Here, a function that may sleep takes a [`ProcessContext`],
 //! which only process-context callbacks of this layer receive; atomic callbacks receive a
-//! [`BhDisabled`] instead. So sleeping in a timer callback does not compile in safe code
-//! (`tests/compile-fail/` checks it, and every other claim of this page):
+//! [`BhDisabled`] instead. So calling this layer's sleeping functions in a timer callback does
+//! not compile (`tests/compile-fail/` checks it, and every other claim of this page); the
+//! `kernel` crate's own (`Mutex::lock`, `GFP_KERNEL` allocations, `CondVar::wait`) take no
+//! token, compile anywhere, and are reported at run time by their own `might_sleep()`:
 //!
 //! ```ignore
 //! fn sleepy(_ctx: &ProcessContext) {}
@@ -38,8 +40,9 @@
 //! `CONFIG_DEBUG_ATOMIC_SLEEP`, the kernel reports `BUG: sleeping function called from invalid
 //! context at <the caller's file:line>`, whether or not the call would really have slept.
 //!
-//! Neither token can be created by safe code, copied, or sent to another thread, and a reference
-//! to one cannot outlive the callback that received it.
+//! Neither token can be created by safe code (but for a module's `init`, a safe function that
+//! checks at run time: [`InProcessContext`](super::module::InProcessContext)), copied, or sent
+//! to another thread, and a reference to one cannot outlive the callback that received it.
 
 use kernel::{bindings, fmt, prelude::*, time::Jiffies, types::NotThreadSafe};
 

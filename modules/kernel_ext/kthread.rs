@@ -6,14 +6,17 @@
 //!
 //! [`KThread::run`] creates a kernel thread and wakes it (`kthread_run` in C); it runs
 //! [`ThreadFn::run`] in process context. The thread shares its data `T` with its owner through
-//! an [`Arc`], and holds a reference of its own while it runs. Dropping the [`KThread`] asks the
-//! thread to stop and waits until it has exited (`kthread_stop`), so a module that owns one can
-//! be unloaded without its code still running. A thread function that loops should check
-//! [`KThreadContext::should_stop`].
+//! an [`Arc`]. Dropping the [`KThread`] asks the thread to stop and waits until it has exited
+//! (`kthread_stop`), then drops its count of `T`, whether the thread returned, never ran, or
+//! died in a panic; so a module that owns one can be unloaded without its code still running. A
+//! thread function that loops should check [`KThreadContext::should_stop`].
 //!
-//! A thread cannot stop itself: `kthread_stop` would wait for its own exit forever. A
-//! [`KThread`] dropped by its own thread (it reached it through its data) reports a `WARNING`
-//! at the drop and lets the thread go on until its function returns, as a thread nobody stops.
+//! A thread cannot wait for itself: `kthread_stop` would wait for its own exit for ever. A
+//! [`KThread`] dropped by its own thread (it reached it through its data) reports it (a line
+//! and a `WARNING`) and asks the thread to stop without waiting: from then on its
+//! [`should_stop`](KThreadContext::should_stop) is true, and the thread holds a reference to its
+//! module until it has exited (`module_put_and_kthread_exit`), so the module cannot be unloaded
+//! under it (`rmmod` fails with `EAGAIN` meanwhile).
 //!
 //! Kernel threads ignore signals, with one exception: `kthread_stop` sets a pending notify
 //! signal and wakes the thread, so from then on every interruptible sleep of the thread returns
@@ -53,13 +56,22 @@ use core::{
 };
 use kernel::{
     bindings, current,
-    error::{code::EINTR, from_err_ptr},
+    error::from_err_ptr,
     ffi::c_void,
+    module::this_module,
     prelude::*,
     str::CStr,
-    sync::{aref::ARef, Arc},
+    sync::{
+        aref::ARef,
+        atomic::{Acquire, Atomic, Release},
+        Arc,
+    },
     task::Task,
 };
+
+unsafe extern "C" {
+    fn dw_in_task() -> bool;
+}
 
 /// What a kernel thread runs.
 pub trait ThreadFn: Send + Sync + 'static {
@@ -67,23 +79,37 @@ pub trait ThreadFn: Send + Sync + 'static {
     fn run(&self, ctx: &mut KThreadContext);
 }
 
+/// What a thread and its [`KThread`] share: allocated by [`KThread::run`], freed by the
+/// `KThread`'s drop once the thread has exited, or by the thread if the `KThread` was dropped on it.
+struct Control<T> {
+    data: Arc<T>,
+    /// Set by a `KThread` that its own thread dropped: the block is then the thread's, and the
+    /// thread holds a reference to its module.
+    detached: Atomic<bool>,
+}
+
 /// Proof of running in a kernel thread made by [`KThread::run`]: process context, plus
 /// [`should_stop`](KThreadContext::should_stop).
 ///
 /// # Invariants
 ///
-/// The current task is a kernel thread made by [`KThread::run`] (and the context is not `Send`,
-/// through `process`).
+/// The current task is a kernel thread made by [`KThread::run`], and `detached` points to the
+/// `detached` flag of its [`Control`] block, valid until the thread function returns (the context
+/// is lent to it, and is not `Send`, through `process`).
 pub struct KThreadContext {
     process: ProcessContext,
+    detached: NonNull<Atomic<bool>>,
 }
 
 impl KThreadContext {
-    /// Whether the thread's owner asked it to stop: `kthread_should_stop` in C.
+    /// Whether the thread's owner asked it to stop: `kthread_should_stop` in C, or its
+    /// `KThread` was dropped by the thread itself.
     #[inline]
     pub fn should_stop(&self) -> bool {
         // SAFETY: `self` proves that the current task is a kernel thread.
-        unsafe { bindings::kthread_should_stop() }
+        let stop = unsafe { bindings::kthread_should_stop() };
+        // SAFETY: `detached` is valid by the type invariants.
+        stop || unsafe { self.detached.as_ref() }.load(Acquire)
     }
 }
 
@@ -108,13 +134,19 @@ impl DerefMut for KThreadContext {
 /// # Invariants
 ///
 /// `task` is a kernel thread created by `kthread_create_on_node` with [`KThread::thread_fn::<T>`]
-/// and a pointer to `*data` that owns one strong count of `data` (taken back by the thread
-/// function when it starts, or by [`Drop`] if it never did), and is stopped with `kthread_stop`
-/// only in [`Drop`].
+/// and `control`, a block from `KBox::into_raw` that this `KThread` owns: it is freed and the
+/// thread stopped (`kthread_stop`) only in [`Drop`], which instead leaves both to the thread when
+/// the thread itself drops its `KThread`.
 pub struct KThread<T: ThreadFn> {
     task: ARef<Task>,
-    data: Arc<T>,
+    control: NonNull<Control<T>>,
 }
+
+// SAFETY: `control` is owned like a `KBox<Control<T>>`, whose `Arc<T>` is `Send` (`T: Send +
+// Sync`); `kthread_stop` may be called from any thread.
+unsafe impl<T: ThreadFn> Send for KThread<T> {}
+// SAFETY: `&KThread` gives only `&Task` and `&Arc<T>`, both `Sync`.
+unsafe impl<T: ThreadFn> Sync for KThread<T> {}
 
 impl<T: ThreadFn> KThread<T> {
     /// Creates a kernel thread named `name` (at most 15 bytes show) running `data.run()`, and
@@ -123,22 +155,28 @@ impl<T: ThreadFn> KThread<T> {
     #[track_caller]
     pub fn run(name: &CStr, data: Arc<T>, _ctx: &ProcessContext) -> Result<Self> {
         might_sleep();
-        // The thread's own count of `data`: it keeps `T` alive while the thread function runs,
-        // even if the `KThread` goes first (dropped by its own thread).
-        let arg = Arc::into_raw(data.clone());
-        // SAFETY: `thread_fn::<T>` takes over the count behind `arg`. The format consumes `name`.
+        let control = KBox::into_raw(KBox::new(
+            Control {
+                data,
+                detached: Atomic::new(false),
+            },
+            GFP_KERNEL,
+        )?);
+        // SAFETY: `thread_fn::<T>` gets `control`, which stays valid while the thread runs (it is
+        // freed after the thread has exited, or by the thread). The format consumes `name`.
         let task = from_err_ptr(unsafe {
             bindings::kthread_create_on_node(
                 Some(Self::thread_fn),
-                arg.cast_mut().cast(),
+                control.cast(),
                 bindings::NUMA_NO_NODE,
                 c"%s".as_char_ptr(),
                 name.as_char_ptr(),
             )
         })
         .inspect_err(|_| {
-            // SAFETY: No thread was made: the count behind `arg` is still ours.
-            drop(unsafe { Arc::from_raw(arg) });
+            // SAFETY: No thread runs `thread_fn` on `control` (`kthread()` never calls the
+            // function of a thread whose creation failed): it is still ours.
+            drop(unsafe { KBox::from_raw(control) });
         })?;
         // SAFETY: `task` is a new, valid task; we take our own reference to it, so that it stays
         // valid for `kthread_stop` even if the thread exits before.
@@ -148,8 +186,12 @@ impl<T: ThreadFn> KThread<T> {
         };
         // SAFETY: `task` is a valid, newly created task, not yet woken.
         unsafe { bindings::wake_up_process(task.as_ptr()) };
-        // INVARIANT: `task` runs `thread_fn::<T>` on `data`.
-        Ok(Self { task, data })
+        // INVARIANT: `task` runs `thread_fn::<T>` on `control`, which is ours.
+        Ok(Self {
+            task,
+            // SAFETY: `KBox::into_raw` returns a non-null pointer.
+            control: unsafe { NonNull::new_unchecked(control) },
+        })
     }
 
     /// The thread's task.
@@ -161,25 +203,40 @@ impl<T: ThreadFn> KThread<T> {
     /// The data the thread shares with its owner.
     #[inline]
     pub fn data(&self) -> &Arc<T> {
-        &self.data
+        // SAFETY: `control` is ours and valid by the type invariants.
+        unsafe { &self.control.as_ref().data }
     }
 
-    /// The C thread function. Returns 0: [`Drop`] tells from `kthread_stop`'s `-EINTR` that it
-    /// never ran.
+    /// The C thread function.
     ///
     /// # Safety
     ///
-    /// `arg` must come from `Arc::<T>::into_raw`, and its count be handed over to this function.
+    /// `arg` must be the control block of a [`KThread`] that runs this thread, valid until this
+    /// function returns.
     unsafe extern "C" fn thread_fn(arg: *mut c_void) -> c_int {
-        // SAFETY: `KThread::run` hands over the count behind `arg`.
-        let data = unsafe { Arc::<T>::from_raw(arg.cast::<T>()) };
-        // INVARIANT: This is the thread `KThread::run` made.
+        let control = arg.cast::<Control<T>>();
+        // SAFETY: `arg` is valid by the function's safety requirements.
+        let (data, detached) = unsafe { (&(*control).data, &(*control).detached) };
+        // INVARIANT: This is the thread `KThread::run` made, and `detached` is its flag.
         let mut ctx = KThreadContext {
             // SAFETY: A kernel thread's function runs in process context; `ctx` is used only by
             // this thread function.
             process: unsafe { ProcessContext::new() },
+            detached: NonNull::from(detached),
         };
         data.run(&mut ctx);
+        if detached.load(Acquire) {
+            // SAFETY: The `KThread` was dropped by this thread, and left the block to it.
+            drop(unsafe { KBox::from_raw(control) });
+            // SAFETY: That drop took a reference to this module for the thread. This does not
+            // return: nothing of the module runs after the reference is put.
+            unsafe {
+                bindings::__module_put_and_kthread_exit(
+                    this_module::<crate::LocalModule>().as_ptr(),
+                    0,
+                )
+            };
+        }
         0
     }
 }
@@ -187,26 +244,30 @@ impl<T: ThreadFn> KThread<T> {
 impl<T: ThreadFn> Drop for KThread<T> {
     #[inline]
     fn drop(&mut self) {
-        if core::ptr::eq(current!().as_ptr(), self.task.as_ptr()) {
-            // `kthread_stop` would wait for this very thread to exit. The thread function holds
-            // its own count of `data`, so dropping ours frees nothing it uses.
-            pr_err!("a KThread was dropped by its own thread, which cannot stop itself: it runs until its function returns\n");
+        // SAFETY: Only reads the current CPU's context state.
+        let in_task = unsafe { dw_in_task() };
+        if in_task && core::ptr::eq(current!().as_ptr(), self.task.as_ptr()) {
+            pr_err!("a KThread was dropped by its own thread, which cannot wait for itself: it is asked to stop, not waited for\n");
             kernel::warn_on!(true);
+            // SAFETY: This module is loaded: its code runs. The reference is the thread's, put
+            // as it exits (`thread_fn`).
+            unsafe { bindings::__module_get(this_module::<crate::LocalModule>().as_ptr()) };
+            // INVARIANT: The block and the thread are the thread's from now on.
+            // SAFETY: `control` is valid: its thread runs (it is the current task).
+            unsafe { self.control.as_ref() }
+                .detached
+                .store(true, Release);
             return;
         }
         // `kthread_stop` sleeps: dropped in an atomic context, this reports it.
         might_sleep();
         // SAFETY: `task` is our kernel thread, kept valid by our reference, and stopped only
         // here; it is not the current task (above). `kthread_stop` returns once the thread has
-        // exited.
-        let exit = unsafe { bindings::kthread_stop(self.task.as_ptr()) };
-        if exit == EINTR.to_errno() {
-            // Stopped before its function ran (`kthread()` checks `KTHREAD_SHOULD_STOP` first and
-            // exits with `-EINTR`; `thread_fn` itself returns 0): the count `run` handed over
-            // was never taken.
-            // SAFETY: `data`'s pointer is the one `run` passed through `Arc::into_raw`, and the
-            // thread that could have taken its count has exited without doing so.
-            drop(unsafe { Arc::from_raw(&raw const *self.data) });
-        }
+        // exited, or at once if it has.
+        unsafe { bindings::kthread_stop(self.task.as_ptr()) };
+        // SAFETY: `control` is ours, and its thread has exited: it returned from `thread_fn`,
+        // never ran it (stopped first), or died in it (a panic); no frame of it is left to use
+        // the block. Its `Arc<T>` goes with it.
+        drop(unsafe { KBox::from_raw(self.control.as_ptr()) });
     }
 }

@@ -120,17 +120,23 @@ mod tests {
     #[test]
     fn timer_and_work_on_the_stack_are_announced_to_debugobjects() -> Result {
         let ctx = process_context();
-        let (count, runs) = Count::new()?;
-        pin_init::stack_pin_init!(let timer = new_timer!(count));
-        timer.arm_after(kernel::time::Delta::from_millis(1));
-        sleep_ms(50);
-        assert_eq!(runs.load(Relaxed), 1);
-        let (count, runs) = Count::new()?;
-        pin_init::stack_pin_init!(let work = new_work!(count));
-        work.queue();
-        work.flush(&ctx);
-        assert_eq!(runs.load(Relaxed), 1);
-        // Both are forgotten by debugobjects as they drop (ODEBUG would report them otherwise).
+        // A failed assertion ends the test's thread without running drops: the objects on its
+        // stack are dropped before anything is asserted, so none is left armed on a dead stack.
+        let (count, timer_runs) = Count::new()?;
+        {
+            pin_init::stack_pin_init!(let timer = new_timer!(count));
+            timer.arm_after(kernel::time::Delta::from_millis(1));
+            sleep_ms(50);
+        }
+        let (count, work_runs) = Count::new()?;
+        {
+            pin_init::stack_pin_init!(let work = new_work!(count));
+            work.queue();
+            work.flush(&ctx);
+        }
+        // Both were forgotten by debugobjects as they dropped (ODEBUG would report them otherwise).
+        assert_eq!(timer_runs.load(Relaxed), 1);
+        assert_eq!(work_runs.load(Relaxed), 1);
         Ok(())
     }
 

@@ -9,7 +9,8 @@
 //! `kernel::Module::init` is a safe function, which any code could call, in any context; so
 //! [`InProcessContext`] checks that the context may sleep before it hands out a
 //! [`ProcessContext`] (init fails with `EPERM` otherwise), and its drop runs
-//! [`ProcessModule::exit`] only where it may sleep.
+//! [`ProcessModule::exit`] only where it may sleep. An init or exit that returns with an atomic
+//! section still open (a guard passed to `mem::forget`) is reported as it returns, by name.
 //!
 //! # Examples
 //!
@@ -33,7 +34,7 @@
 //! }
 //! ```
 
-use super::context::ProcessContext;
+use super::context::{returns_balanced, ProcessContext};
 use kernel::prelude::*;
 
 /// A module whose init and exit receive a [`ProcessContext`].
@@ -58,7 +59,8 @@ impl<M: ProcessModule> kernel::Module for InProcessContext<M> {
             pr_err!("a module's init was called where it may not sleep: refused\n");
             return Err(EPERM);
         };
-        Ok(Self(M::init(module, &mut ctx)?))
+        let init = returns_balanced(format_args!("the module's init"), || M::init(module, &mut ctx));
+        Ok(Self(init?))
     }
 }
 
@@ -69,7 +71,9 @@ impl<M: ProcessModule> Drop for InProcessContext<M> {
         // context (`delete_module`), but safe code may drop it anywhere. `ctx` is used only by
         // this call.
         match unsafe { ProcessContext::new_checked() } {
-            Some(mut ctx) => self.0.exit(&mut ctx),
+            Some(mut ctx) => {
+                returns_balanced(format_args!("the module's exit"), || self.0.exit(&mut ctx));
+            }
             None => pr_err!("a module was dropped where it may not sleep: its exit skipped\n"),
         }
     }

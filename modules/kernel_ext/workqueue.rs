@@ -195,11 +195,17 @@ impl<T: WorkCallback> OwnedWork<T> {
         unsafe { self.enqueue(WORK_CPU_UNBOUND, bindings::system_percpu_wq, delay) }
     }
 
-    /// Queues the work to run now on `cpu`'s system worker: `schedule_work_on` in C.
+    /// Queues the work to run now on `cpu`'s system worker: `schedule_work_on` in C. Fails with
+    /// `EINVAL` if `cpu` is not online: a CPU that never came up has no worker, and the work would
+    /// wait (and a `flush` with it) for ever. (One that goes offline meanwhile runs it elsewhere,
+    /// as in C; hold CPU hotplug off to prevent that.)
     #[inline]
-    pub fn queue_on_cpu(&self, cpu: CpuId) -> bool {
+    pub fn queue_on_cpu(&self, cpu: CpuId) -> Result<bool> {
+        if !cpu_online(cpu) {
+            return Err(EINVAL);
+        }
         // SAFETY: As in `queue_after`; `cpu` is a valid CPU number.
-        unsafe { self.enqueue(cpu.as_u32() as c_int, bindings::system_percpu_wq, 0) }
+        Ok(unsafe { self.enqueue(cpu.as_u32() as c_int, bindings::system_percpu_wq, 0) })
     }
 
     /// Queues the work on `queue`, to run now. Returns `false` if it was queued already.
@@ -452,15 +458,13 @@ pub fn schedule_on_each_cpu<T: OnEachCpu>(ctx: &ProcessContext) -> Result {
 
     // No CPU comes or goes until all have run, as in C.
     let _hotplug = CpusReadLock::new(ctx);
-    // SAFETY: `__cpu_online_mask` is the kernel's live mask of online CPUs.
-    let online = unsafe { Cpumask::from_raw(&raw const bindings::__cpu_online_mask) };
     let mut works = KVec::new();
     // SAFETY: `nr_cpu_ids` is set at boot and read-only since.
     for cpu in 0..unsafe { bindings::nr_cpu_ids } {
         let cpu = CpuId::from_u32(cpu).ok_or(EINVAL)?;
-        if online.test(cpu) {
+        if cpu_online(cpu) {
             let work = KBox::pin_init(new_work!(OnCpu::<T>(PhantomData)), GFP_KERNEL)?;
-            work.queue_on_cpu(cpu);
+            work.queue_on_cpu(cpu)?;
             works.push(work, GFP_KERNEL)?;
         }
     }
@@ -468,6 +472,13 @@ pub fn schedule_on_each_cpu<T: OnEachCpu>(ctx: &ProcessContext) -> Result {
         work.flush(ctx);
     }
     Ok(())
+}
+
+/// Whether `cpu` is online: `cpu_online` in C.
+#[inline]
+fn cpu_online(cpu: CpuId) -> bool {
+    // SAFETY: `__cpu_online_mask` is the kernel's live mask of online CPUs.
+    unsafe { Cpumask::from_raw(&raw const bindings::__cpu_online_mask) }.test(cpu)
 }
 
 /// CPU hotplug is held off while this lives: `cpus_read_lock` / `cpus_read_unlock`.

@@ -660,14 +660,20 @@ fn atomic_sleep() -> Vec<Scenario> {
             "[misuse] disabling bottom halves under an IRQ-disabling spinlock",
         )
         .expect_report(BH_WITH_IRQS_OFF),
-        misuse(
-            4,
-            "a kernel thread that drops its own KThread is reported at the drop, and goes on",
-            "[misuse] a kernel thread drops its own KThread",
+        Scenario::new(
+            "misuse: a kernel thread that drops its own KThread is reported, stops, and holds its module until it exits",
+            &format!(
+                "sleep 1\ninsmod {m}.ko case=4\nrmmod {m} 2>&1 || echo \"refused $?\"\n\
+                 sleep 1\nrmmod {m}"
+            ),
         )
+        .output(&format!("rmmod: can't unload module '{m}': *\nrefused 1"))
         .in_order(&[
-            &line(m, "a KThread was dropped by its own thread, which cannot stop itself: *"),
-            &line(m, "[misuse] the thread dropped its own KThread and goes on"),
+            &line(m, "[misuse] a kernel thread drops its own KThread"),
+            &line(m, "a KThread was dropped by its own thread, which cannot wait for itself: *"),
+            &line(m, "[misuse] the thread dropped its own KThread; should it stop? true"),
+            &line(m, "[misuse] done"),
+            &line(m, "[misuse] the thread that dropped its own KThread exits"),
         ])
         .expect_report(KTHREAD_DROPS_ITSELF),
         Scenario::new(

@@ -16,6 +16,11 @@ void dw_assert_bh_disabled(void)
 }
 #endif
 
+bool dw_in_task(void)
+{
+	return in_task();
+}
+
 bool dw_may_sleep(void)
 {
 	return !in_atomic() && !irqs_disabled() && task_is_running(current);

@@ -14,6 +14,7 @@
 #include <linux/workqueue.h>
 
 void dw_assert_bh_disabled(void);
+bool dw_in_task(void);
 bool dw_may_sleep(void);
 /* The preempt count's levels, with this bit set when interrupts are off (the levels leave it clear). */
 #define DW_IRQS_DISABLED (1U << 31)
