@@ -24,9 +24,9 @@
 //!    thread, and nothing else: its wait entry is off the queue while the condition runs, so the
 //!    wake-ups after its death touch nothing of it. (The thread dies holding its data: no leak
 //!    check for this one.)
-//! 6. An ioctl that forgets a `BhGuard`: a `WARNING` naming the ioctl as it returns, from
-//!    `kernel_ext`'s misc device, before the kernel's `scheduling while atomic` in the process.
-//!    The device is `/dev/dw_misuse`, registered for this case only.
+//! 6. An ioctl that forgets a `BhGuard`: a line naming the ioctl and a `WARNING` as it returns,
+//!    from `kernel_ext`'s misc device, which then enables bottom halves again (the process would
+//!    otherwise die of its next page fault). The device is `/dev/dw_misuse`, for this case only.
 
 use kernel::{
     new_mutex, new_spinlock, new_spinlock_irq,
@@ -176,7 +176,10 @@ impl ThreadFn for PanickingWait {
     fn run(&self, ctx: &mut KThreadContext) {
         let _ = self.queue.wait_interruptible(ctx, || {
             let check = self.checks.fetch_add(1, Relaxed) + 1;
-            assert!(check < 2, "[misuse] the wait condition panics on check {check}");
+            assert!(
+                check < 2,
+                "[misuse] the wait condition panics on check {check}"
+            );
             false
         });
     }

@@ -51,6 +51,8 @@ unsafe extern "C" {
     fn dw_may_sleep() -> bool;
     #[cfg(CONFIG_DEBUG_ATOMIC_SLEEP)]
     fn dw_atomic_state() -> u32;
+    #[cfg(CONFIG_DEBUG_ATOMIC_SLEEP)]
+    fn dw_end_atomic_sections(state: u32);
 }
 
 /// C's `might_sleep()` as this kernel's configuration expands it: [`kernel::task::might_sleep`]
@@ -74,9 +76,10 @@ pub(crate) fn might_sleep() {
 /// more atomic context than it was called in: it began an atomic section and never ended it (a
 /// guard such as [`BhGuard`](super::bh::BhGuard) or a lock guard passed to
 /// [`core::mem::forget`]). Without this the kernel reports it later and elsewhere (`BUG:
-/// scheduling while atomic` in whatever task runs next). The report, a `WARNING` after a line
-/// that names `what`, comes where `might_sleep()` checks (`CONFIG_DEBUG_ATOMIC_SLEEP`); like
-/// C's check after an initcall, it does not repair the state.
+/// scheduling while atomic` in whatever task runs next, and a process that returns to user space
+/// that way dies of its first page fault). The report, a line that names `what` and a `WARNING`,
+/// comes where `might_sleep()` checks (`CONFIG_DEBUG_ATOMIC_SLEEP`); then the sections are ended,
+/// as the kernel does after a timer callback's "preempt leak" (a lock kept held stays held).
 #[inline]
 pub(crate) fn returns_balanced<R>(what: fmt::Arguments<'_>, callback: impl FnOnce() -> R) -> R {
     #[cfg(CONFIG_DEBUG_ATOMIC_SLEEP)]
@@ -88,6 +91,9 @@ pub(crate) fn returns_balanced<R>(what: fmt::Arguments<'_>, callback: impl FnOnc
         let after = unsafe { dw_atomic_state() };
         if after != before {
             report_unbalanced(what, before, after);
+            // SAFETY: `before` is the state this callback was called in, whose caller expects it
+            // back; what the callback began and left open is ended.
+            unsafe { dw_end_atomic_sections(before) };
         }
         result
     }

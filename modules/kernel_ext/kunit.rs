@@ -297,10 +297,14 @@ mod tests {
     #[test]
     fn kthread_data_is_dropped_whether_or_not_the_thread_ran() -> Result {
         let ctx = process_context();
-        // Stopped at once, a thread may not have run its function yet (`kthread_stop` then
-        // returns `-EINTR`): its count of the data is dropped by the stop instead.
+        // Stopped at once, a thread may not have run its function yet (`kthread()` then exits
+        // without calling it): the data goes all the same, with the `KThread`'s control block.
         for _ in 0..10 {
-            drop(KThread::run(c"dw_kunit_quick", Arc::new(Dropped, GFP_KERNEL)?, &ctx)?);
+            drop(KThread::run(
+                c"dw_kunit_quick",
+                Arc::new(Dropped, GFP_KERNEL)?,
+                &ctx,
+            )?);
         }
         assert_eq!(DROPPED.load(Relaxed), 10);
         Ok(())

@@ -59,7 +59,9 @@ impl<M: ProcessModule> kernel::Module for InProcessContext<M> {
             pr_err!("a module's init was called where it may not sleep: refused\n");
             return Err(EPERM);
         };
-        let init = returns_balanced(format_args!("the module's init"), || M::init(module, &mut ctx));
+        let init = returns_balanced(format_args!("the module's init"), || {
+            M::init(module, &mut ctx)
+        });
         Ok(Self(init?))
     }
 }

@@ -34,4 +34,20 @@ unsigned int dw_atomic_state(void)
 
 	return count | (irqs_disabled() ? DW_IRQS_DISABLED : 0);
 }
+
+/*
+ * Ends the atomic sections begun since dw_atomic_state() returned @state: interrupts on again if
+ * they were, bottom halves enabled as often as they were disabled (running what became pending),
+ * and the preempt count (a lock that was kept held stays held) restored, as call_timer_fn() does
+ * after a callback's "preempt leak".
+ */
+void dw_end_atomic_sections(unsigned int state)
+{
+	if (!(state & DW_IRQS_DISABLED) && irqs_disabled())
+		local_irq_enable();
+	while (softirq_count() > (state & SOFTIRQ_MASK) && !in_hardirq())
+		local_bh_enable();
+	if (dw_atomic_state() != state)
+		preempt_count_set(state & ~DW_IRQS_DISABLED);
+}
 #endif

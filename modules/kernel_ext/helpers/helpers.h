@@ -19,6 +19,7 @@ bool dw_may_sleep(void);
 /* The preempt count's levels, with this bit set when interrupts are off (the levels leave it clear). */
 #define DW_IRQS_DISABLED (1U << 31)
 unsigned int dw_atomic_state(void);
+void dw_end_atomic_sections(unsigned int state);
 
 void dw_local_bh_disable(void);
 void dw_local_bh_enable(void);
