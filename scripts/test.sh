@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Run every check: the lint gates and host unit tests, then the guest scenarios; the harness
-# (tests/, dw-tests --host) runs them all and ends with `N passed, N failed, N skipped`.
+# (tests/, dw-tests --host) runs them all and ends with `N passed, N failed, N skipped`. The
+# results are also written as KTAP, JSON and JUnit XML into build/results/.
 # Arguments go to the harness (e.g. a scenario name filter; --help lists the options).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
 "$DW_ROOT/scripts/build.sh"
 step "checks: lint, host unit tests, guest scenarios"
-cargo run -q --release --locked --manifest-path "$DW_ROOT/Cargo.toml" -p dw-tests -- --host "$@"
+cargo run -q --release --locked --manifest-path "$DW_ROOT/Cargo.toml" -p dw-tests -- --host \
+    --results "$DW_ROOT/build/results" "$@"

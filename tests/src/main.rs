@@ -5,6 +5,7 @@ mod check;
 mod host;
 mod lab;
 mod log;
+mod report;
 mod scenarios;
 #[cfg(test)]
 mod shell_tests;
@@ -13,6 +14,7 @@ mod wall;
 use check::{Boot, Scenario};
 use dw_twins::MODULE_PREFIX;
 use log::Outcome;
+use report::Group;
 use scenarios::Intensity;
 use std::{
     fmt::Write as _,
@@ -30,7 +32,7 @@ use wall::MarkerTimes;
 
 const USAGE: &str =
     "usage: dw-tests [--host] [--soak] [--jobs N] [--list] [--modules DIR] [--task N]...
-                [--lab-proof | --no-lab-proof] [FILTER...]
+                [--lab-proof | --no-lab-proof] [--results DIR] [FILTER...]
        dw-tests --reports CONSOLE_FILE
 Runs the guest scenarios whose name contains a FILTER (all without one), one QEMU boot per
 group, and ends with `N passed, N failed, N skipped`.
@@ -45,6 +47,9 @@ group, and ends with `N passed, N failed, N skipped`.
   --lab-proof prove the checks can fail: the skeleton tree and the mutants of build/lab-proof
               (scripts/lab-proof.sh builds them) must fail their tasks' checks; part of the
               whole suite (no FILTER, --task, --modules or --soak) unless --no-lab-proof
+  --results   also write the results as KTAP, JSON and JUnit XML (DIR/results.ktap,
+              .json, .xml), and check that the kernel's kunit.py and a JUnit library read
+              them with the closing line's counts (two more checks, not in the files)
   --reports   print the kernel reports in a console log; exit 1 if there is one
 Environment: DW_BOOT_SH replaces qemu/boot.sh (a stand-in that replays a console, say);
 DW_ICOUNT is passed on to it: unset, the guests run on virtual time (`0`, qemu/boot.sh);
@@ -88,6 +93,7 @@ fn main() {
         values.collect::<Vec<String>>()
     };
     let (mut tasks, modules) = (value("--task"), value("--modules"));
+    let results_dir = value("--results").first().map(PathBuf::from);
     if let Some(dir) = modules.first() {
         match lab::tasks_of_tree(Path::new(dir), &tasks) {
             Ok(found) => tasks = found,
@@ -97,8 +103,9 @@ fn main() {
             }
         }
     }
-    let takes_value =
-        |i: usize| i > 0 && ["--task", "--modules", "--jobs"].contains(&args[i - 1].as_str());
+    let takes_value = |i: usize| {
+        i > 0 && ["--task", "--modules", "--jobs", "--results"].contains(&args[i - 1].as_str())
+    };
     let filters: Vec<&String> = args
         .iter()
         .enumerate()
@@ -141,27 +148,54 @@ fn main() {
             }
         }
     }
-    let mut tally = Tally::default();
+    let mut groups = Vec::new();
     if flag("--host") {
-        tally.add_all(&host::lint(&harness.root));
-        tally.add_all(&host::compile_tests(&harness.root));
-        tally.add_all(&host::cargo_test(&harness.root));
-        tally.add_all(&host::host_clock_boot(&harness.root));
+        let root = &harness.root;
+        groups.push(Group::new("host: lint", host::lint(root)));
+        groups.push(Group::new("host: compile tests", host::compile_tests(root)));
+        groups.push(Group::new("host: cargo test", host::cargo_test(root)));
+        groups.push(Group::new(
+            "host: a boot on the host's clock",
+            host::host_clock_boot(root),
+        ));
     }
     let jobs = jobs_arg.unwrap_or_else(|| default_jobs(&harness));
-    let mut results = harness.run_boots(&boots, jobs);
+    for (boot, results) in boots.iter().zip(harness.run_boots(&boots, jobs)) {
+        groups.push(Group::new(&format!("boot {}", boot.name), results));
+    }
     let whole_suite =
         filters.is_empty() && tasks.is_empty() && modules.is_empty() && !flag("--soak");
     if flag("--lab-proof") || (whole_suite && !flag("--no-lab-proof")) {
-        results.extend(lab::proof(&harness.root, &mut |boots| {
+        let proof = lab::proof(&harness.root, &mut |boots| {
             let runs: Vec<(&Boot, &[String])> = boots.iter().map(|(b, f)| (b, &f[..])).collect();
             harness.run_side_by_side(&runs, jobs, true)
-        }));
+        });
+        groups.push(Group::new("lab proof", proof));
     }
-    tally.add_all(&results);
+    let mut tally = report::tally(&groups);
+    if let Some(dir) = &results_dir {
+        let checked = match report::write(dir, &groups) {
+            Ok(()) => report::check_readers(dir, &kernel_source(&harness.root), &tally),
+            Err(e) => vec![(
+                format!("results: written to {}", dir.display()),
+                Outcome::Fail(vec![e.to_string()]),
+            )],
+        };
+        for (name, outcome) in &checked {
+            match outcome {
+                Outcome::Fail(problems) => {
+                    println!("    FAIL {name}");
+                    problems.iter().for_each(|p| println!("{}", indent(p)));
+                }
+                _ => println!("    PASS {name}"),
+            }
+        }
+        tally.add_all(&checked);
+    }
     if let Some(dir) = modules.first() {
-        let hints: Vec<String> = results
+        let hints: Vec<String> = groups
             .iter()
+            .flat_map(|g| &g.results)
             .filter(|(_, o)| matches!(o, Outcome::Fail(_)))
             .filter_map(|(name, _)| lab::hint(name, Path::new(dir)))
             .collect();
@@ -172,6 +206,18 @@ fn main() {
     }
     println!("{tally}");
     exit(i32::from(tally.failed > 0));
+}
+
+/// The kernel's source tree: where `build/kdir`'s `source` link points (a build with `O=`),
+/// or `build/kdir` itself.
+fn kernel_source(root: &Path) -> PathBuf {
+    let kdir = root.join("build/kdir");
+    let linked = kdir.join("source");
+    if linked.exists() {
+        linked
+    } else {
+        kdir
+    }
 }
 
 /// Boots side by side: on virtual time each guest runs on one host thread, so one per host CPU;
@@ -275,13 +321,10 @@ impl Harness {
     }
 
     /// Runs `boots`, up to `jobs` side by side, the longest first; prints each boot's report
-    /// whole when it ends, and returns every check's outcome.
-    fn run_boots(&self, boots: &[Boot], jobs: usize) -> Vec<(String, Outcome)> {
+    /// whole when it ends, and returns each boot's outcomes, in the order of `boots`.
+    fn run_boots(&self, boots: &[Boot], jobs: usize) -> Vec<Vec<(String, Outcome)>> {
         let runs: Vec<(&Boot, &[String])> = boots.iter().map(|b| (b, &self.files[..])).collect();
         self.run_side_by_side(&runs, jobs, false)
-            .into_iter()
-            .flatten()
-            .collect()
     }
 
     /// Runs each boot with its `HOST:GUEST` files, up to `jobs` side by side, the longest

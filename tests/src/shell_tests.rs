@@ -319,7 +319,8 @@ fn parallel_boots_run_side_by_side_and_keep_their_output_apart() {
         })
         .into();
     let started = std::time::Instant::now();
-    let results = harness.run_boots(&boots, 2);
+    let per_boot = harness.run_boots(&boots, 2);
+    let results: Vec<_> = per_boot.iter().flatten().cloned().collect();
     assert!(
         started.elapsed().as_secs_f64() < 1.9,
         "the two boots overlapped"
@@ -328,6 +329,8 @@ fn parallel_boots_run_side_by_side_and_keep_their_output_apart() {
     for name in ["first", "second"] {
         let boot_line = format!("{name}: boots, runs to the end, without kernel reports");
         assert_eq!(results.iter().filter(|(n, _)| *n == boot_line).count(), 1);
+        let own = &per_boot[if name == "first" { 0 } else { 1 }];
+        assert!(own.iter().any(|(n, _)| *n == boot_line));
         assert!(dir.join(format!("tests/{name}.console")).exists());
     }
     assert_eq!(fs::read_to_string(dir.join("icount")).unwrap(), "0\n0\n");
