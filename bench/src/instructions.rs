@@ -3,7 +3,7 @@
 //! instruction, and how far the runs agree.
 
 use crate::stats::{percentile, Samples};
-use dw_twins::{C, RUST};
+use dw_lab::{C, RUST};
 use std::fmt::Write as _;
 
 /// How a path's figure comes out of one run's samples.

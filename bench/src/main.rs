@@ -12,7 +12,7 @@ mod origins;
 mod plot;
 mod stats;
 
-use dw_twins::{C, RUST};
+use dw_lab::{C, RUST};
 use stats::{percentile, Samples};
 use std::{collections::BTreeMap, fmt::Write as _, fs, path::Path, process::Command};
 

@@ -171,59 +171,7 @@ pub fn strip(source: &str, regions: &[Region], remove: impl Fn(&Region) -> bool)
     out
 }
 
-/// A lab module a student writes: its name, its crate root and the file it shares, its tasks.
-#[derive(Debug)]
-pub struct LabModule {
-    pub name: &'static str,
-    pub files: &'static [&'static str],
-    pub tasks: &'static [u32],
-}
-
-/// The student's modules, in `modules/`. The device of tasks 3, 4, 5 and 7 is one file,
-/// `deferred_device.rs` (the C lab's `3-4-5-deferred`); each of its modules picks features.
-pub const LAB_MODULES: &[LabModule] = &[
-    LabModule {
-        name: "dw_timer",
-        files: &["timer.rs"],
-        tasks: &[1],
-    },
-    LabModule {
-        name: "dw_periodic_timer",
-        files: &["periodic_timer.rs"],
-        tasks: &[2],
-    },
-    LabModule {
-        name: "dw_deferred",
-        files: &["deferred.rs", "deferred_device.rs"],
-        tasks: &[3, 4],
-    },
-    LabModule {
-        name: "dw_workqueue",
-        files: &["workqueue.rs", "deferred_device.rs"],
-        tasks: &[5],
-    },
-    LabModule {
-        name: "dw_kthread",
-        files: &["kthread.rs"],
-        tasks: &[6],
-    },
-    LabModule {
-        name: "dw_procmon",
-        files: &["procmon.rs", "deferred_device.rs"],
-        tasks: &[7],
-    },
-];
-
-/// The lab's tasks and the titles of their sections in the lab text.
-pub const TASKS: &[(u32, &str)] = &[
-    (1, "Timer"),
-    (2, "Periodic timer"),
-    (3, "Timer control using ioctl"),
-    (4, "Blocking operations"),
-    (5, "Workqueues"),
-    (6, "Kernel thread"),
-    (7, "Buffer shared between a timer and a process"),
-];
+pub use dw_lab::{lab_modules, Module as LabModule, TASKS};
 
 /// The task of the unnumbered markers in `file` (the kthread task).
 pub fn unnumbered_task(file: &str) -> Option<u32> {
@@ -237,16 +185,13 @@ pub fn task_of(file: &str, region: &Region) -> Option<u32> {
 
 /// The module whose checks a region of task `task` answers to.
 pub fn module_of_task(task: u32) -> Option<&'static LabModule> {
-    LAB_MODULES.iter().find(|m| m.tasks.contains(&task))
+    lab_modules().find(|m| m.tasks.contains(&task))
 }
 
 /// The lab files of the modules of `tasks`, in order, without repeats.
 pub fn files_of_tasks(tasks: &[u32]) -> Vec<&'static str> {
     let mut files = Vec::new();
-    for m in LAB_MODULES
-        .iter()
-        .filter(|m| m.tasks.iter().any(|t| tasks.contains(t)))
-    {
+    for m in lab_modules().filter(|m| m.tasks.iter().any(|t| tasks.contains(t))) {
         for f in m.files {
             if !files.contains(f) {
                 files.push(*f);
@@ -331,20 +276,20 @@ mod tests {
     fn the_solutions_markers_are_sound() {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../modules");
         let mut tasks_seen = Vec::new();
-        for m in LAB_MODULES {
+        for m in lab_modules() {
             for file in m.files {
                 let source = std::fs::read_to_string(format!("{dir}/{file}")).unwrap();
                 let r = regions(&source).unwrap_or_else(|e| panic!("{file}: {e}"));
                 for region in &r {
                     let task =
                         task_of(file, region).unwrap_or_else(|| panic!("{file}: {region:?}"));
-                    assert!(TASKS.iter().any(|(t, _)| *t == task), "{file}: {region:?}");
+                    assert!(TASKS.iter().any(|t| t.number == task), "{file}: {region:?}");
                     tasks_seen.push(task);
                 }
             }
         }
-        for (task, _) in TASKS {
-            assert!(tasks_seen.contains(task), "task {task} has no TODO");
+        for task in TASKS.iter().map(|t| t.number) {
+            assert!(tasks_seen.contains(&task), "task {task} has no TODO");
         }
     }
 }

@@ -122,7 +122,7 @@ fn student_tree(modules: &Path, args: &[&str]) -> Result<(), String> {
             a => tasks.extend(a.split([',', ' ']).filter(|t| !t.is_empty()).map(|t| {
                 t.parse::<u32>()
                     .ok()
-                    .filter(|n| TASKS.iter().any(|(t, _)| t == n))
+                    .filter(|n| TASKS.iter().any(|t| t.number == *n))
                     .ok_or_else(|| format!("no lab task {t:?}: the tasks are 1 to 7"))
             })),
         }
@@ -130,7 +130,7 @@ fn student_tree(modules: &Path, args: &[&str]) -> Result<(), String> {
     let out = out.ok_or(USAGE)?;
     let mut tasks: Vec<u32> = tasks.into_iter().collect::<Result<_, _>>()?;
     if tasks.is_empty() {
-        tasks = TASKS.iter().map(|(t, _)| *t).collect();
+        tasks = TASKS.iter().map(|t| t.number).collect();
     }
     let mut files: Files = Vec::new();
     for file in files_of_tasks(&tasks) {
@@ -189,7 +189,7 @@ fn mutants(modules: &Path, out: &Path) -> Result<(), String> {
     let layer = layer(modules)?;
     let (mut table, mut n) = (String::new(), 0);
     let mut seen = Vec::new();
-    for m in dw_skels::LAB_MODULES {
+    for m in dw_skels::lab_modules() {
         for file in m.files {
             if seen.contains(file) {
                 continue;

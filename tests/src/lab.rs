@@ -7,7 +7,7 @@ use crate::{
     log::Outcome,
     scenarios,
 };
-use dw_skels::{marker_lines, unnumbered_task, LAB_MODULES, TASKS};
+use dw_skels::{lab_modules, marker_lines, unnumbered_task, TASKS};
 use std::{fs, path::Path, process::Command};
 
 /// A boot of the proof, with its `HOST:GUEST` files.
@@ -120,8 +120,7 @@ pub fn proof(root: &Path, run: &mut RunBoots) -> Vec<(String, Outcome)> {
 /// The boot of the skeleton tree of every task (none if a module is missing), and the result
 /// that it builds.
 fn skeleton_boot(skels: &Path) -> (Vec<(String, Outcome)>, Option<ProofBoot>) {
-    let kos: Vec<(&str, std::path::PathBuf)> = LAB_MODULES
-        .iter()
+    let kos: Vec<(&str, std::path::PathBuf)> = lab_modules()
         .map(|m| (m.name, skels.join(format!("{}.ko", m.name))))
         .collect();
     let missing: Vec<String> = kos
@@ -150,10 +149,10 @@ for m in {}; do insmod $m.ko; sleep 1; rmmod $m; done",
         ),
     );
     let mut scenarios = vec![load];
-    for (task, _) in TASKS {
+    for task in TASKS.iter().map(|t| t.number) {
         let label = format!("skeleton, task {task}");
         scenarios.extend(
-            proof_checks(*task)
+            proof_checks(task)
                 .iter()
                 .map(|s| retarget(s, &label, "/root/skel")),
         );
@@ -170,7 +169,11 @@ fn skeleton_verdicts(outcomes: &[(String, Outcome)]) -> Vec<(String, Outcome)> {
         .filter(|(n, _)| !n.starts_with("skeleton, task"))
         .cloned()
         .collect();
-    for (task, title) in TASKS {
+    for dw_lab::Task {
+        number: task,
+        title,
+    } in TASKS
+    {
         let prefix = format!("skeleton, task {task}: ");
         let mine: Vec<&(String, Outcome)> = outcomes
             .iter()
@@ -207,15 +210,15 @@ pub fn tasks_of_tree(dir: &Path, asked: &[String]) -> Result<Vec<String>, String
     if asked.is_empty() {
         return Ok(TASKS
             .iter()
-            .filter(|(t, _)| built(*t).0)
-            .map(|(t, _)| t.to_string())
+            .filter(|t| built(t.number).0)
+            .map(|t| t.number.to_string())
             .collect());
     }
     for task in asked {
         let n = task
             .parse()
             .ok()
-            .filter(|n| TASKS.iter().any(|(t, _)| t == n));
+            .filter(|n| TASKS.iter().any(|t| t.number == *n));
         let n = n.ok_or_else(|| format!("no lab task {task:?}: the tasks are 1 to 7"))?;
         if let (false, module) = built(n) {
             return Err(format!(
@@ -231,13 +234,15 @@ pub fn tasks_of_tree(dir: &Path, asked: &[String]) -> Result<Vec<String>, String
 /// markers there (file:line) and the lab text's section.
 pub fn hint(check: &str, dir: &Path) -> Option<String> {
     let task = scenarios::lab_task(check)?;
-    let title = TASKS.iter().find(|(t, _)| *t == task)?.1;
+    let title = TASKS.iter().find(|t| t.number == task)?.title;
     let mut todos = Vec::new();
-    let mut files: Vec<&str> = LAB_MODULES
-        .iter()
-        .flat_map(|m| m.files.iter().copied())
-        .collect();
-    files.dedup();
+    // Each file once, though several modules share one (`deferred_device.rs`).
+    let mut files: Vec<&str> = Vec::new();
+    for file in lab_modules().flat_map(|m| m.files.iter().copied()) {
+        if !files.contains(&file) {
+            files.push(file);
+        }
+    }
     for file in files {
         let Ok(source) = fs::read_to_string(dir.join(file)) else {
             continue;

@@ -12,7 +12,7 @@ mod shell_tests;
 mod wall;
 
 use check::{Boot, Scenario};
-use dw_twins::MODULE_PREFIX;
+use dw_lab::MODULE_PREFIX;
 use log::Outcome;
 use report::Group;
 use scenarios::Intensity;

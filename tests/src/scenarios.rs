@@ -6,7 +6,11 @@ use crate::check::{
     KTHREAD_DROPS_ITSELF, PANIC_IN_WAIT_CONDITION, SLEEP_UNDER_LOCK,
 };
 use deferred_test::USAGE;
-use dw_twins::{Language, C, RUST};
+use dw_lab::abi::{
+    MY_IOCTL_TIMER_ALLOC as ALLOC, MY_IOCTL_TIMER_CANCEL as CANCEL, MY_IOCTL_TIMER_MON as MON,
+    MY_IOCTL_TIMER_SET as SET,
+};
+use dw_lab::{Language, C, RUST};
 
 /// A scenario name for language `l`: `topic (C): what`, or `topic: what` for Rust. The
 /// behaviour scenarios run against the Rust modules and against their C twins (`modules/c/`)
@@ -524,9 +528,9 @@ fn abuse(intensity: Intensity) -> Vec<Scenario> {
         Scenario::new(
             &format!("abuse: {storm_processes} processes hammer the device while the monitor timer runs"),
             &format!("insmod dw_procmon.ko\nsleep 60 & ./test p $! >/dev/null\n\
-             cmds='0x40086b01 0x6b02 0x40086b03 0x6b04 0x1234'\nargs='0 1 2 3 -1 99999'\n\
+             cmds='{SET:#x} {CANCEL:#x} {ALLOC:#x} {MON:#x} 0x1234'\nargs='0 1 2 3 -1 99999'\n\
              j=0\nwhile [ $j -lt {storm_processes} ]; do\n  (n=0; while [ $n -lt {storm_commands} ]; do\n     set -- $cmds; shift $((RANDOM % 5)); c=$1\n     set -- $args; shift $((RANDOM % 6)); a=$1\n\
-                  [ $c = 0x40086b03 ] && [ $a = 0 ] && a=3\n     ./dw-ioctl $c $a >/dev/null 2>&1 || true\n     n=$((n + 1))\n   done) &\n  storm=\"$storm $!\"\n  j=$((j + 1))\ndone\n\
+                  [ $c = {ALLOC:#x} ] && [ $a = 0 ] && a=3\n     ./dw-ioctl $c $a >/dev/null 2>&1 || true\n     n=$((n + 1))\n   done) &\n  storm=\"$storm $!\"\n  j=$((j + 1))\ndone\n\
              wait $storm\n./test c >/dev/null\nrmmod dw_procmon\nkillall sleep 2>/dev/null || true\nsleep 1"),
         )
         .timeout(300)
@@ -564,12 +568,14 @@ fn abuse_device(l: &Language) -> Vec<Scenario> {
             &named(l, "abuse", "bad and unknown ioctls get a clear errno"),
             &format!(
                 "insmod {p}.ko\n\
+                 # Not the lab's: numbers 0 and 5 of its type, CANCEL's number as a write, SET's\n\
+                 # as a read-write and a read, and nonsense.\n\
                  for cmd in 0 1 0x6b00 0x6b05 0x40086b02 0xc0086b01 0x80086b01 0xffffffff; do ./dw-ioctl $cmd 1 || true; done\n\
-                 for arg in 0 1 -1 4611686018427387904 9223372036854775807; do ./dw-ioctl 0x40086b01 $arg || true; done\n\
-                 for arg in 1 -1 4611686018427387904; do ./dw-ioctl 0x40086b03 $arg || true; done\n\
-                 for arg in 0 -1 0x7fffffff; do ./dw-ioctl 0x6b02 $arg || true; done\n\
-                 for arg in 0 -1 4294967297 99999; do ./dw-ioctl 0x6b04 $arg || true; done\n\
-                 for arg in 1 2 $$; do ./dw-ioctl 0x6b04 $arg || true; done\n\
+                 for arg in 0 1 -1 4611686018427387904 9223372036854775807; do ./dw-ioctl {SET:#x} $arg || true; done\n\
+                 for arg in 1 -1 4611686018427387904; do ./dw-ioctl {ALLOC:#x} $arg || true; done\n\
+                 for arg in 0 -1 0x7fffffff; do ./dw-ioctl {CANCEL:#x} $arg || true; done\n\
+                 for arg in 0 -1 4294967297 99999; do ./dw-ioctl {MON:#x} $arg || true; done\n\
+                 for arg in 1 2 $$; do ./dw-ioctl {MON:#x} $arg || true; done\n\
                  rmmod {p}"
             ),
         )

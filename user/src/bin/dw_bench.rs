@@ -26,7 +26,7 @@
 //! in `/root`, where the modules are.
 
 use deferred_test::{DEVICE_PATH, MY_IOCTL_TIMER_CANCEL, MY_IOCTL_TIMER_SET};
-use dw_twins::LANGUAGES;
+use dw_lab::LANGUAGES;
 use nix::{
     kmod::{delete_module, finit_module, DeleteModuleFlags, ModuleInitFlags},
     sys::{

@@ -1,10 +1,6 @@
 //! The lab's modules by language, for everything that runs the Rust modules next to their C
 //! twins (`modules/c/`): the guest scenarios (`tests/`), `dw-bench` (`user/`) and its report
-//! (`bench/`).
-
-/// Every module of the project starts with this: some plain names, such as `workqueue`, are
-/// taken by built-in kernel code under `/sys/module`.
-pub const MODULE_PREFIX: &str = "dw_";
+//! (`bench/`). Each name is one of [`MODULES`](crate::MODULES) (a test checks it).
 
 /// One language's modules. The twins behave alike and print the same log lines after their
 /// own module name.
@@ -69,35 +65,17 @@ impl Language {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{module, Kind};
 
+    /// Each role's modules exist, in the language of their table, and each Rust module's twin is
+    /// the C module of the same role.
     #[test]
-    fn every_module_has_the_prefix() {
-        for language in LANGUAGES {
-            for module in language.modules() {
-                assert!(module.starts_with(MODULE_PREFIX), "{module}");
-            }
-        }
-    }
-
-    /// The modules Kbuild builds (its `NAME-y := ...` lines): every one has the prefix, and the
-    /// table names only those.
-    #[test]
-    fn kbuild_modules_have_the_prefix_and_include_the_table() {
-        let kbuild = concat!(env!("CARGO_MANIFEST_DIR"), "/../modules/Kbuild");
-        let kbuild = std::fs::read_to_string(kbuild).expect("modules/Kbuild");
-        let built: Vec<&str> = kbuild
-            .lines()
-            .filter_map(|l| l.split_once("-y :=").map(|(name, _)| name.trim()))
-            .collect();
-        assert!(built.len() >= 10, "{built:?}");
-        for module in &built {
-            assert!(
-                module.starts_with(MODULE_PREFIX),
-                "{module} lacks {MODULE_PREFIX}"
-            );
-        }
-        for module in LANGUAGES.iter().flat_map(|l| l.modules()) {
-            assert!(built.contains(&module), "{module} is not in modules/Kbuild");
+    fn twins_are_modules_of_the_description() {
+        for (rust, c) in RUST.modules().iter().zip(C.modules()) {
+            let (rust, c) = (module(rust).expect(rust), module(c).expect(c));
+            assert_ne!(rust.kind, Kind::CTwin, "{}", rust.name);
+            assert_eq!(c.kind, Kind::CTwin, "{}", c.name);
+            assert_eq!(rust.twin, Some(c.name), "{}", rust.name);
         }
     }
 }
