@@ -19,6 +19,7 @@ use scenarios::Intensity;
 use std::{
     fmt::Write as _,
     fs, io,
+    os::unix::process::ExitStatusExt,
     path::{Path, PathBuf},
     process::{exit, Command, ExitStatus},
     sync::{
@@ -32,7 +33,7 @@ use wall::MarkerTimes;
 
 const USAGE: &str =
     "usage: dw-tests [--host] [--soak] [--jobs N] [--list] [--modules DIR] [--task N]...
-                [--lab-proof | --no-lab-proof] [--results DIR] [FILTER...]
+                [--lab-proof | --no-lab-proof] [--results DIR] [--judge] [FILTER...]
        dw-tests --reports CONSOLE_FILE
 Runs the guest scenarios whose name contains a FILTER (all without one), one QEMU boot per
 group, and ends with `N passed, N failed, N skipped`.
@@ -50,6 +51,8 @@ group, and ends with `N passed, N failed, N skipped`.
   --results   also write the results as KTAP, JSON and JUnit XML (DIR/results.ktap,
               .json, .xml), and check that the kernel's kunit.py and a JUnit library read
               them with the closing line's counts (two more checks, not in the files)
+  --judge     run nothing: judge the selected boots again from the files their last run left
+              in build/tests/ (console, output, launcher status), with the run's options
   --reports   print the kernel reports in a console log; exit 1 if there is one
 Environment: DW_BOOT_SH replaces qemu/boot.sh (a stand-in that replays a console, say);
 DW_ICOUNT is passed on to it: unset, the guests run on virtual time (`0`, qemu/boot.sh);
@@ -135,6 +138,37 @@ fn main() {
     }
 
     let mut harness = Harness::new();
+    if flag("--judge") {
+        // Judge the selected boots again from the files of their last run.
+        let mut groups = Vec::new();
+        for boot in &boots {
+            let results = rejudge(boot, &harness.dir).unwrap_or_else(|e| {
+                vec![(
+                    format!("boot {}: judged again", boot.name),
+                    Outcome::Fail(vec![e]),
+                )]
+            });
+            println!(
+                "==> boot {}, judged again from {}",
+                boot.name,
+                harness.dir.display()
+            );
+            for (name, outcome) in &results {
+                match outcome {
+                    Outcome::Pass => println!("    PASS {name}"),
+                    Outcome::Skip(why) => println!("    SKIP {name} ({why})"),
+                    Outcome::Fail(problems) => {
+                        println!("    FAIL {name}");
+                        problems.iter().for_each(|p| println!("{}", indent(p)));
+                    }
+                }
+            }
+            groups.push(Group::new(&format!("boot {}", boot.name), results));
+        }
+        let tally = report::tally(&groups);
+        println!("{tally}");
+        exit(i32::from(tally.failed > 0));
+    }
     for dir in &modules {
         let kos = fs::read_dir(dir).unwrap_or_else(|e| panic!("--modules {dir}: {e}"));
         for ko in kos.flatten().map(|e| e.path()) {
@@ -160,8 +194,24 @@ fn main() {
         ));
     }
     let jobs = jobs_arg.unwrap_or_else(|| default_jobs(&harness));
-    for (boot, results) in boots.iter().zip(harness.run_boots(&boots, jobs)) {
+    let verdicts = harness.run_boots(&boots, jobs);
+    let rejudged = rejudged_alike(&boots, &harness.dir, &verdicts);
+    for (boot, results) in boots.iter().zip(verdicts) {
         groups.push(Group::new(&format!("boot {}", boot.name), results));
+    }
+    if !boots.is_empty() {
+        let name = "results: each boot judged again from its saved files gets the same verdicts";
+        match &rejudged {
+            Outcome::Fail(problems) => {
+                println!("    FAIL {name}");
+                problems.iter().for_each(|p| println!("{}", indent(p)));
+            }
+            _ => println!("    PASS {name}"),
+        }
+        groups.push(Group::new(
+            "judged again",
+            vec![(name.to_string(), rejudged)],
+        ));
     }
     let whole_suite =
         filters.is_empty() && tasks.is_empty() && modules.is_empty() && !flag("--soak");
@@ -399,6 +449,7 @@ impl Harness {
         let (status, marks) = wall::watch(&mut child, &console, boot.scenarios.len(), started);
         let wall = started.elapsed().as_secs_f64();
         let launch = Launch { status, timeout };
+        fs::write(saved_status(&console), launch.save()).expect("write the boot's status");
         let (results, split) = judge(boot, &read_lossy(&console), &read_lossy(&output), &launch);
         let mut report = format!("==> boot {}: {wall:.0} s\n", boot.name);
         report += &timing_table(boot, &split, &marks, wall);
@@ -465,6 +516,22 @@ struct Launch {
 }
 
 impl Launch {
+    /// `STATUS TIMEOUT`: the raw wait status and the time limit, for [`Launch::load`].
+    fn save(&self) -> String {
+        format!("{} {}\n", self.status.into_raw(), self.timeout)
+    }
+
+    fn load(text: &str) -> Option<Self> {
+        let mut fields = text.split_whitespace().map(str::parse::<i64>);
+        let (Some(Ok(raw)), Some(Ok(timeout))) = (fields.next(), fields.next()) else {
+            return None;
+        };
+        Some(Self {
+            status: ExitStatus::from_raw(i32::try_from(raw).ok()?),
+            timeout: u32::try_from(timeout).ok()?,
+        })
+    }
+
     /// What went wrong with the boot itself, if anything (`qemu/boot.sh`'s exit statuses).
     fn problem(&self) -> Option<String> {
         let limit = self.timeout;
@@ -482,6 +549,51 @@ impl Launch {
             None => Some(format!("qemu/boot.sh was killed ({})", self.status)),
         }
     }
+}
+
+/// Where a boot's launcher status is saved, beside its console.
+fn saved_status(console: &Path) -> PathBuf {
+    console.with_extension("status")
+}
+
+/// A boot judged again from the files its run left in `dir` (its console, output and launcher
+/// status), as `judge` judged them then.
+fn rejudge(boot: &Boot, dir: &Path) -> Result<Vec<(String, Outcome)>, String> {
+    let stem = boot.name.replace(|c: char| !c.is_ascii_alphanumeric(), "-");
+    let console = dir.join(format!("{stem}.console"));
+    let status = fs::read_to_string(saved_status(&console))
+        .map_err(|e| format!("{}: {e}", saved_status(&console).display()))?;
+    let launch =
+        Launch::load(&status).ok_or(format!("{}: not a saved status", console.display()))?;
+    let output = console.with_extension("output");
+    Ok(judge(boot, &read_lossy(&console), &read_lossy(&output), &launch).0)
+}
+
+/// Whether each boot of `boots`, judged again from its saved files, gets the verdicts it got.
+fn rejudged_alike(boots: &[Boot], dir: &Path, verdicts: &[Vec<(String, Outcome)>]) -> Outcome {
+    let mut problems = Vec::new();
+    for (boot, live) in boots.iter().zip(verdicts) {
+        match rejudge(boot, dir) {
+            Ok(again) if again == *live => {}
+            Ok(again) => {
+                for ((name, was), (_, is)) in live.iter().zip(&again) {
+                    if was != is {
+                        problems.push(format!("{name}: {was:?} when run, {is:?} re-judged"));
+                    }
+                }
+                if again.len() != live.len() {
+                    problems.push(format!(
+                        "boot {}: {} checks when run, {} re-judged",
+                        boot.name,
+                        live.len(),
+                        again.len()
+                    ));
+                }
+            }
+            Err(e) => problems.push(format!("boot {}: {e}", boot.name)),
+        }
+    }
+    Outcome::from_problems(problems)
 }
 
 /// A file's bytes as text, invalid UTF-8 replaced (a report that prints freed memory may
