@@ -153,16 +153,9 @@ fn main() {
                 boot.name,
                 harness.dir.display()
             );
-            for (name, outcome) in &results {
-                match outcome {
-                    Outcome::Pass => println!("    PASS {name}"),
-                    Outcome::Skip(why) => println!("    SKIP {name} ({why})"),
-                    Outcome::Fail(problems) => {
-                        println!("    FAIL {name}");
-                        problems.iter().for_each(|p| println!("{}", indent(p)));
-                    }
-                }
-            }
+            results
+                .iter()
+                .for_each(|(name, outcome)| print_outcome(name, outcome));
             groups.push(Group::new(&format!("boot {}", boot.name), results));
         }
         let tally = report::tally(&groups);
@@ -202,13 +195,7 @@ fn main() {
     // The harness's own check, not the student's (`--modules`).
     if !boots.is_empty() && modules.is_empty() {
         let name = "results: each boot judged again from its saved files gets the same verdicts";
-        match &rejudged {
-            Outcome::Fail(problems) => {
-                println!("    FAIL {name}");
-                problems.iter().for_each(|p| println!("{}", indent(p)));
-            }
-            _ => println!("    PASS {name}"),
-        }
+        print_outcome(name, &rejudged);
         groups.push(Group::new(
             "judged again",
             vec![(name.to_string(), rejudged)],
@@ -232,15 +219,9 @@ fn main() {
                 Outcome::Fail(vec![e.to_string()]),
             )],
         };
-        for (name, outcome) in &checked {
-            match outcome {
-                Outcome::Fail(problems) => {
-                    println!("    FAIL {name}");
-                    problems.iter().for_each(|p| println!("{}", indent(p)));
-                }
-                _ => println!("    PASS {name}"),
-            }
-        }
+        checked
+            .iter()
+            .for_each(|(name, outcome)| print_outcome(name, outcome));
         tally.add_all(&checked);
     }
     if let Some(dir) = modules.first() {
@@ -548,6 +529,19 @@ impl Launch {
             ),
             Some(code) => Some(format!("qemu/boot.sh exited with status {code}")),
             None => Some(format!("qemu/boot.sh was killed ({})", self.status)),
+        }
+    }
+}
+
+/// One check's line (`PASS name`, `SKIP name (why)`, `FAIL name` and its problems), for the
+/// checks printed outside a boot's report.
+fn print_outcome(name: &str, outcome: &Outcome) {
+    match outcome {
+        Outcome::Pass => println!("    PASS {name}"),
+        Outcome::Skip(why) => println!("    SKIP {name} ({why})"),
+        Outcome::Fail(problems) => {
+            println!("    FAIL {name}");
+            problems.iter().for_each(|p| println!("{}", indent(p)));
         }
     }
 }
