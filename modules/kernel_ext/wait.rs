@@ -160,32 +160,21 @@ impl WaitQueue {
     /// Callable from any context.
     #[inline]
     pub fn wake_up_interruptible(&self) {
-        // INVARIANT: Counted before the wake-up, after what the caller changed.
-        self.wakes.fetch_add(1, Release);
-        // SAFETY: `raw` is initialised by the type invariants.
-        unsafe {
-            bindings::__wake_up(
-                self.raw.get(),
-                bindings::TASK_INTERRUPTIBLE,
-                1,
-                core::ptr::null_mut(),
-            )
-        };
+        self.wake(bindings::TASK_INTERRUPTIBLE);
     }
 
     /// Wakes one sleeper of any kind (and all non-exclusive ones): `wake_up` in C.
     #[inline]
     pub fn wake_up(&self) {
+        self.wake(bindings::TASK_NORMAL);
+    }
+
+    /// `__wake_up(raw, mode, 1, NULL)`, counted.
+    #[inline]
+    fn wake(&self, mode: c_uint) {
         // INVARIANT: Counted before the wake-up, after what the caller changed.
         self.wakes.fetch_add(1, Release);
         // SAFETY: `raw` is initialised by the type invariants.
-        unsafe {
-            bindings::__wake_up(
-                self.raw.get(),
-                bindings::TASK_NORMAL,
-                1,
-                core::ptr::null_mut(),
-            )
-        };
+        unsafe { bindings::__wake_up(self.raw.get(), mode, 1, core::ptr::null_mut()) };
     }
 }
