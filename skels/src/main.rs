@@ -102,12 +102,13 @@ fn text(path: &Path) -> Result<(String, Vec<Region>), String> {
     Ok((source, r))
 }
 
-/// The kernel tree the project builds against (`build/kdir`), for the tree's Makefile.
+/// The kernel tree the project builds against, for the tree's Makefile: the project's
+/// `build/kdir`, the link `scripts/build.sh` makes to it. The link, not where it points: it may
+/// not be there yet in a fresh clone, and the Makefile stays the same from one run to the next
+/// (so `make skels` does not take it for the student's work).
 fn kdir(modules: &Path) -> String {
-    fs::canonicalize(modules.join("../build/kdir")).map_or_else(
-        |_| "/path/to/the/kernel/build".into(),
-        |p| p.display().to_string(),
-    )
+    let root = fs::canonicalize(modules.join("..")).unwrap_or_else(|_| modules.join(".."));
+    root.join("build/kdir").display().to_string()
 }
 
 fn student_tree(modules: &Path, args: &[&str]) -> Result<(), String> {
