@@ -5,6 +5,8 @@
 //! place that knows their text. A marker is recognised anywhere in a line: a scenario whose
 //! output lacks its last newline, or a kernel message printed without one, may put text before it.
 
+/// What every marker of the harness starts with.
+pub const MARKER_PREFIX: &str = "@@dw-";
 /// A scenario starts: `BEGIN <index>`, to the output, and `BEGIN <index> <jiffies>` to the
 /// kernel log (no jiffies where the guest cannot read them).
 pub const BEGIN: &str = "@@dw-scenario-begin";

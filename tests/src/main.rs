@@ -782,6 +782,11 @@ fn indent(text: &str) -> String {
 
 /// The last lines of a log, enough to see what happened.
 fn tail(lines: &[String]) -> String {
+    // The harness's own markers (`@@dw-rmmod-returned ...`) are not the module's log.
+    let lines: Vec<&String> = lines
+        .iter()
+        .filter(|l| !l.contains(log::MARKER_PREFIX))
+        .collect();
     let skip = lines.len().saturating_sub(40);
     let mut text = String::new();
     if skip > 0 {
