@@ -170,10 +170,9 @@ impl<D: SharedDevice> MiscDevice for Files<D> {
     fn open(_file: &File, misc: &MiscDeviceRegistration<Self>) -> Result<Arc<D>> {
         #[allow(clippy::let_unit_value)] // Evaluated for its assertion.
         let () = Self::REGISTRATION_IS_A_MISCDEVICE;
-        // SAFETY: `Files<D>` is registered only by `SharedMiscDevice::<D>::register`, whose `raw`
-        // field is the registered `miscdevice` that `misc` points to (`as_raw`). `misc_open`
-        // calls us under the lock that `misc_deregister` takes, so the `SharedMiscDevice` is
-        // alive during this call.
+        // SAFETY: Only `SharedMiscDevice::<D>::register` registers `Files<D>`, on its `raw`, which
+        // `misc` points to (`as_raw`). `misc_open` calls us under the lock `misc_deregister`
+        // takes, so the `SharedMiscDevice` is alive during this call.
         let device = unsafe {
             &*kernel::container_of!(Opaque::cast_from(misc.as_raw()), SharedMiscDevice<D>, raw)
         };

@@ -121,10 +121,9 @@ impl WaitQueue {
             return Ok(());
         }
         let entry = Opaque::<bindings::wait_queue_entry>::uninit();
-        // SAFETY: `entry` is valid for writes. It stays in this frame, unmoved, and is on the
-        // queue only between `prepare_to_wait_event` and `finish_wait` below, where nothing but
-        // this function's own code runs: no user code, which could panic and end the task (a
-        // kernel panic does not unwind) with `entry` still queued.
+        // SAFETY: `entry` is valid for writes and stays in this frame, unmoved. It is queued only
+        // between `prepare_to_wait_event` and `finish_wait` below, where no user code runs (a
+        // panic there would end the task, without unwinding, with `entry` still queued).
         unsafe { bindings::init_wait_entry(entry.get(), 0) };
         loop {
             // SAFETY: `raw` is initialised by the type invariants, `entry` above and off the
