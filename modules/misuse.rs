@@ -27,6 +27,8 @@
 //! 6. An ioctl that forgets a `BhGuard`: a line naming the ioctl and a `WARNING` as it returns,
 //!    from `kernel_ext`'s misc device, which then enables bottom halves again (the process would
 //!    otherwise die of its next page fault). The device is `/dev/dw_misuse`, for this case only.
+//! 7. A module init and exit that each forget a `BhGuard`: each named as it returns, with a
+//!    `WARNING`, and bottom halves enabled again (`insmod` and `rmmod` go on normally).
 
 use kernel::{
     new_mutex, new_spinlock, new_spinlock_irq,
@@ -223,6 +225,7 @@ impl SharedDevice for ForgetfulDevice {
 
 struct Misuse {
     _device: Option<Pin<KBox<SharedMiscDevice<ForgetfulDevice>>>>,
+    forget_at_exit: bool,
 }
 
 impl ProcessModule for Misuse {
@@ -240,9 +243,23 @@ impl ProcessModule for Misuse {
                 let register = SharedMiscDevice::register(c"dw_misuse", FORGETFUL_MINOR, data);
                 device = Some(KBox::pin_init(register, GFP_KERNEL)?);
             }
+            7 => {
+                pr_info!("[misuse] init forgets a BhGuard\n");
+                core::mem::forget(local_bh_disable(ctx));
+            }
             _ => return Err(EINVAL),
         }
         pr_info!("[misuse] done\n");
-        Ok(Misuse { _device: device })
+        Ok(Misuse {
+            _device: device,
+            forget_at_exit: module_parameters::case.value() == 7,
+        })
+    }
+
+    fn exit(&mut self, ctx: &mut ProcessContext) {
+        if self.forget_at_exit {
+            pr_info!("[misuse] exit forgets a BhGuard\n");
+            core::mem::forget(local_bh_disable(ctx));
+        }
     }
 }

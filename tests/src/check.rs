@@ -91,6 +91,7 @@ pub const PANIC_IN_WAIT_CONDITION: ExpectedReport = ExpectedReport {
 
 /// `dw_misuse case=6`: an ioctl that returns with bottom halves disabled, reported as it returns
 /// by `kernel_ext`'s misc device, which enables them again: no report from the process after it.
+/// (`case=7`: the same from a module's init and exit.)
 pub const IOCTL_LEAVES_BH_DISABLED: ExpectedReport = ExpectedReport {
     report: "WARNING: kernel_ext/context.rs:",
     companions: &["Call Trace:"],

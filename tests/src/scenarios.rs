@@ -696,6 +696,18 @@ fn atomic_sleep() -> Vec<Scenario> {
         ])
         .expect_report(IOCTL_LEAVES_BH_DISABLED),
         Scenario::new(
+            "misuse: a module init and exit that forget a BhGuard are reported by name as they return",
+            &format!("sleep 1\ninsmod {m}.ko case=7\nsleep 1\nrmmod {m}"),
+        )
+        .in_order(&[
+            &line(m, "[misuse] init forgets a BhGuard"),
+            &line(m, "[misuse] done"),
+            &line(m, "the module's init returned with bottom halves disabled: *"),
+            &line(m, "[misuse] exit forgets a BhGuard"),
+            &line(m, "the module's exit returned with bottom halves disabled: *"),
+        ])
+        .expect_report(IOCTL_LEAVES_BH_DISABLED),
+        Scenario::new(
         "deferred: alloc sleeping in the timer handler (atomic context) is a BUG the kernel reports",
         // No rmmod: after this bug the timer wheel of that CPU may be stuck, and rmmod would
         // wait for the timer forever.
