@@ -22,8 +22,8 @@
 //!    the module until it has exited half a second later (an `rmmod` meanwhile is refused).
 //! 5. A wait condition that panics once the thread has slept: the panic's `Oops` kills the
 //!    thread, and nothing else: its wait entry is off the queue while the condition runs, so the
-//!    wake-ups after its death touch nothing of it. (The thread dies holding its data: no leak
-//!    check for this one.)
+//!    wake-ups after its death touch nothing of it, and its `KThread`'s drop frees the data the
+//!    dead thread held (the boot's leak check sees nothing left).
 //! 6. An ioctl that forgets a `BhGuard`: a line naming the ioctl and a `WARNING` as it returns,
 //!    from `kernel_ext`'s misc device, which then enables bottom halves again (the process would
 //!    otherwise die of its next page fault). The device is `/dev/dw_misuse`, for this case only.
