@@ -48,6 +48,7 @@ use kernel::{bindings, fmt, prelude::*, time::Jiffies, types::NotThreadSafe};
 
 unsafe extern "C" {
     fn dw_assert_bh_disabled();
+    fn dw_in_task() -> bool;
     fn dw_may_sleep() -> bool;
     #[cfg(CONFIG_DEBUG_ATOMIC_SLEEP)]
     fn dw_atomic_state() -> u32;
@@ -70,6 +71,14 @@ pub(crate) fn might_sleep() {
         CONFIG_PREEMPT_DYNAMIC
     ))]
     kernel::task::might_sleep();
+}
+
+/// Whether the current code runs in a task, not in an interrupt or softirq on top of one:
+/// `in_task()` in C.
+#[inline]
+pub(crate) fn in_task() -> bool {
+    // SAFETY: Only reads the current CPU's context state.
+    unsafe { dw_in_task() }
 }
 
 /// Runs `callback`, a process-context callback of this layer, and reports if it returned in a

@@ -49,7 +49,7 @@
 //! }
 //! ```
 
-use super::context::{might_sleep, ProcessContext};
+use super::context::{in_task, might_sleep, ProcessContext};
 use core::{
     ops::{Deref, DerefMut},
     ptr::NonNull,
@@ -68,10 +68,6 @@ use kernel::{
     },
     task::Task,
 };
-
-unsafe extern "C" {
-    fn dw_in_task() -> bool;
-}
 
 /// What a kernel thread runs.
 pub trait ThreadFn: Send + Sync + 'static {
@@ -244,9 +240,7 @@ impl<T: ThreadFn> KThread<T> {
 impl<T: ThreadFn> Drop for KThread<T> {
     #[inline]
     fn drop(&mut self) {
-        // SAFETY: Only reads the current CPU's context state.
-        let in_task = unsafe { dw_in_task() };
-        if in_task && core::ptr::eq(current!().as_ptr(), self.task.as_ptr()) {
+        if in_task() && core::ptr::eq(current!().as_ptr(), self.task.as_ptr()) {
             pr_err!("a KThread was dropped by its own thread, which cannot wait for itself: it is asked to stop, not waited for\n");
             kernel::warn_on!(true);
             // SAFETY: This module is loaded: its code runs. The reference is the thread's, put

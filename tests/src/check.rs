@@ -89,10 +89,10 @@ pub const PANIC_IN_WAIT_CONDITION: ExpectedReport = ExpectedReport {
     companions: &["Call Trace:"],
 };
 
-/// `dw_misuse case=6`: an ioctl that returns with bottom halves disabled, reported as it returns
-/// by `kernel_ext`'s misc device, which enables them again: no report from the process after it.
-/// (`case=7`: the same from a module's init and exit.)
-pub const IOCTL_LEAVES_BH_DISABLED: ExpectedReport = ExpectedReport {
+/// `dw_misuse case=6` and `case=7`: an ioctl, and a module's init and exit, that return with
+/// bottom halves disabled, each reported as it returns by `kernel_ext`, which enables them again:
+/// no report from the process after it.
+pub const LEAVES_BH_DISABLED: ExpectedReport = ExpectedReport {
     report: "WARNING: kernel_ext/context.rs:",
     companions: &["Call Trace:"],
 };

@@ -2,8 +2,8 @@
 //! the module name that `pr_info!` puts in front.
 
 use crate::check::{
-    Boot, Scenario, ATOMIC_SLEEP, BH_WITH_IRQS_OFF, DROP_IN_ATOMIC, IOCTL_LEAVES_BH_DISABLED,
-    KTHREAD_DROPS_ITSELF, PANIC_IN_WAIT_CONDITION, SLEEP_UNDER_LOCK,
+    Boot, Scenario, ATOMIC_SLEEP, BH_WITH_IRQS_OFF, DROP_IN_ATOMIC, KTHREAD_DROPS_ITSELF,
+    LEAVES_BH_DISABLED, PANIC_IN_WAIT_CONDITION, SLEEP_UNDER_LOCK,
 };
 use deferred_test::USAGE;
 use dw_lab::abi::{
@@ -694,7 +694,7 @@ fn atomic_sleep() -> Vec<Scenario> {
             &line(m, "[misuse] ioctl 0x6b05 forgets a BhGuard"),
             &line(m, "ioctl 0x6b05 returned with bottom halves disabled: *"),
         ])
-        .expect_report(IOCTL_LEAVES_BH_DISABLED),
+        .expect_report(LEAVES_BH_DISABLED),
         Scenario::new(
             "misuse: a module init and exit that forget a BhGuard are reported by name as they return",
             &format!("sleep 1\ninsmod {m}.ko case=7\nsleep 1\nrmmod {m}"),
@@ -706,7 +706,7 @@ fn atomic_sleep() -> Vec<Scenario> {
             &line(m, "[misuse] exit forgets a BhGuard"),
             &line(m, "the module's exit returned with bottom halves disabled: *"),
         ])
-        .expect_report(IOCTL_LEAVES_BH_DISABLED),
+        .expect_report(LEAVES_BH_DISABLED),
         Scenario::new(
         "deferred: alloc sleeping in the timer handler (atomic context) is a BUG the kernel reports",
         // No rmmod: after this bug the timer wheel of that CPU may be stuck, and rmmod would
