@@ -36,4 +36,5 @@ rust-analyzer: build
 	scripts/rust-analyzer.sh
 clean:
 	[ ! -d build/kdir ] || $(MAKE) -s -C build/kdir M=$(CURDIR)/modules clean
+	[ ! -d build/kdir ] || $(MAKE) -s -C build/kdir M=$(CURDIR)/bench/modules clean
 	rm -rf build target

@@ -46,22 +46,24 @@ out=$DW_ROOT/build/bench
 mkdir -p "$out/modules"
 ln -sfn "$KDIR" "$out/kdir"
 
-# copy_sources DIR: a copy of the module sources in DIR (Kbuild builds in the source tree, which
-# stays the test kernel's).
-copy_sources() {
-    mkdir -p "$1"
-    (cd "$DW_ROOT/modules" && find . \( -name '*.rs' -o -name '*.[ch]' -o -name '*.mk' -o -name Kbuild \) \
-        -exec cp --parents -u {} "$1/" \;)
+# build_modules DIR [MAKE_VARIABLE=VALUE]...: every module, built as the top Kbuild says from a
+# copy of the sources in DIR/src (Kbuild builds in the source tree, which stays the test
+# kernel's), make's output in DIR.log, the .ko files in DIR.
+build_modules() {
+    local dir=$1 ko
+    shift
+    mkdir -p "$dir/src"
+    (cd "$DW_ROOT" && find Kbuild modules bench/modules \
+        \( -name '*.rs' -o -name '*.[ch]' -o -name '*.mk' -o -name Kbuild \) -exec cp --parents -u {} "$dir/src/" \;)
+    "$DW_ROOT/scripts/build-modules.sh" "$KDIR" "$dir/src" "$dir.log" "$@"
+    while IFS= read -r ko; do cp -u "$ko" "$dir/"; done < <(find "$dir/src" -name '*.ko')
 }
-step "modules for the bench kernel: make -C KDIR M=build/bench/modules"
-copy_sources "$out/modules"
-"$DW_ROOT/scripts/build-modules.sh" "$KDIR" "$out/modules" "$out/modules.log"
+step "modules for the bench kernel: make -C KDIR M=build/bench/modules/src"
+build_modules "$out/modules"
 # The same, with Rust's overflow checks off (CONFIG_RUST_OVERFLOW_CHECKS=n for our code), for the
 # report's module text figure only.
 step "the same with -Coverflow-checks=n: build/bench/modules-no-overflow-checks (text figure only)"
-copy_sources "$out/modules-no-overflow-checks"
-"$DW_ROOT/scripts/build-modules.sh" "$KDIR" "$out/modules-no-overflow-checks" \
-    "$out/modules-no-overflow-checks.log" KRUSTFLAGS=-Coverflow-checks=n
+build_modules "$out/modules-no-overflow-checks" KRUSTFLAGS=-Coverflow-checks=n
 
 # loader_modules: build/bench/loader/: the twins stripped of the symbols no relocation needs
 # (`<module>.stripped.ko`), and made-up C modules that differ from `loader_none` in one thing:
@@ -126,9 +128,9 @@ RUSTFLAGS="-C target-feature=+crt-static" cargo build -q --release --locked \
     --manifest-path "$DW_ROOT/Cargo.toml" -p deferred-test --bin dw-bench --target "$target"
 cargo build -q --release --locked --manifest-path "$DW_ROOT/Cargo.toml" -p dw-bench-report -p dw-tests
 
-# The twins: each C module of modules/c/ but the bench's, and its Rust module.
+# The twins: each C module of bench/modules/c/ but the bench's, and its Rust module.
 twins=()
-for c in "$DW_ROOT"/modules/c/*.c; do
+for c in "$DW_ROOT"/bench/modules/c/*.c; do
     c=${c##*/}
     [[ $c == bench.c ]] || twins+=("dw_${c%.c}" "dw_c_${c%.c}")
 done

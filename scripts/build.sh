@@ -19,8 +19,12 @@ ln -sfn "$KDIR" "$DW_ROOT/build/kdir"
 # Modules build through clippy when the clippy matching the kernel's rustc is there.
 clippy=()
 [[ -x $DW_CLIPPY_DRIVER && ${DW_CLIPPY:-1} == 1 ]] && clippy=(CLIPPY=1)
-step "modules: make -C KDIR M=modules ${clippy[*]}"
+# The two folders of the top Kbuild, one by one (M=$DW_ROOT would also clean and search build/
+# and target/): the lab's modules, then the benchmark's with the C twins.
+step "modules: make -C KDIR M=modules, M=bench/modules ${clippy[*]}"
 "$DW_ROOT/scripts/build-modules.sh" "$KDIR" "$DW_ROOT/modules" "$DW_ROOT/build/modules.log" "${clippy[@]}"
+"$DW_ROOT/scripts/build-modules.sh" "$KDIR" "$DW_ROOT/bench/modules" "$DW_ROOT/build/bench-modules.log" \
+    "${clippy[@]}"
 
 step "test programs: cargo build (static)"
 target=x86_64-unknown-linux-gnu
@@ -30,6 +34,7 @@ RUSTFLAGS="-C target-feature=+crt-static" cargo build -q --release --locked \
 step "initramfs: busybox, /init, modules, test, dw-ioctl"
 bin=$DW_ROOT/target/$target/release
 entries=(--base "$bin/test:/root/test" "$bin/dw-ioctl:/root/dw-ioctl")
-for ko in "$DW_ROOT"/modules/*.ko; do entries+=("$ko:/root/${ko##*/}"); done
+kos=("$DW_ROOT"/modules/*.ko "$DW_ROOT"/bench/modules/*.ko)
+for ko in "${kos[@]}"; do entries+=("$ko:/root/${ko##*/}"); done
 "$DW_ROOT/qemu/mkinitramfs.sh" "$KDIR" "$DW_ROOT/build/initramfs.cpio.gz" "${entries[@]}"
-step "built: $(cd "$DW_ROOT/modules" && echo *.ko) test"
+step "built: ${kos[*]##*/} test"

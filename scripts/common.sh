@@ -77,21 +77,21 @@ kmake_vars() {
         "CLIPPY_DRIVER=$DW_CLIPPY_DRIVER"
 }
 
-# kbuild_rustc_command: the rustc command Kbuild saved for dw_kunit (modules/.kunit.o.cmd), the
-# crate that compiles all of kernel_ext: target, sanitizers, cfgs, the kernel crate. Sets
-# `rust_env` (its environment) and `rust_args` (its options, without the compiler, the crate
-# root, the outputs and clippy's lints), for rustdoc or rustc runs on other crate roots in
-# modules/. Needs scripts/build.sh first.
+# kbuild_rustc_command: the rustc command Kbuild saved for dw_kunit
+# (modules/selftests/.kunit.o.cmd), the crate that compiles all of kernel_ext: target,
+# sanitizers, cfgs, the kernel crate. Sets `rust_env` (its environment) and `rust_args` (its
+# options, without the compiler, the crate root, the outputs and clippy's lints), for rustdoc or
+# rustc runs on other crate roots. Needs scripts/build.sh first.
 kbuild_rustc_command() {
-    local saved=$DW_ROOT/modules/.kunit.o.cmd arg
+    local saved=$DW_ROOT/modules/selftests/.kunit.o.cmd arg
     [[ -f $saved ]] || die "build the modules first (scripts/build.sh)"
-    eval "set -- $(sed -n 's/^savedcmd_kunit.o := //p' "$saved")"
+    eval "set -- $(sed -n 's|^savedcmd_selftests/kunit.o := ||p' "$saved")"
     rust_env=() rust_args=()
     for arg; do
         case $arg in
             *=*) [[ ${#rust_args[@]} -eq 0 && $arg != -* ]] && { rust_env+=("$arg"); continue; } ;;&
             */clippy-driver | */rustc) ;;
-            --emit=* | --out-dir | ./ | -Zbinary_dep_depinfo=y | -[WA]clippy::* | kunit.rs) ;;
+            --emit=* | --out-dir | ./* | -Zbinary_dep_depinfo=y | -[WA]clippy::* | */kunit.rs) ;;
             *) rust_args+=("$arg") ;;
         esac
     done

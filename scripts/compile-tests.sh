@@ -3,8 +3,8 @@
 #   compile-fail: each case in tests/compile-fail/ must fail with exactly the error it names;
 #   compile-pass: each example in kernel_ext's documentation must compile.
 # Each is compiled (--emit=metadata) with the rustc command Kbuild used for the modules, as the
-# crate root of a small crate that has `mod kernel_ext;`. Prints PASS/FAIL per check and, last,
-# "N passed, N failed"; exits 1 if any failed. Needs scripts/build.sh first.
+# crate root of a small crate that has the layer as `mod kernel_ext;`. Prints PASS/FAIL per check
+# and, last, "N passed, N failed"; exits 1 if any failed. Needs scripts/build.sh first.
 set -uo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -13,9 +13,10 @@ work=$DW_ROOT/build/compile-tests
 rm -rf "$work"
 mkdir -p "$work/out"
 # The crates live next to the layer they use.
-ln -s "$DW_ROOT/modules/kernel_ext.rs" "$DW_ROOT/modules/kernel_ext" "$work/"
+ln -s "$DW_ROOT/modules/kernel_ext" "$work/"
 prelude='use kernel::prelude::*;
 #[allow(dead_code, unused_imports, unused_macros)]
+#[path = "kernel_ext/mod.rs"]
 mod kernel_ext;'
 # A module around the crate (the printing and vtable macros need what `module!` defines), unless
 # the example declares its own.
@@ -79,7 +80,7 @@ done
 # rustdoc's hidden `# ` lines shown, wrapped in a function (or at the crate's top level when they
 # declare a module). One crate per example, named after its file and line.
 for src in "$DW_ROOT"/modules/kernel_ext/*.rs; do
-    [[ $src == */kunit.rs ]] && continue
+    [[ $src == */kunit.rs || $src == */mod.rs ]] && continue
     awk -v out="$work" -v stem="$(basename "$src" .rs)" '
         function flush(  f, last) {
             f = out "/doc_" stem "_" start ".rs"

@@ -5,5 +5,5 @@ set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
 cd "$DW_ROOT"
-rustfmt --edition 2021 --config-path "$(kernel_rustfmt_config)" modules/*.rs
+rustfmt --edition 2021 --config-path "$(kernel_rustfmt_config)" modules/*/*.rs bench/modules/*.rs
 cargo fmt --all

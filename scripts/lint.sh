@@ -23,10 +23,11 @@ gate() {
 }
 
 gate "rustfmt, kernel code (the kernel's .rustfmt.toml)" \
-    rustfmt --edition 2021 --config-path "$(kernel_rustfmt_config)" --check modules/*.rs
+    rustfmt --edition 2021 --config-path "$(kernel_rustfmt_config)" --check modules/*/*.rs bench/modules/*.rs
 gate "rustfmt, host code" cargo fmt --all --check
 gate "modules build without warnings (with clippy)" \
-    bash -c '[[ -f build/modules.log ]] && ! grep -E "warning|error" build/modules.log'
+    bash -c '[[ -f build/modules.log && -f build/bench-modules.log ]] &&
+        ! grep -E "warning|error" build/modules.log build/bench-modules.log'
 gate "rustdoc of the abstraction layer builds without warnings" scripts/rustdoc.sh
 gate "clippy, host code (-D warnings)" \
     cargo clippy -q --locked --workspace --all-targets -- -D warnings

@@ -2,7 +2,7 @@
 //! and names them), its modules (crate root, files, tasks, C twin, C helpers, kind) and the
 //! device's ABI (the ioctl numbers, once). The skeleton generator (`skels/`), the harness
 //! (`tests/`), the benchmark (`bench/`, `user/`'s `dw-bench`) and the `test` program use it; its
-//! tests check that `modules/Kbuild`, `modules/kernel_ext/helpers.mk`, the C twin's ioctl
+//! tests check that the `Kbuild`s, `modules/kernel_ext/helpers.mk`, the C twin's ioctl
 //! definitions and the modules' sources say the same.
 
 pub mod abi;
@@ -14,44 +14,58 @@ pub use twins::{Language, C, LANGUAGES, RUST};
 /// taken by built-in kernel code under `/sys/module`.
 pub const MODULE_PREFIX: &str = "dw_";
 
-/// A lab task: its number and the title of its section in the lab text.
+/// A lab task: its number, the title of its section in the lab text, and where the student
+/// writes it.
 #[derive(Debug, PartialEq)]
 pub struct Task {
     pub number: u32,
     pub title: &'static str,
+    /// The files of the student tree that hold its `TODO` markers (the skeletons of its module).
+    pub files: &'static [&'static str],
+    /// The number its `TODO` markers carry.
+    pub todo: Todo,
+}
+
+/// How a task's `TODO` markers are numbered, as in the C lab's templates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Todo {
+    /// `TODO n` (the lab numbers its `TODO`s by task).
+    Numbered(u32),
+    /// `TODO` without a number (the kthread task).
+    Unnumbered,
+}
+
+const fn task(number: u32, title: &'static str, files: &'static [&'static str]) -> Task {
+    Task {
+        number,
+        title,
+        files,
+        todo: Todo::Numbered(number),
+    }
 }
 
 /// The lab's tasks.
 pub const TASKS: &[Task] = &[
+    task(1, "Timer", &["timer.rs"]),
+    task(2, "Periodic timer", &["periodic_timer.rs"]),
+    task(3, "Timer control using ioctl", &["deferred_device.rs"]),
+    task(4, "Blocking operations", &["deferred_device.rs"]),
+    task(5, "Workqueues", &["deferred_device.rs"]),
     Task {
-        number: 1,
-        title: "Timer",
+        todo: Todo::Unnumbered,
+        ..task(6, "Kernel thread", &["kthread.rs"])
     },
-    Task {
-        number: 2,
-        title: "Periodic timer",
-    },
-    Task {
-        number: 3,
-        title: "Timer control using ioctl",
-    },
-    Task {
-        number: 4,
-        title: "Blocking operations",
-    },
-    Task {
-        number: 5,
-        title: "Workqueues",
-    },
-    Task {
-        number: 6,
-        title: "Kernel thread",
-    },
-    Task {
-        number: 7,
-        title: "Buffer shared between a timer and a process",
-    },
+    task(
+        7,
+        "Buffer shared between a timer and a process",
+        &["deferred_device.rs"],
+    ),
 ];
+
+/// The task numbered `number`.
+pub fn lab_task(number: u32) -> Option<&'static Task> {
+    TASKS.iter().find(|t| t.number == number)
+}
 
 /// What a module is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,12 +82,16 @@ pub enum Kind {
     CTwin,
 }
 
-/// A kernel module of `modules/`.
+/// The folders with a `Kbuild` that builds modules: the lab's (with the abstraction layer in
+/// `modules/kernel_ext/`) and the benchmark's, with the C twins.
+pub const KBUILD_DIRS: [&str; 2] = ["modules", "bench/modules"];
+
+/// A kernel module of the project.
 #[derive(Debug)]
 pub struct Module {
     /// As `insmod` and Kbuild name it.
     pub name: &'static str,
-    /// Its source files, relative to `modules/`: the crate root (or C file) first, then the
+    /// Its source files, relative to the repository: the crate root (or C file) first, then the
     /// files it shares with other modules.
     pub files: &'static [&'static str],
     /// The lab tasks it serves (whose checks it answers).
@@ -90,138 +108,156 @@ impl Module {
     pub fn root(&self) -> &'static str {
         self.files[0]
     }
+
+    /// The folder of the `Kbuild` that builds it (one of [`KBUILD_DIRS`]).
+    pub fn kbuild_dir(&self) -> &'static str {
+        let under = |dir: &&str| self.root().strip_prefix(*dir).is_some_and(|r| r.starts_with('/'));
+        KBUILD_DIRS
+            .into_iter()
+            .find(under)
+            .expect("a module under a Kbuild folder")
+    }
+
+    /// Its object in its `Kbuild` (`1-2-timer/timer.o` for `modules/1-2-timer/timer.rs`).
+    pub fn object(&self) -> String {
+        let root = &self.root()[self.kbuild_dir().len() + 1..];
+        let stem = root.rsplit_once('.').map_or(root, |(stem, _)| stem);
+        format!("{stem}.o")
+    }
 }
 
-/// Every module, Rust first, as `modules/Kbuild` lists them.
+/// The name of a source file in the student tree, which is flat: `timer.rs` for
+/// `modules/1-2-timer/timer.rs`.
+pub fn student_file(source: &str) -> &str {
+    source.rsplit_once('/').map_or(source, |(_, name)| name)
+}
+
+/// A Rust module on the abstraction layer.
+const fn rust(
+    name: &'static str,
+    files: &'static [&'static str],
+    kind: Kind,
+    helpers: &'static [&'static str],
+) -> Module {
+    Module {
+        name,
+        files,
+        tasks: &[],
+        twin: None,
+        helpers,
+        kind,
+    }
+}
+
+/// A lab task's module.
+const fn lab(
+    name: &'static str,
+    files: &'static [&'static str],
+    tasks: &'static [u32],
+    twin: Option<&'static str>,
+    helpers: &'static [&'static str],
+) -> Module {
+    Module {
+        tasks,
+        twin,
+        ..rust(name, files, Kind::Task, helpers)
+    }
+}
+
+/// A C twin.
+const fn c(name: &'static str, file: &'static [&'static str]) -> Module {
+    rust(name, file, Kind::CTwin, &[])
+}
+
+const DEVICE: &str = "modules/3-4-5-deferred/deferred_device.rs";
+
+/// Every module, as the `Kbuild`s list them: the lab's (Rust), then the benchmark's (Rust, C).
 pub const MODULES: &[Module] = &[
+    lab(
+        "dw_timer",
+        &["modules/1-2-timer/timer.rs"],
+        &[1],
+        None,
+        &["context", "timer"],
+    ),
+    lab(
+        "dw_periodic_timer",
+        &["modules/1-2-timer/periodic_timer.rs"],
+        &[2],
+        Some("dw_c_periodic_timer"),
+        &["context", "timer"],
+    ),
+    lab(
+        "dw_deferred",
+        &["modules/3-4-5-deferred/deferred.rs", DEVICE],
+        &[3, 4],
+        Some("dw_c_procmon"),
+        &["bh", "context", "timer"],
+    ),
+    lab(
+        "dw_workqueue",
+        &["modules/3-4-5-deferred/workqueue.rs", DEVICE],
+        &[5],
+        Some("dw_c_procmon"),
+        &["bh", "context", "timer"],
+    ),
+    lab(
+        "dw_procmon",
+        &["modules/3-4-5-deferred/procmon.rs", DEVICE],
+        &[7],
+        Some("dw_c_procmon"),
+        &["bh", "context", "timer"],
+    ),
+    lab(
+        "dw_kthread",
+        &["modules/6-kthread/kthread.rs"],
+        &[6],
+        Some("dw_c_kthread"),
+        &["context"],
+    ),
+    rust(
+        "dw_kthread_events",
+        &["modules/extras/kthread_events.rs"],
+        Kind::Extra,
+        &["bh", "context", "timer"],
+    ),
+    rust(
+        "dw_tasklet",
+        &["modules/extras/tasklet.rs"],
+        Kind::Extra,
+        &["bh", "context", "tasklet"],
+    ),
+    rust(
+        "dw_wq_toolbox",
+        &["modules/extras/wq_toolbox.rs"],
+        Kind::Extra,
+        &["context", "timer"],
+    ),
+    rust(
+        "dw_kunit",
+        &["modules/selftests/kunit.rs"],
+        Kind::SelfTest,
+        &["bh", "context", "tasklet", "timer"],
+    ),
+    rust(
+        "dw_misuse",
+        &["modules/selftests/misuse.rs"],
+        Kind::SelfTest,
+        &["bh", "context", "timer"],
+    ),
     Module {
-        name: "dw_timer",
-        files: &["timer.rs"],
-        tasks: &[1],
-        twin: None,
-        helpers: &["context", "timer"],
-        kind: Kind::Task,
-    },
-    Module {
-        name: "dw_periodic_timer",
-        files: &["periodic_timer.rs"],
-        tasks: &[2],
-        twin: Some("dw_c_periodic_timer"),
-        helpers: &["context", "timer"],
-        kind: Kind::Task,
-    },
-    Module {
-        name: "dw_deferred",
-        files: &["deferred.rs", "deferred_device.rs"],
-        tasks: &[3, 4],
-        twin: Some("dw_c_procmon"),
-        helpers: &["bh", "context", "timer"],
-        kind: Kind::Task,
-    },
-    Module {
-        name: "dw_workqueue",
-        files: &["workqueue.rs", "deferred_device.rs"],
-        tasks: &[5],
-        twin: Some("dw_c_procmon"),
-        helpers: &["bh", "context", "timer"],
-        kind: Kind::Task,
-    },
-    Module {
-        name: "dw_procmon",
-        files: &["procmon.rs", "deferred_device.rs"],
-        tasks: &[7],
-        twin: Some("dw_c_procmon"),
-        helpers: &["bh", "context", "timer"],
-        kind: Kind::Task,
-    },
-    Module {
-        name: "dw_kthread",
-        files: &["kthread.rs"],
-        tasks: &[6],
-        twin: Some("dw_c_kthread"),
-        helpers: &["context"],
-        kind: Kind::Task,
-    },
-    Module {
-        name: "dw_kthread_events",
-        files: &["kthread_events.rs"],
-        tasks: &[],
-        twin: None,
-        helpers: &["bh", "context", "timer"],
-        kind: Kind::Extra,
-    },
-    Module {
-        name: "dw_tasklet",
-        files: &["tasklet.rs"],
-        tasks: &[],
-        twin: None,
-        helpers: &["bh", "context", "tasklet"],
-        kind: Kind::Extra,
-    },
-    Module {
-        name: "dw_wq_toolbox",
-        files: &["wq_toolbox.rs"],
-        tasks: &[],
-        twin: None,
-        helpers: &["context", "timer"],
-        kind: Kind::Extra,
-    },
-    Module {
-        name: "dw_kunit",
-        files: &["kunit.rs"],
-        tasks: &[],
-        twin: None,
-        helpers: &["bh", "context", "tasklet", "timer"],
-        kind: Kind::SelfTest,
-    },
-    Module {
-        name: "dw_misuse",
-        files: &["misuse.rs"],
-        tasks: &[],
-        twin: None,
-        helpers: &["bh", "context", "timer"],
-        kind: Kind::SelfTest,
-    },
-    Module {
-        name: "dw_bench",
-        files: &["bench.rs"],
-        tasks: &[],
         twin: Some("dw_c_bench"),
-        helpers: &["context", "timer"],
-        kind: Kind::Benchmark,
+        ..rust(
+            "dw_bench",
+            &["bench/modules/bench.rs"],
+            Kind::Benchmark,
+            &["context", "timer"],
+        )
     },
-    Module {
-        name: "dw_c_procmon",
-        files: &["c/procmon.c"],
-        tasks: &[],
-        twin: None,
-        helpers: &[],
-        kind: Kind::CTwin,
-    },
-    Module {
-        name: "dw_c_periodic_timer",
-        files: &["c/periodic_timer.c"],
-        tasks: &[],
-        twin: None,
-        helpers: &[],
-        kind: Kind::CTwin,
-    },
-    Module {
-        name: "dw_c_kthread",
-        files: &["c/kthread.c"],
-        tasks: &[],
-        twin: None,
-        helpers: &[],
-        kind: Kind::CTwin,
-    },
-    Module {
-        name: "dw_c_bench",
-        files: &["c/bench.c"],
-        tasks: &[],
-        twin: None,
-        helpers: &[],
-        kind: Kind::CTwin,
-    },
+    c("dw_c_procmon", &["bench/modules/c/procmon.c"]),
+    c("dw_c_periodic_timer", &["bench/modules/c/periodic_timer.c"]),
+    c("dw_c_kthread", &["bench/modules/c/kthread.c"]),
+    c("dw_c_bench", &["bench/modules/c/bench.c"]),
 ];
 
 /// The module named `name`.

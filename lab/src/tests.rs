@@ -1,4 +1,4 @@
-//! The description agrees with the files that restate it for their own tools: `modules/Kbuild`
+//! The description agrees with the files that restate it for their own tools: the `Kbuild`s
 //! and `modules/kernel_ext/helpers.mk` (for Kbuild), the C twin's `#define`s and the Rust
 //! device's constants (for the compilers). A new module, a changed file or number fails here
 //! until all agree.
@@ -6,12 +6,12 @@
 use super::*;
 use std::{fs, path::PathBuf};
 
-fn modules_dir() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../modules"))
+fn root() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
 }
 
 fn read(rel: &str) -> String {
-    fs::read_to_string(modules_dir().join(rel)).unwrap_or_else(|e| panic!("modules/{rel}: {e}"))
+    fs::read_to_string(root().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }
 
 /// The words of Kbuild's `name := a b \ c` assignment (continuation lines joined).
@@ -37,7 +37,7 @@ fn every_module_has_the_prefix_a_known_task_and_existing_files() {
             );
         }
         for file in m.files {
-            assert!(modules_dir().join(file).is_file(), "{}: {file}", m.name);
+            assert!(root().join(file).is_file(), "{}: {file}", m.name);
         }
         if let Some(twin) = m.twin {
             assert_eq!(
@@ -58,34 +58,51 @@ fn every_module_has_the_prefix_a_known_task_and_existing_files() {
 }
 
 #[test]
-fn kbuild_builds_exactly_the_modules_from_their_roots() {
-    let kbuild = read("Kbuild");
-    let rust = make_list(&kbuild, "rust-modules");
-    let c = make_list(&kbuild, "c-modules");
-    let is_c = |m: &&Module| m.kind == Kind::CTwin;
-    let names = |c_twins: bool| -> Vec<String> {
-        MODULES
-            .iter()
-            .filter(|m| is_c(m) == c_twins)
-            .map(|m| m.name.to_string())
-            .collect()
-    };
-    assert_eq!(rust, names(false), "modules/Kbuild's rust-modules");
-    assert_eq!(c, names(true), "modules/Kbuild's c-modules");
-    for m in MODULES {
-        let object = m.root().replace(".rs", ".o").replace(".c", ".o");
-        assert_eq!(
-            make_list(&kbuild, &format!("{}-y", m.name)),
-            [object],
-            "modules/Kbuild's {}-y",
-            m.name
+fn each_kbuild_builds_exactly_its_modules_from_their_roots() {
+    let top = read("Kbuild");
+    for dir in KBUILD_DIRS {
+        assert!(
+            make_list(&top.replace("+=", ":="), "obj-m").contains(&format!("{dir}/")),
+            "the top Kbuild's obj-m has {dir}/"
         );
+        let path = format!("{dir}/Kbuild");
+        let kbuild = read(&path);
+        let mine = |c_twins: bool| -> Vec<String> {
+            MODULES
+                .iter()
+                .filter(|m| m.kbuild_dir() == dir && (m.kind == Kind::CTwin) == c_twins)
+                .map(|m| m.name.to_string())
+                .collect()
+        };
+        assert_eq!(make_list(&kbuild, "rust-modules"), mine(false), "{path}'s rust-modules");
+        if kbuild.contains("c-modules :=") {
+            assert_eq!(make_list(&kbuild, "c-modules"), mine(true), "{path}'s c-modules");
+        } else {
+            assert!(mine(true).is_empty(), "{path} lists no C module");
+        }
+        for m in MODULES.iter().filter(|m| m.kbuild_dir() == dir) {
+            let objects = make_list(&kbuild, &format!("{}-y", m.name));
+            assert_eq!(objects, [m.object()], "{path}'s {}-y", m.name);
+        }
+    }
+}
+
+#[test]
+fn tasks_are_the_lab_modules_tasks_and_files() {
+    for task in TASKS {
+        let module = lab_modules()
+            .find(|m| m.tasks.contains(&task.number))
+            .expect("a module");
+        let files: Vec<&str> = module.files.iter().map(|f| student_file(f)).collect();
+        for file in task.files {
+            assert!(files.contains(file), "task {}: {file}", task.number);
+        }
     }
 }
 
 #[test]
 fn helpers_mk_links_the_helpers_of_each_rust_module() {
-    let helpers = read("kernel_ext/helpers.mk");
+    let helpers = read("modules/kernel_ext/helpers.mk");
     for m in MODULES.iter().filter(|m| m.kind != Kind::CTwin) {
         assert_eq!(
             make_list(&helpers, &format!("{}-helpers", m.name)),
@@ -128,30 +145,30 @@ fn defined(source: &str, name: &str) -> Option<String> {
 
 #[test]
 fn the_c_twin_and_the_rust_device_define_the_abi_alike() {
-    let c = read("c/procmon.c");
-    let rust = read("deferred_device.rs");
+    let c = read(module("dw_c_procmon").expect("the C twin").root());
+    let rust = read(DEVICE);
     for ioctl in abi::IOCTLS {
         assert_eq!(
             defined(&c, ioctl.name),
             Some(ioctl.c_definition()),
-            "c/procmon.c"
+            "the C twin"
         );
         assert_eq!(
             defined(&rust, ioctl.name),
             Some(ioctl.rust_definition()),
-            "deferred_device.rs"
+            "the device"
         );
     }
     let minor = abi::DEVICE_MINOR.to_string();
     assert_eq!(
         defined(&c, "DEVICE_MINOR"),
         Some(minor.clone()),
-        "c/procmon.c"
+        "the C twin"
     );
     assert_eq!(
         defined(&rust, "DEVICE_MINOR"),
         Some(minor),
-        "deferred_device.rs"
+        "the device"
     );
     let name = format!("c\"{}\"", abi::DEVICE_NAME);
     assert!(rust.contains(&format!("SharedMiscDevice::register({name}, DEVICE_MINOR")));

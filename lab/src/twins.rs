@@ -1,5 +1,5 @@
 //! The lab's modules by language, for everything that runs the Rust modules next to their C
-//! twins (`modules/c/`): the guest scenarios (`tests/`), `dw-bench` (`user/`) and its report
+//! twins (`bench/modules/c/`): the guest scenarios (`tests/`), `dw-bench` (`user/`) and its report
 //! (`bench/`). Each name is one of [`MODULES`](crate::MODULES) (a test checks it).
 
 /// One language's modules. The twins behave alike and print the same log lines after their

@@ -208,13 +208,7 @@ impl ProcessContext {
     #[inline]
     #[track_caller]
     pub fn schedule_timeout_interruptible(&self, timeout: Jiffies) -> Jiffies {
-        might_sleep();
-        // `MAX_SCHEDULE_TIMEOUT` (`LONG_MAX`) means "forever".
-        let timeout = c_long::try_from(timeout).unwrap_or(c_long::MAX);
-        // SAFETY: Any timeout is accepted. Sleeping is allowed by the type invariants (and
-        // reported by `might_sleep` above where they are broken).
-        let left = unsafe { bindings::schedule_timeout_interruptible(timeout) };
-        Jiffies::try_from(left).unwrap_or(0)
+        self.schedule_timeout(timeout, bindings::schedule_timeout_interruptible)
     }
 
     /// Sleeps for `timeout` ticks, signals or not: `schedule_timeout_uninterruptible(timeout)` in
@@ -222,11 +216,24 @@ impl ProcessContext {
     #[inline]
     #[track_caller]
     pub fn schedule_timeout_uninterruptible(&self, timeout: Jiffies) -> Jiffies {
+        self.schedule_timeout(timeout, bindings::schedule_timeout_uninterruptible)
+    }
+
+    /// Sleeps with one of the `schedule_timeout_*` functions, which accept any timeout.
+    #[inline]
+    #[track_caller]
+    fn schedule_timeout(
+        &self,
+        timeout: Jiffies,
+        schedule: unsafe extern "C" fn(c_long) -> c_long,
+    ) -> Jiffies {
         might_sleep();
         // `MAX_SCHEDULE_TIMEOUT` (`LONG_MAX`) means "forever".
         let timeout = c_long::try_from(timeout).unwrap_or(c_long::MAX);
-        // SAFETY: As in `schedule_timeout_interruptible`.
-        let left = unsafe { bindings::schedule_timeout_uninterruptible(timeout) };
+        // SAFETY: `schedule` is a `schedule_timeout_*` function, which accepts any timeout.
+        // Sleeping is allowed by the type invariants (and reported by `might_sleep` above where
+        // they are broken).
+        let left = unsafe { schedule(timeout) };
         Jiffies::try_from(left).unwrap_or(0)
     }
 }

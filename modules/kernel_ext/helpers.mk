@@ -3,8 +3,10 @@
 # The C helpers of kernel_ext/ (wrappers for inline functions and macros), by topic: each Rust
 # module links its own copy of the topics it uses (Kbuild warns when one object goes into several
 # modules), and nothing more. A missing topic shows at modpost as an undefined dw_* symbol.
-# Included by the Kbuild of modules/ and of the student trees (`make skels`), after their
-# `rust-modules` or `lab-modules` list.
+# Included by the Kbuild of modules/, bench/modules/ and the student trees (`make skels`), after
+# their `rust-modules` or `lab-modules` list; one in another folder sets `kernel-ext` to this
+# folder first.
+kernel-ext ?= $(src)/kernel_ext
 dw_timer-helpers := context timer
 dw_periodic_timer-helpers := context timer
 dw_deferred-helpers := bh context timer
@@ -21,5 +23,5 @@ dw_bench-helpers := context timer
 helper-topics := bh context tasklet timer
 $(foreach m,$(rust-modules) $(lab-modules),$(foreach h,$($(m)-helpers),$(eval $(m)-y += kernel_ext/helpers/$(h)-$(m).o)))
 $(foreach h,$(helper-topics),$(eval \
-$$(obj)/kernel_ext/helpers/$(h)-%.o: $$(src)/kernel_ext/helpers/$(h).c FORCE ; \
+$$(obj)/kernel_ext/helpers/$(h)-%.o: $$(kernel-ext)/helpers/$(h).c FORCE ; \
 	$$(call if_changed_rule,cc_o_c)))

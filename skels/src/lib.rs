@@ -171,11 +171,16 @@ pub fn strip(source: &str, regions: &[Region], remove: impl Fn(&Region) -> bool)
     out
 }
 
-pub use dw_lab::{lab_modules, Module as LabModule, TASKS};
+pub use dw_lab::{lab_modules, student_file, Module as LabModule, Todo, TASKS};
 
-/// The task of the unnumbered markers in `file` (the kthread task).
+/// The task of the unnumbered markers in `file` (a source path or a student tree's name): the
+/// kthread task.
 pub fn unnumbered_task(file: &str) -> Option<u32> {
-    (file == "kthread.rs").then_some(6)
+    let name = student_file(file);
+    TASKS
+        .iter()
+        .find(|t| t.todo == Todo::Unnumbered && t.files.contains(&name))
+        .map(|t| t.number)
 }
 
 /// The task a region of `file` belongs to.
@@ -188,7 +193,7 @@ pub fn module_of_task(task: u32) -> Option<&'static LabModule> {
     lab_modules().find(|m| m.tasks.contains(&task))
 }
 
-/// The lab files of the modules of `tasks`, in order, without repeats.
+/// The lab files of the modules of `tasks` (source paths), in order, without repeats.
 pub fn files_of_tasks(tasks: &[u32]) -> Vec<&'static str> {
     let mut files = Vec::new();
     for m in lab_modules().filter(|m| m.tasks.iter().any(|t| tasks.contains(t))) {
@@ -199,6 +204,20 @@ pub fn files_of_tasks(tasks: &[u32]) -> Vec<&'static str> {
         }
     }
     files
+}
+
+/// The `#[path]` by which a crate root of the repository's layout finds the layer; the student
+/// tree is flat, with the layer beside the skeletons as `kernel_ext.rs`.
+const LAYER_PATH: &str = "#[path = \"../kernel_ext/mod.rs\"]";
+
+/// A source file as the student tree has it: without the `#[path]` of [`LAYER_PATH`].
+pub fn for_student_tree(source: &str) -> String {
+    let mut out = String::with_capacity(source.len());
+    for line in source.lines().filter(|l| l.trim() != LAYER_PATH) {
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
 }
 
 #[cfg(test)]
@@ -270,26 +289,46 @@ mod tests {
         assert_eq!(bracket_depth("fn f<'a>(x: &'a u8) {"), 1);
     }
 
-    /// The real solutions: every marker is well-formed, every task has regions in its module's
-    /// files, and the numbered ones name a lab task.
+    /// The real solutions: every marker is well-formed and numbered as its task says, and each
+    /// task has its regions in exactly the files the lab's description gives it.
     #[test]
     fn the_solutions_markers_are_sound() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../modules");
-        let mut tasks_seen = Vec::new();
-        for m in lab_modules() {
-            for file in m.files {
-                let source = std::fs::read_to_string(format!("{dir}/{file}")).unwrap();
-                let r = regions(&source).unwrap_or_else(|e| panic!("{file}: {e}"));
-                for region in &r {
-                    let task =
-                        task_of(file, region).unwrap_or_else(|| panic!("{file}: {region:?}"));
-                    assert!(TASKS.iter().any(|t| t.number == task), "{file}: {region:?}");
-                    tasks_seen.push(task);
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+        let mut files_of: Vec<(u32, &str)> = Vec::new();
+        let mut seen = Vec::new();
+        for file in lab_modules().flat_map(|m| m.files.iter().copied()) {
+            if seen.contains(&file) {
+                continue;
+            }
+            seen.push(file);
+            let source = std::fs::read_to_string(format!("{root}/{file}")).unwrap();
+            let r = regions(&source).unwrap_or_else(|e| panic!("{file}: {e}"));
+            for region in &r {
+                let task = task_of(file, region).unwrap_or_else(|| panic!("{file}: {region:?}"));
+                let t = dw_lab::lab_task(task).unwrap_or_else(|| panic!("{file}: {region:?}"));
+                let todo = region.task.map_or(Todo::Unnumbered, Todo::Numbered);
+                assert_eq!(t.todo, todo, "{file}: {region:?}");
+                if !files_of.contains(&(task, student_file(file))) {
+                    files_of.push((task, student_file(file)));
                 }
             }
         }
-        for task in TASKS.iter().map(|t| t.number) {
-            assert!(tasks_seen.contains(&task), "task {task} has no TODO");
+        for task in TASKS {
+            let files: Vec<&str> = files_of
+                .iter()
+                .filter(|(t, _)| *t == task.number)
+                .map(|(_, f)| *f)
+                .collect();
+            assert_eq!(files, task.files, "task {}'s files", task.number);
         }
+    }
+
+    #[test]
+    fn the_student_tree_finds_the_layer_beside_it() {
+        let root = "use kernel::prelude::*;\n\n#[path = \"../kernel_ext/mod.rs\"]\nmod kernel_ext;\n";
+        assert_eq!(
+            for_student_tree(root),
+            "use kernel::prelude::*;\n\nmod kernel_ext;\n"
+        );
     }
 }

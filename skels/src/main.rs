@@ -1,7 +1,10 @@
 //! `dw-skels`: writes the student tree (the skeletons of the lab's modules) or the mutants.
 //! `dw-skels --help` says how to call it.
 
-use dw_skels::{files_of_tasks, module_of_task, regions, strip, task_of, Region, TASKS};
+use dw_skels::{
+    files_of_tasks, for_student_tree, module_of_task, regions, strip, student_file, task_of,
+    Region, TASKS,
+};
 use std::{
     fs,
     path::{Path, PathBuf},
@@ -11,15 +14,15 @@ use std::{
 const USAGE: &str = "usage: dw-skels [--force] [--test-bin FILE] OUT [TASK...]
        dw-skels --mutants OUT
 Writes into OUT the student tree of the lab TASKs (1 to 7, all without one): the skeletons of
-their modules (the solutions in modules/ without the lines their TODO markers mark), the
-abstraction layer kernel_ext/ whole, a Kbuild and a Makefile at its root, and the `test`
-program (--test-bin). A file that is there and differs is never replaced without --force.
+their modules (the solutions in modules/ without the lines their TODO markers mark), side by
+side, the abstraction layer whole (modules/kernel_ext/, its mod.rs as kernel_ext.rs), a Kbuild
+and a Makefile at its root, and the `test` program (--test-bin). A file that is there and differs is never replaced without --force.
 --mutants writes OUT/NN/, one tree per TODO region: its module's solution with only that region
 removed, and OUT/mutants.tsv (NN, task, file:line, module).";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let modules = Path::new(env!("CARGO_MANIFEST_DIR")).join("../modules");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let result = match args
         .iter()
         .map(String::as_str)
@@ -30,8 +33,8 @@ fn main() {
             println!("{USAGE}");
             return;
         }
-        ["--mutants", out] => mutants(&modules, Path::new(out)),
-        rest => student_tree(&modules, rest),
+        ["--mutants", out] => mutants(&root, Path::new(out)),
+        rest => student_tree(&root, rest),
     };
     if let Err(e) = result {
         eprintln!("dw-skels: {e}");
@@ -43,18 +46,24 @@ fn main() {
 type Files = Vec<(PathBuf, Vec<u8>)>;
 
 /// The Kbuild of a student or mutant tree: the lab modules whose crate root is there.
-const KBUILD: &str = "# SPDX-License-Identifier: GPL-2.0
+fn kbuild() -> String {
+    let modules: Vec<&str> = dw_skels::lab_modules().map(|m| m.name).collect();
+    format!(
+        "# SPDX-License-Identifier: GPL-2.0
 #
 # The lab's modules, from their skeletons: `make` here, or make -C $KDIR M=$PWD. A module is built
 # when its crate root is here (timer.rs gives dw_timer). Each compiles in kernel_ext/ privately.
 # Until its TODOs are done a skeleton leaves imports, fields and variables unused: those warnings
 # are off (-Aunused), and every other warning shows.
 rustflags-y += -Aunused
-lab-modules := dw_timer dw_periodic_timer dw_deferred dw_workqueue dw_kthread dw_procmon
+lab-modules := {}
 obj-m := $(foreach m,$(lab-modules),$(if $(wildcard $(src)/$(m:dw_%=%).rs),$(m).o))
 $(foreach m,$(lab-modules),$(eval $(m)-y := $(m:dw_%=%).o))
 include $(src)/kernel_ext/helpers.mk
-";
+",
+        modules.join(" ")
+    )
+}
 
 fn makefile(kdir: &str) -> String {
     format!(
@@ -69,12 +78,10 @@ fn makefile(kdir: &str) -> String {
     )
 }
 
-/// kernel_ext.rs and kernel_ext/, whole.
-fn layer(modules: &Path) -> Result<Files, String> {
-    let mut files = vec![(
-        PathBuf::from("kernel_ext.rs"),
-        read(&modules.join("kernel_ext.rs"))?,
-    )];
+/// The layer, modules/kernel_ext/, whole: its mod.rs as kernel_ext.rs, the rest in kernel_ext/.
+fn layer(root: &Path) -> Result<Files, String> {
+    let modules = root.join("modules");
+    let mut files = Vec::new();
     let mut dirs = vec![PathBuf::from("kernel_ext")];
     while let Some(dir) = dirs.pop() {
         let entries =
@@ -84,6 +91,8 @@ fn layer(modules: &Path) -> Result<Files, String> {
             let name = entry.file_name().to_string_lossy().into_owned();
             if entry.path().is_dir() {
                 dirs.push(rel);
+            } else if rel == Path::new("kernel_ext/mod.rs") {
+                files.push(("kernel_ext.rs".into(), read(&entry.path())?));
             } else if [".rs", ".c", ".h", ".mk"].iter().any(|e| name.ends_with(e)) {
                 files.push((rel, read(&entry.path())?));
             }
@@ -106,12 +115,12 @@ fn text(path: &Path) -> Result<(String, Vec<Region>), String> {
 /// `build/kdir`, the link `scripts/build.sh` makes to it. The link, not where it points: it may
 /// not be there yet in a fresh clone, and the Makefile stays the same from one run to the next
 /// (so `make skels` does not take it for the student's work).
-fn kdir(modules: &Path) -> String {
-    let root = fs::canonicalize(modules.join("..")).unwrap_or_else(|_| modules.join(".."));
+fn kdir(root: &Path) -> String {
+    let root = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
     root.join("build/kdir").display().to_string()
 }
 
-fn student_tree(modules: &Path, args: &[&str]) -> Result<(), String> {
+fn student_tree(root: &Path, args: &[&str]) -> Result<(), String> {
     let (mut force, mut test_bin, mut out, mut tasks) = (false, None, None, Vec::new());
     let mut args = args.iter();
     while let Some(arg) = args.next() {
@@ -135,12 +144,13 @@ fn student_tree(modules: &Path, args: &[&str]) -> Result<(), String> {
     }
     let mut files: Files = Vec::new();
     for file in files_of_tasks(&tasks) {
-        let (source, r) = text(&modules.join(file))?;
-        files.push((file.into(), strip(&source, &r, |_| true).into_bytes()));
+        let (source, r) = text(&root.join(file))?;
+        let skeleton = for_student_tree(&strip(&source, &r, |_| true));
+        files.push((student_file(file).into(), skeleton.into_bytes()));
     }
-    files.extend(layer(modules)?);
-    files.push(("Kbuild".into(), KBUILD.into()));
-    files.push(("Makefile".into(), makefile(&kdir(modules)).into_bytes()));
+    files.extend(layer(root)?);
+    files.push(("Kbuild".into(), kbuild().into_bytes()));
+    files.push(("Makefile".into(), makefile(&kdir(root)).into_bytes()));
     if let Some(bin) = test_bin {
         files.push(("test".into(), read(Path::new(bin))?));
     }
@@ -183,11 +193,11 @@ fn write_all(out: &Path, files: &Files) -> Result<(), String> {
 }
 
 /// One tree per region, `OUT/NN/`, holding the region's module with only that region removed.
-fn mutants(modules: &Path, out: &Path) -> Result<(), String> {
+fn mutants(root: &Path, out: &Path) -> Result<(), String> {
     if out.exists() {
         fs::remove_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
     }
-    let layer = layer(modules)?;
+    let layer = layer(root)?;
     let (mut table, mut n) = (String::new(), 0);
     let mut seen = Vec::new();
     for m in dw_skels::lab_modules() {
@@ -196,7 +206,7 @@ fn mutants(modules: &Path, out: &Path) -> Result<(), String> {
                 continue;
             }
             seen.push(*file);
-            let (_, r) = text(&modules.join(file))?;
+            let (_, r) = text(&root.join(file))?;
             for region in &r {
                 let task = task_of(file, region).ok_or_else(|| format!("{file}: no task"))?;
                 let module =
@@ -204,18 +214,20 @@ fn mutants(modules: &Path, out: &Path) -> Result<(), String> {
                 n += 1;
                 let dir = format!("{n:02}");
                 let mut files = layer.clone();
-                files.push(("Kbuild".into(), KBUILD.into()));
+                files.push(("Kbuild".into(), kbuild().into_bytes()));
                 for f in module.files {
-                    let (s, r) = text(&modules.join(f))?;
+                    let (s, r) = text(&root.join(f))?;
                     let mutated = if f == file {
                         strip(&s, &r, |x| x == region)
                     } else {
                         s
                     };
-                    files.push(((*f).into(), mutated.into_bytes()));
+                    let mutated = for_student_tree(&mutated);
+                    files.push((student_file(f).into(), mutated.into_bytes()));
                 }
                 write_all(&out.join(&dir), &files)?;
-                table += &format!("{dir}\t{task}\t{file}:{}\t{}\n", region.line, module.name);
+                let name = student_file(file);
+                table += &format!("{dir}\t{task}\t{name}:{}\t{}\n", region.line, module.name);
             }
         }
     }

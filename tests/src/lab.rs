@@ -7,7 +7,7 @@ use crate::{
     log::Outcome,
     scenarios,
 };
-use dw_skels::{lab_modules, marker_lines, unnumbered_task, TASKS};
+use dw_skels::{lab_modules, marker_lines, Todo, TASKS};
 use std::{fs, path::Path, process::Command};
 
 /// A boot of the proof, with its `HOST:GUEST` files.
@@ -172,6 +172,7 @@ fn skeleton_verdicts(outcomes: &[(String, Outcome)]) -> Vec<(String, Outcome)> {
     for dw_lab::Task {
         number: task,
         title,
+        ..
     } in TASKS
     {
         let prefix = format!("skeleton, task {task}: ");
@@ -233,22 +234,19 @@ pub fn tasks_of_tree(dir: &Path, asked: &[String]) -> Result<Vec<String>, String
 /// Where to look when a check of a lab task fails in a student tree `dir`: the task's TODO
 /// markers there (file:line) and the lab text's section.
 pub fn hint(check: &str, dir: &Path) -> Option<String> {
-    let task = scenarios::lab_task(check)?;
-    let title = TASKS.iter().find(|t| t.number == task)?.title;
+    let dw_lab::Task {
+        number: task,
+        title,
+        files,
+        todo,
+    } = dw_lab::lab_task(scenarios::lab_task(check)?)?;
     let mut todos = Vec::new();
-    // Each file once, though several modules share one (`deferred_device.rs`).
-    let mut files: Vec<&str> = Vec::new();
-    for file in lab_modules().flat_map(|m| m.files.iter().copied()) {
-        if !files.contains(&file) {
-            files.push(file);
-        }
-    }
-    for file in files {
+    for file in *files {
         let Ok(source) = fs::read_to_string(dir.join(file)) else {
             continue;
         };
         for (n, line) in marker_lines(&source) {
-            if n.or_else(|| unnumbered_task(file)) == Some(task) {
+            if n.map_or(Todo::Unnumbered, Todo::Numbered) == *todo {
                 todos.push(format!("{file}:{line}"));
             }
         }
@@ -404,7 +402,7 @@ mod tests {
 
     #[test]
     fn hints_point_at_the_todos_of_the_task() {
-        let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../modules"));
+        let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../modules/1-2-timer"));
         let h = hint("timer: fires once, about 1 s after load", dir).unwrap();
         assert!(h.contains("TODO 1 in ") && h.contains("timer.rs:"), "{h}");
         assert!(h.contains("exercise 1, \"Timer\""));

@@ -12,6 +12,7 @@ use kernel_ext::{
     timer::{new_timer, Timer, TimerCallback},
 };
 
+#[path = "../kernel_ext/mod.rs"]
 mod kernel_ext;
 
 module! {

@@ -8,6 +8,7 @@ use deferred_device::{Alloc, DeviceModule, Features, LabTask};
 use kernel::prelude::*;
 
 mod deferred_device;
+#[path = "../kernel_ext/mod.rs"]
 mod kernel_ext;
 
 module! {

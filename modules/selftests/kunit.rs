@@ -4,8 +4,9 @@
 
 use kernel::prelude::*;
 
+#[path = "../kernel_ext/mod.rs"]
 pub mod kernel_ext;
-#[path = "kernel_ext/kunit.rs"]
+#[path = "../kernel_ext/kunit.rs"]
 mod kernel_ext_tests;
 
 module! {

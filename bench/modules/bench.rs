@@ -38,6 +38,7 @@ use kernel_ext::{
     workqueue::{new_work, OwnedWork, WorkCallback},
 };
 
+#[path = "../../modules/kernel_ext/mod.rs"]
 mod kernel_ext;
 
 module! {

@@ -52,6 +52,7 @@ use kernel_ext::{
     workqueue::{new_work, OwnedWork, WorkCallback},
 };
 
+#[path = "../kernel_ext/mod.rs"]
 mod kernel_ext;
 
 module! {

@@ -22,6 +22,7 @@ use kernel_ext::{
     workqueue::{new_work, schedule_on_each_cpu, OnEachCpu, OwnedQueue, OwnedWork, WorkCallback},
 };
 
+#[path = "../kernel_ext/mod.rs"]
 mod kernel_ext;
 
 module! {

@@ -23,6 +23,7 @@ use kernel_ext::{
     wait::{new_wait_queue, WaitQueue},
 };
 
+#[path = "../kernel_ext/mod.rs"]
 mod kernel_ext;
 
 module! {

@@ -29,6 +29,7 @@ use kernel_ext::{
     workqueue::flush,
 };
 
+#[path = "../kernel_ext/mod.rs"]
 mod kernel_ext;
 
 module! {

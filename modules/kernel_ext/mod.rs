@@ -2,9 +2,11 @@
 
 //! Safe abstractions for deferred work that the `kernel` crate does not have (yet).
 //!
-//! This is the project's one unsafe layer. Every lab module compiles it in with
-//! `mod kernel_ext;` and uses only its safe API, next to the `kernel` crate's own
-//! abstractions (workqueue, miscdevice, sync, task, time), which it does not duplicate.
+//! This is the project's one unsafe layer. Every module compiles it in with
+//! `#[path = "../kernel_ext/mod.rs"] mod kernel_ext;` (in the student tree, where the layer is
+//! `kernel_ext.rs` beside the skeletons, with `mod kernel_ext;`) and uses only its safe API,
+//! next to the `kernel` crate's own abstractions (workqueue, miscdevice, sync, task, time),
+//! which it does not duplicate.
 //!
 //! A module uses part of this library. Private (`mod`, not `pub mod`), the rest is dead code
 //! that the compiler leaves out of the module's `.ko`, so it is allowed here; `pub` would keep
