@@ -574,7 +574,7 @@ fn csv(wall: Option<&[Row]>, paths: &[instructions::Path], size_rows: &[Row]) ->
 
 #[cfg(test)]
 mod tests {
-    use super::parse_args;
+    use super::*;
 
     fn args(line: &str) -> Vec<String> {
         line.split(' ').map(String::from).collect()
@@ -602,4 +602,55 @@ mod tests {
             "no output directory"
         );
     }
+
+    /// Three rounds of every per-round metric, Rust 1 % slower: the wall table's rows and CSV.
+    #[test]
+    fn per_round_table_and_csv() {
+        let metrics = [
+            "ioctl_cancel_ns",
+            "ioctl_set_cancel_ns",
+            "device_load_us",
+            "device_unload_us",
+            "periodic_timer_load_us",
+            "periodic_timer_unload_us",
+            "kthread_load_us",
+            "kthread_unload_us",
+        ];
+        let mut samples = Samples::default();
+        for (i, metric) in (1..).zip(metrics) {
+            for (language, scale) in [("rust", 1.01), ("c", 1.0)] {
+                for round in 0..3 {
+                    samples.push(language, metric, scale * f64::from(100 * i + round));
+                }
+            }
+        }
+        let mut rows = Vec::new();
+        per_round_rows(&samples, &mut rows);
+        let mut s = String::new();
+        table(&mut s, &rows);
+        s.push_str(&csv(Some(&rows), &[], &[]));
+        assert_eq!(s, PER_ROUND_TABLE_AND_CSV);
+    }
+
+    /// What `per_round_table_and_csv` renders.
+    const PER_ROUND_TABLE_AND_CSV: &str = r#"| metric | statistic | unit | Rust | C | Rust/C | target |
+|---|---|---|---:|---:|---:|---|
+| ioctl round trip, CANCEL | median of rounds | ns | 102 | 101 | 1.010 | Rust/C ≤ 1.02: met |
+| ioctl SET + CANCEL pair | median of rounds | ns | 203 | 201 | 1.010 | Rust/C ≤ 1.02: met |
+| load `/dev/deferred` module | median of rounds | µs | 304.0 | 301.0 | 1.010 |  |
+| unload `/dev/deferred` module | median of rounds | µs | 405.0 | 401.0 | 1.010 |  |
+| load periodic timer module | median of rounds | µs | 506.0 | 501.0 | 1.010 |  |
+| unload periodic timer module | median of rounds | µs | 607.0 | 601.0 | 1.010 |  |
+| load kthread module | median of rounds | µs | 708.0 | 701.0 | 1.010 |  |
+| unload kthread module | median of rounds | µs | 809.0 | 801.0 | 1.010 |  |
+mode,metric,statistic,unit,rust,c,ratio,spread,rust_runs,c_runs,target,met
+wall,"ioctl round trip, CANCEL",median of rounds,ns,102.01,101,1.0100,,,,"Rust/C ≤ 1.02",true
+wall,"ioctl SET + CANCEL pair",median of rounds,ns,203.01,201,1.0100,,,,"Rust/C ≤ 1.02",true
+wall,"load `/dev/deferred` module",median of rounds,µs,304.01,301,1.0100,,,,"",
+wall,"unload `/dev/deferred` module",median of rounds,µs,405.01,401,1.0100,,,,"",
+wall,"load periodic timer module",median of rounds,µs,506.01,501,1.0100,,,,"",
+wall,"unload periodic timer module",median of rounds,µs,607.01,601,1.0100,,,,"",
+wall,"load kthread module",median of rounds,µs,708.01,701,1.0100,,,,"",
+wall,"unload kthread module",median of rounds,µs,809.01,801,1.0100,,,,"",
+"#;
 }
