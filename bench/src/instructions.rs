@@ -8,17 +8,18 @@ use std::fmt::Write as _;
 
 /// How a path's figure comes out of one run's samples.
 #[derive(Clone, Copy)]
-enum Figure {
+enum Figure<'a> {
     /// The median over rounds of a per-round metric, times a factor (µs → instructions: 1000).
-    Rounds(&'static str, f64),
+    Rounds(&'a str, f64),
     /// The median over rounds of the difference of two per-round metrics.
-    RoundsDifference(&'static str, &'static str),
+    RoundsDifference(&'a str, &'a str),
     /// The median of a per-sample metric (ns → instructions), minus a number of ticks.
-    Samples(&'static str, f64),
+    Samples(&'a str, f64),
 }
 
-/// The paths: (what, how it is measured, figure).
-const PATHS: [(&str, &str, Figure); 12] = [
+/// The paths before the module loads and unloads (`crate::loads`): (what, how it is measured,
+/// figure). Rows alike in shape by design: one per path, each over five lines as rustfmt sets it.
+const PATHS: [(&str, &str, Figure); 6] = [
     (
         "ioctl CANCEL",
         "per call, mean of `--ioctls` calls; median of rounds",
@@ -49,42 +50,12 @@ const PATHS: [(&str, &str, Figure); 12] = [
         "median of samples",
         Figure::Samples("kthread_wakeup_ns", 0.0),
     ),
-    (
-        "load `/dev/deferred` module",
-        "`finit_module`, the loader's CPU time; median of rounds",
-        Figure::Rounds("device_load_cpu_us", 1000.0),
-    ),
-    (
-        "unload `/dev/deferred` module",
-        "`delete_module`, the unloader's CPU time; median of rounds",
-        Figure::Rounds("device_unload_cpu_us", 1000.0),
-    ),
-    (
-        "load periodic timer module",
-        "`finit_module`, the loader's CPU time; median of rounds",
-        Figure::Rounds("periodic_timer_load_cpu_us", 1000.0),
-    ),
-    (
-        "unload periodic timer module",
-        "`delete_module`, the unloader's CPU time; median of rounds",
-        Figure::Rounds("periodic_timer_unload_cpu_us", 1000.0),
-    ),
-    (
-        "load kthread module",
-        "`finit_module`, the loader's CPU time; median of rounds",
-        Figure::Rounds("kthread_load_cpu_us", 1000.0),
-    ),
-    (
-        "unload kthread module",
-        "`delete_module`, the unloader's CPU time; median of rounds",
-        Figure::Rounds("kthread_unload_cpu_us", 1000.0),
-    ),
 ];
 
 /// One path's figures, one per run.
 pub struct Path {
-    pub what: &'static str,
-    pub how: &'static str,
+    pub what: String,
+    pub how: String,
     pub rust: Vec<f64>,
     pub c: Vec<f64>,
 }
@@ -135,23 +106,33 @@ fn figure(samples: &Samples, language: &str, how: Figure, tick_ns: f64) -> f64 {
     }
 }
 
-/// The paths' figures from each run's samples (`tick_ns`: each run's tick).
+/// A path's figures from each run's samples (`tick_ns`: each run's tick).
+fn path(runs: &[(Samples, f64)], what: String, how_text: String, how: Figure) -> Path {
+    let figures = |language| {
+        runs.iter()
+            .map(|(s, tick)| figure(s, language, how, *tick))
+            .collect()
+    };
+    Path {
+        what,
+        how: how_text,
+        rust: figures(RUST.name),
+        c: figures(C.name),
+    }
+}
+
+/// The paths' figures from each run's samples (`tick_ns`: each run's tick): `PATHS`, then the
+/// CPU time of each module's load and unload.
 pub fn paths(runs: &[(Samples, f64)]) -> Vec<Path> {
-    PATHS
+    let measured = PATHS
         .iter()
-        .map(|&(what, how_text, how)| Path {
-            what,
-            how: how_text,
-            rust: runs
-                .iter()
-                .map(|(s, tick)| figure(s, RUST.name, how, *tick))
-                .collect(),
-            c: runs
-                .iter()
-                .map(|(s, tick)| figure(s, C.name, how, *tick))
-                .collect(),
-        })
-        .collect()
+        .map(|&(what, how_text, how)| path(runs, what.into(), how_text.into(), how));
+    let loads = crate::loads().map(|(stem, what, timed)| {
+        let how_text = format!("{timed} CPU time; median of rounds");
+        let metric = format!("{stem}_cpu_us");
+        path(runs, what, how_text, Figure::Rounds(&metric, 1000.0))
+    });
+    measured.chain(loads).collect()
 }
 
 /// The known loop of each run: (iterations, ns per iteration of each run), from the medians of

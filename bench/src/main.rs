@@ -38,21 +38,37 @@ const JIFFY_METRICS: [(&str, &str); 2] = [
     ("periodic_error_jiffies", "periodic timer error"),
 ];
 
-/// Per-round figures, reported as the median over rounds: (metric, what it is, unit).
-const PER_ROUND: [(&str, &str, &str); 8] = [
+/// Per-round figures, reported as the median over rounds: (metric, what it is, unit); the module
+/// loads and unloads (`loads`, in µs) follow them.
+const PER_ROUND: [(&str, &str, &str); 2] = [
     ("ioctl_cancel_ns", "ioctl round trip, CANCEL", "ns"),
     ("ioctl_set_cancel_ns", "ioctl SET + CANCEL pair", "ns"),
-    ("device_load_us", "load `/dev/deferred` module", "µs"),
-    ("device_unload_us", "unload `/dev/deferred` module", "µs"),
-    ("periodic_timer_load_us", "load periodic timer module", "µs"),
-    (
-        "periodic_timer_unload_us",
-        "unload periodic timer module",
-        "µs",
-    ),
-    ("kthread_load_us", "load kthread module", "µs"),
-    ("kthread_unload_us", "unload kthread module", "µs"),
 ];
+
+/// The modules `dw-bench` loads and unloads each round: (its metrics' stem, what it is).
+const LOADED: [(&str, &str); 3] = [
+    ("device", "`/dev/deferred` module"),
+    ("periodic_timer", "periodic timer module"),
+    ("kthread", "kthread module"),
+];
+
+/// Each load and unload of `LOADED`, in table order: (metric stem, such as `device_load`; what it
+/// is, such as "load `/dev/deferred` module"; the kernel code whose CPU time it is).
+fn loads() -> impl Iterator<Item = (String, String, &'static str)> {
+    const ACTIONS: [(&str, &str); 2] = [
+        ("load", "`finit_module`, the loader's"),
+        ("unload", "`delete_module`, the unloader's"),
+    ];
+    LOADED.into_iter().flat_map(|(stem, module)| {
+        ACTIONS.map(|(action, timed)| {
+            (
+                format!("{stem}_{action}"),
+                format!("{action} {module}"),
+                timed,
+            )
+        })
+    })
+}
 
 /// The targets.
 const MAX_RATIO: f64 = 1.02;
@@ -192,14 +208,16 @@ fn parse(text: &str) -> (BTreeMap<String, String>, Samples) {
 }
 
 fn per_round_rows(samples: &Samples, rows: &mut Vec<Row>) {
-    for (metric, what, unit) in PER_ROUND {
-        let median = |language| percentile(samples.get(language, metric), 50.0);
+    let ioctls = PER_ROUND.map(|(metric, what, unit)| (metric.to_owned(), what.to_owned(), unit));
+    let loads = loads().map(|(stem, what, _)| (format!("{stem}_us"), what, "µs"));
+    for (metric, what, unit) in ioctls.into_iter().chain(loads) {
+        let median = |language| percentile(samples.get(language, &metric), 50.0);
         let (rust, c) = (median(RUST.name), median(C.name));
         let target = metric
             .starts_with("ioctl")
             .then(|| (format!("Rust/C ≤ {MAX_RATIO}"), rust <= c * MAX_RATIO));
         rows.push(Row {
-            metric: what.into(),
+            metric: what,
             statistic: "median of rounds".into(),
             unit,
             rust,
