@@ -61,11 +61,8 @@ fn loads() -> impl Iterator<Item = (String, String, &'static str)> {
     ];
     LOADED.into_iter().flat_map(|(stem, module)| {
         ACTIONS.map(|(action, timed)| {
-            (
-                format!("{stem}_{action}"),
-                format!("{action} {module}"),
-                timed,
-            )
+            let what = format!("{action} {module}");
+            (format!("{stem}_{action}"), what, timed)
         })
     })
 }
