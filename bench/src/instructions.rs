@@ -8,17 +8,18 @@ use std::fmt::Write as _;
 
 /// How a path's figure comes out of one run's samples.
 #[derive(Clone, Copy)]
-enum Figure {
+enum Figure<'a> {
     /// The median over rounds of a per-round metric, times a factor (µs → instructions: 1000).
-    Rounds(&'static str, f64),
+    Rounds(&'a str, f64),
     /// The median over rounds of the difference of two per-round metrics.
-    RoundsDifference(&'static str, &'static str),
+    RoundsDifference(&'a str, &'a str),
     /// The median of a per-sample metric (ns → instructions), minus a number of ticks.
-    Samples(&'static str, f64),
+    Samples(&'a str, f64),
 }
 
-/// The paths: (what, how it is measured, figure).
-const PATHS: [(&str, &str, Figure); 12] = [
+/// The paths before the module loads and unloads (`crate::loads`): (what, how it is measured,
+/// figure). Rows alike in shape by design: one per path, each over five lines as rustfmt sets it.
+const PATHS: [(&str, &str, Figure); 6] = [
     (
         "ioctl CANCEL",
         "per call, mean of `--ioctls` calls; median of rounds",
@@ -49,42 +50,12 @@ const PATHS: [(&str, &str, Figure); 12] = [
         "median of samples",
         Figure::Samples("kthread_wakeup_ns", 0.0),
     ),
-    (
-        "load `/dev/deferred` module",
-        "`finit_module`, the loader's CPU time; median of rounds",
-        Figure::Rounds("device_load_cpu_us", 1000.0),
-    ),
-    (
-        "unload `/dev/deferred` module",
-        "`delete_module`, the unloader's CPU time; median of rounds",
-        Figure::Rounds("device_unload_cpu_us", 1000.0),
-    ),
-    (
-        "load periodic timer module",
-        "`finit_module`, the loader's CPU time; median of rounds",
-        Figure::Rounds("periodic_timer_load_cpu_us", 1000.0),
-    ),
-    (
-        "unload periodic timer module",
-        "`delete_module`, the unloader's CPU time; median of rounds",
-        Figure::Rounds("periodic_timer_unload_cpu_us", 1000.0),
-    ),
-    (
-        "load kthread module",
-        "`finit_module`, the loader's CPU time; median of rounds",
-        Figure::Rounds("kthread_load_cpu_us", 1000.0),
-    ),
-    (
-        "unload kthread module",
-        "`delete_module`, the unloader's CPU time; median of rounds",
-        Figure::Rounds("kthread_unload_cpu_us", 1000.0),
-    ),
 ];
 
 /// One path's figures, one per run.
 pub struct Path {
-    pub what: &'static str,
-    pub how: &'static str,
+    pub what: String,
+    pub how: String,
     pub rust: Vec<f64>,
     pub c: Vec<f64>,
 }
@@ -135,23 +106,33 @@ fn figure(samples: &Samples, language: &str, how: Figure, tick_ns: f64) -> f64 {
     }
 }
 
-/// The paths' figures from each run's samples (`tick_ns`: each run's tick).
+/// A path's figures from each run's samples (`tick_ns`: each run's tick).
+fn path(runs: &[(Samples, f64)], what: String, how_text: String, how: Figure) -> Path {
+    let figures = |language| {
+        runs.iter()
+            .map(|(s, tick)| figure(s, language, how, *tick))
+            .collect()
+    };
+    Path {
+        what,
+        how: how_text,
+        rust: figures(RUST.name),
+        c: figures(C.name),
+    }
+}
+
+/// The paths' figures from each run's samples (`tick_ns`: each run's tick): `PATHS`, then the
+/// CPU time of each module's load and unload.
 pub fn paths(runs: &[(Samples, f64)]) -> Vec<Path> {
-    PATHS
+    let measured = PATHS
         .iter()
-        .map(|&(what, how_text, how)| Path {
-            what,
-            how: how_text,
-            rust: runs
-                .iter()
-                .map(|(s, tick)| figure(s, RUST.name, how, *tick))
-                .collect(),
-            c: runs
-                .iter()
-                .map(|(s, tick)| figure(s, C.name, how, *tick))
-                .collect(),
-        })
-        .collect()
+        .map(|&(what, how_text, how)| path(runs, what.into(), how_text.into(), how));
+    let loads = crate::loads().map(|(stem, what, timed)| {
+        let how_text = format!("{timed} CPU time; median of rounds");
+        let metric = format!("{stem}_cpu_us");
+        path(runs, what, how_text, Figure::Rounds(&metric, 1000.0))
+    });
+    measured.chain(loads).collect()
 }
 
 /// The known loop of each run: (iterations, ns per iteration of each run), from the medians of
@@ -295,4 +276,75 @@ mod tests {
         );
         assert_eq!(late, 500.0);
     }
+
+    /// Two runs of every path's metric, 10 % more for Rust: the rendered table and CSV rows.
+    #[test]
+    fn table_and_csv_rows() {
+        let metrics = [
+            "ioctl_cancel_ns",
+            "ioctl_set_cancel_ns",
+            "timer_lateness_ns",
+            "work_handoff_ns",
+            "kthread_wakeup_ns",
+            "device_load_cpu_us",
+            "device_unload_cpu_us",
+            "periodic_timer_load_cpu_us",
+            "periodic_timer_unload_cpu_us",
+            "kthread_load_cpu_us",
+            "kthread_unload_cpu_us",
+        ];
+        let runs: Vec<(Samples, f64)> = (1..=2)
+            .map(|run| {
+                let mut s = Samples::default();
+                for (i, metric) in (1..).zip(metrics) {
+                    for (language, scale) in [("rust", 11.0), ("c", 10.0)] {
+                        for round in 0..3 {
+                            let value = f64::from(100 * i + 3 * round + run);
+                            s.push(language, metric, scale * value);
+                        }
+                    }
+                }
+                (s, 40.0)
+            })
+            .collect();
+        let paths = paths(&runs);
+        let mut s = String::new();
+        markdown(&mut s, &paths, &known_loops(&runs), &[300.0, 301.0]);
+        csv(&mut s, &paths);
+        assert_eq!(s, TABLE_AND_CSV_ROWS);
+    }
+
+    /// What `table_and_csv_rows` renders.
+    const TABLE_AND_CSV_ROWS: &str = r#"Check: a loop of `dec; jnz` (2 instructions per iteration) timed with `clock_gettime` in the guest, median of 5 repeats less the clock reads alone (300 / 301 ns, run 1 / run 2):
+
+| iterations | expected ns per iteration | measured, run 1 / run 2 |
+|---:|---:|---:|
+
+| path | figure | Rust, run 1 / run 2 | C, run 1 / run 2 | Rust/C | Rust − C | run-to-run spread |
+|---|---|---:|---:|---:|---:|---:|
+| ioctl CANCEL | per call, mean of `--ioctls` calls; median of rounds | 1144 / 1155 | 1040 / 1050 | 1.100 | +104 | 0.96 % |
+| ioctl SET | per call: SET+CANCEL pair − CANCEL; median of rounds | 1100 / 1100 | 1000 / 1000 | 1.100 | +100 | 0.00 % |
+| ioctl SET + CANCEL pair | per pair, mean of `--ioctls` pairs; median of rounds | 2244 / 2255 | 2040 / 2050 | 1.100 | +204 | 0.49 % |
+| timer expiry → handler | timer lateness − 1 tick, median of samples | 3304 / 3315 | 3000 / 3010 | 1.101 | +304 | 0.33 % |
+| timer → work handoff | median of samples | 4444 / 4455 | 4040 / 4050 | 1.100 | +404 | 0.25 % |
+| kthread wake-up | median of samples | 5544 / 5555 | 5040 / 5050 | 1.100 | +504 | 0.20 % |
+| load `/dev/deferred` module | `finit_module`, the loader's CPU time; median of rounds | 6644000 / 6655000 | 6040000 / 6050000 | 1.100 | +604500 | 0.17 % |
+| unload `/dev/deferred` module | `delete_module`, the unloader's CPU time; median of rounds | 7744000 / 7755000 | 7040000 / 7050000 | 1.100 | +704500 | 0.14 % |
+| load periodic timer module | `finit_module`, the loader's CPU time; median of rounds | 8844000 / 8855000 | 8040000 / 8050000 | 1.100 | +804500 | 0.12 % |
+| unload periodic timer module | `delete_module`, the unloader's CPU time; median of rounds | 9944000 / 9955000 | 9040000 / 9050000 | 1.100 | +904500 | 0.11 % |
+| load kthread module | `finit_module`, the loader's CPU time; median of rounds | 11044000 / 11055000 | 10040000 / 10050000 | 1.100 | +1004500 | 0.10 % |
+| unload kthread module | `delete_module`, the unloader's CPU time; median of rounds | 12144000 / 12155000 | 11040000 / 11050000 | 1.100 | +1104500 | 0.09 % |
+instructions,"ioctl CANCEL","per call, mean of `--ioctls` calls; median of rounds",instructions,1150,1045,1.1000,0.0096,1144;1155,1040;1050,"",
+instructions,"ioctl SET","per call: SET+CANCEL pair − CANCEL; median of rounds",instructions,1100,1000,1.1000,0.0000,1100;1100,1000;1000,"",
+instructions,"ioctl SET + CANCEL pair","per pair, mean of `--ioctls` pairs; median of rounds",instructions,2250,2045,1.1000,0.0049,2244;2255,2040;2050,"",
+instructions,"timer expiry → handler","timer lateness − 1 tick, median of samples",instructions,3310,3005,1.1013,0.0033,3304;3315,3000;3010,"",
+instructions,"timer → work handoff","median of samples",instructions,4450,4045,1.1000,0.0025,4444;4455,4040;4050,"",
+instructions,"kthread wake-up","median of samples",instructions,5550,5045,1.1000,0.0020,5544;5555,5040;5050,"",
+instructions,"load `/dev/deferred` module","`finit_module`, the loader's CPU time; median of rounds",instructions,6649500,6045000,1.1000,0.0017,6644000;6655000,6040000;6050000,"",
+instructions,"unload `/dev/deferred` module","`delete_module`, the unloader's CPU time; median of rounds",instructions,7749500,7045000,1.1000,0.0014,7744000;7755000,7040000;7050000,"",
+instructions,"load periodic timer module","`finit_module`, the loader's CPU time; median of rounds",instructions,8849500,8045000,1.1000,0.0012,8844000;8855000,8040000;8050000,"",
+instructions,"unload periodic timer module","`delete_module`, the unloader's CPU time; median of rounds",instructions,9949500,9045000,1.1000,0.0011,9944000;9955000,9040000;9050000,"",
+instructions,"load kthread module","`finit_module`, the loader's CPU time; median of rounds",instructions,11049500,10045000,1.1000,0.0010,11044000;11055000,10040000;10050000,"",
+instructions,"unload kthread module","`delete_module`, the unloader's CPU time; median of rounds",instructions,12149500,11045000,1.1000,0.0009,12144000;12155000,11040000;11050000,"",
+"#;
 }
