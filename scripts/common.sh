@@ -83,15 +83,17 @@ kmake_vars() {
 # options, without the compiler, the crate root, the outputs and clippy's lints), for rustdoc or
 # rustc runs on other crate roots. Needs scripts/build.sh first.
 kbuild_rustc_command() {
-    local saved=$DW_ROOT/modules/selftests/.kunit.o.cmd arg
+    local saved=$DW_ROOT/modules/selftests/.kunit.o.cmd arg out_dir=0
     [[ -f $saved ]] || die "build the modules first (scripts/build.sh)"
     eval "set -- $(sed -n 's|^savedcmd_selftests/kunit.o := ||p' "$saved")"
     rust_env=() rust_args=()
     for arg; do
+        ((out_dir)) && { out_dir=0; continue; } # the value of --out-dir
         case $arg in
             *=*) [[ ${#rust_args[@]} -eq 0 && $arg != -* ]] && { rust_env+=("$arg"); continue; } ;;&
             */clippy-driver | */rustc) ;;
-            --emit=* | --out-dir | ./* | -Zbinary_dep_depinfo=y | -[WA]clippy::* | */kunit.rs) ;;
+            --out-dir) out_dir=1 ;;
+            --emit=* | -Zbinary_dep_depinfo=y | -[WA]clippy::* | */kunit.rs) ;;
             *) rust_args+=("$arg") ;;
         esac
     done

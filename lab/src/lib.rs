@@ -111,7 +111,11 @@ impl Module {
 
     /// The folder of the `Kbuild` that builds it (one of [`KBUILD_DIRS`]).
     pub fn kbuild_dir(&self) -> &'static str {
-        let under = |dir: &&str| self.root().strip_prefix(*dir).is_some_and(|r| r.starts_with('/'));
+        let under = |dir: &&str| {
+            self.root()
+                .strip_prefix(*dir)
+                .is_some_and(|r| r.starts_with('/'))
+        };
         KBUILD_DIRS
             .into_iter()
             .find(under)

@@ -74,9 +74,17 @@ fn each_kbuild_builds_exactly_its_modules_from_their_roots() {
                 .map(|m| m.name.to_string())
                 .collect()
         };
-        assert_eq!(make_list(&kbuild, "rust-modules"), mine(false), "{path}'s rust-modules");
+        assert_eq!(
+            make_list(&kbuild, "rust-modules"),
+            mine(false),
+            "{path}'s rust-modules"
+        );
         if kbuild.contains("c-modules :=") {
-            assert_eq!(make_list(&kbuild, "c-modules"), mine(true), "{path}'s c-modules");
+            assert_eq!(
+                make_list(&kbuild, "c-modules"),
+                mine(true),
+                "{path}'s c-modules"
+            );
         } else {
             assert!(mine(true).is_empty(), "{path} lists no C module");
         }
@@ -165,11 +173,7 @@ fn the_c_twin_and_the_rust_device_define_the_abi_alike() {
         Some(minor.clone()),
         "the C twin"
     );
-    assert_eq!(
-        defined(&rust, "DEVICE_MINOR"),
-        Some(minor),
-        "the device"
-    );
+    assert_eq!(defined(&rust, "DEVICE_MINOR"), Some(minor), "the device");
     let name = format!("c\"{}\"", abi::DEVICE_NAME);
     assert!(rust.contains(&format!("SharedMiscDevice::register({name}, DEVICE_MINOR")));
     assert!(c.contains(&format!(".name = \"{}\"", abi::DEVICE_NAME)));

@@ -325,7 +325,8 @@ mod tests {
 
     #[test]
     fn the_student_tree_finds_the_layer_beside_it() {
-        let root = "use kernel::prelude::*;\n\n#[path = \"../kernel_ext/mod.rs\"]\nmod kernel_ext;\n";
+        let root =
+            "use kernel::prelude::*;\n\n#[path = \"../kernel_ext/mod.rs\"]\nmod kernel_ext;\n";
         assert_eq!(
             for_student_tree(root),
             "use kernel::prelude::*;\n\nmod kernel_ext;\n"

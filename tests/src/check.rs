@@ -38,7 +38,7 @@ pub const ATOMIC_SLEEP: ExpectedReport = ExpectedReport {
     report: "BUG: scheduling while atomic",
     companions: &[
         // kernel_ext's run-time check of the sleep, just before it (`might_sleep()`).
-        "BUG: sleeping function called from invalid context at deferred_device.rs:*",
+        "BUG: sleeping function called from invalid context at *deferred_device.rs:*",
         "ODEBUG: object * is NOT on stack *, but annotated.",
         "Call Trace:",
         "WARNING: inconsistent lock state",
@@ -55,7 +55,7 @@ pub const ATOMIC_SLEEP: ExpectedReport = ExpectedReport {
 
 /// `dw_misuse case=1`: `kernel_ext`'s `might_sleep()` names the caller's line (`#[track_caller]`).
 pub const SLEEP_UNDER_LOCK: ExpectedReport = ExpectedReport {
-    report: "BUG: sleeping function called from invalid context at misuse.rs:",
+    report: "BUG: sleeping function called from invalid context at selftests/misuse.rs:",
     companions: &["Call Trace:"],
 };
 

@@ -734,7 +734,7 @@ fn panic_in_wait_condition() -> Scenario {
     )
     .in_order(&[
         &line(m, "[misuse] waking a thread whose wait condition panics"),
-        "rust_kernel: panicked at misuse.rs:*",
+        "rust_kernel: panicked at selftests/misuse.rs:*",
         &line(m, "[misuse] waking the queue of the dead thread"),
         &line(m, "[misuse] done"),
     ])
