@@ -41,7 +41,7 @@ pub fn host_clock_boot(root: &Path) -> Vec<CheckResult> {
     }
 }
 
-/// Runs a script that prints a `PASS NAME` or `FAIL NAME` line per check.
+/// Runs a script that prints a `PASS NAME`, `FAIL NAME` or `SKIP NAME (WHY)` line per check.
 fn script(root: &Path, path: &str) -> Vec<CheckResult> {
     let (output, status) = run(Command::new(root.join(path)));
     script_results(path, &output, status.code())
@@ -81,6 +81,11 @@ fn script_results(path: &str, output: &str, code: Option<i32>) -> Vec<CheckResul
         .filter_map(|l| {
             if let Some(name) = l.strip_prefix("PASS ") {
                 Some(CheckResult::new(name, Outcome::Pass))
+            } else if let Some(skipped) = l.strip_prefix("SKIP ") {
+                // `SKIP name (why)`
+                let (name, why) = skipped.split_once(" (").unwrap_or((skipped, ")"));
+                let why = why.strip_suffix(')').unwrap_or(why);
+                Some(CheckResult::new(name, Outcome::Skip(why.into())))
             } else {
                 l.strip_prefix("FAIL ")
                     .map(|name| CheckResult::new(name, Outcome::Fail(vec![])))
@@ -163,11 +168,14 @@ mod tests {
 
     #[test]
     fn script_checks_count_and_a_silent_failure_fails() {
-        let out = "PASS lint: a\nFAIL compile-fail: b\n    why\n1 passed, 1 failed\n";
+        let out = "PASS lint: a\nFAIL compile-fail: b\n    why\nSKIP lint: c (not installed: x)\n\
+                   1 passed, 1 failed\n";
         let results = script_results("x.sh", out, Some(1));
         assert_eq!(results[1].name, "compile-fail: b");
+        assert_eq!(results[2].name, "lint: c");
+        assert_eq!(results[2].outcome, Outcome::Skip("not installed: x".into()));
         let t = tally(&results);
-        assert_eq!((t.passed, t.failed), (1, 1));
+        assert_eq!((t.passed, t.failed, t.skipped), (1, 1, 1));
         assert_eq!(
             tally(&script_results("x.sh", "PASS lint: a\n", Some(2))).failed,
             1
