@@ -4,7 +4,7 @@ use crate::{
     log::Section,
     markers,
     reports::{reports, ExpectedReport},
-    result::{Identity, Tree},
+    result::Identity,
 };
 use dw_lab::Language;
 
@@ -104,14 +104,9 @@ impl Scenario {
         }
     }
 
-    /// It checks the work of lab task `task` (`None`: of no task).
-    pub fn task(mut self, task: Option<u32>) -> Self {
+    /// It checks the work of lab task `task` (`None`: of no task), on modules of `language`.
+    pub fn of(mut self, task: Option<u32>, language: &'static Language) -> Self {
         self.identity.task = task;
-        self
-    }
-
-    /// It loads modules of language `language`.
-    pub fn language(mut self, language: &'static Language) -> Self {
         self.identity.language = Some(language);
         self
     }
@@ -121,66 +116,50 @@ impl Scenario {
         self
     }
 
-    /// The same checks on the modules of `tree`.
-    pub fn tree(mut self, tree: Tree) -> Self {
-        self.identity.tree = tree;
+    fn with(mut self, check: Check) -> Self {
+        self.checks.push(check);
         self
     }
 
-    pub fn in_order(mut self, lines: &[&str]) -> Self {
-        self.checks.push(Check::InOrder(
+    pub fn in_order(self, lines: &[&str]) -> Self {
+        self.with(Check::InOrder(
             lines.iter().map(|l| l.to_string()).collect(),
-        ));
-        self
+        ))
     }
 
-    pub fn count(mut self, line: &str, times: usize) -> Self {
-        self.checks.push(Check::Count(line.to_string(), times));
-        self
+    pub fn count(self, line: &str, times: usize) -> Self {
+        self.with(Check::Count(line.into(), times))
     }
 
     /// `line` appears as many times as the value the scenario noted as `name`.
-    pub fn count_noted(mut self, line: &str, name: &str) -> Self {
-        self.checks
-            .push(Check::CountNoted(line.to_string(), name.to_string()));
-        self
+    pub fn count_noted(self, line: &str, name: &str) -> Self {
+        self.with(Check::CountNoted(line.into(), name.into()))
     }
 
-    pub fn at_least(mut self, line: &str, times: usize) -> Self {
-        self.checks.push(Check::AtLeast(line.to_string(), times));
-        self
+    pub fn at_least(self, line: &str, times: usize) -> Self {
+        self.with(Check::AtLeast(line.into(), times))
     }
 
     /// The module's last message is `line`: nothing it prints comes after.
-    pub fn last_of(mut self, prefix: &str, line: &str) -> Self {
-        self.checks
-            .push(Check::LastOf(prefix.to_string(), line.to_string()));
-        self
+    pub fn last_of(self, prefix: &str, line: &str) -> Self {
+        self.with(Check::LastOf(prefix.into(), line.into()))
     }
 
     /// Module `module` prints `line` (its exit message), and nothing once its last `rmmod` has
     /// returned. A timer or work item may still run between the exit function's first message
     /// and its teardown, as in C; after the unload nothing of the module may run.
-    pub fn exits_with(mut self, module: &str, line: &str) -> Self {
-        self.checks
-            .push(Check::ExitsWith(module.to_string(), line.to_string()));
-        self
+    pub fn exits_with(self, module: &str, line: &str) -> Self {
+        self.with(Check::ExitsWith(module.into(), line.into()))
     }
 
     /// The line matching `to` follows the one matching `from` by `min` to `max` seconds.
-    pub fn delay(mut self, from: &str, to: &str, min: f64, max: f64) -> Self {
-        self.checks.push(Check::Delay {
-            from: from.to_string(),
-            to: to.to_string(),
-            min,
-            max,
-        });
-        self
+    pub fn delay(self, from: &str, to: &str, min: f64, max: f64) -> Self {
+        let (from, to) = (from.into(), to.into());
+        self.with(Check::Delay { from, to, min, max })
     }
 
-    pub fn output(mut self, text: &str) -> Self {
-        self.checks.push(Check::Output(text.to_string()));
-        self
+    pub fn output(self, text: &str) -> Self {
+        self.with(Check::Output(text.into()))
     }
 
     pub fn timeout(mut self, seconds: u32) -> Self {

@@ -139,15 +139,15 @@ fn skeleton_boot(skels: &Path) -> (Vec<CheckResult>, Option<ProofBoot>) {
         .map(|(m, ko)| format!("{}:/root/skel/{m}.ko", ko.display()))
         .collect();
     let names: Vec<&str> = kos.iter().map(|(m, _)| *m).collect();
-    let load = Scenario::new(
+    let mut load = Scenario::new(
         "skeleton: every module loads and unloads without a kernel report",
         &format!(
             "cd /root/skel
 for m in {}; do insmod $m.ko; sleep 1; rmmod $m; done",
             names.join(" ")
         ),
-    )
-    .tree(Tree::Skeleton);
+    );
+    load.identity.tree = Tree::Skeleton;
     let mut scenarios = vec![load];
     for task in TASKS.iter().map(|t| t.number) {
         let label = format!("skeleton, task {task}");
@@ -280,7 +280,8 @@ pub fn hint(check: &CheckResult, dir: &Path) -> Option<String> {
 /// A copy of `s` that runs in the guest directory `dir` (where the modules of `tree` are), with
 /// the programs and the other modules of /root at hand, named `label: <its name>`.
 pub fn retarget(s: &Scenario, label: &str, dir: &str, tree: Tree) -> Scenario {
-    let mut copy = s.clone().tree(tree);
+    let mut copy = s.clone();
+    copy.identity.tree = tree;
     copy.name = format!("{label}: {}", s.name);
     copy.script = format!(
         "cd {dir}\nfor f in /root/*; do [ -e \"${{f##*/}}\" ] || ln -s \"$f\" .; done\n{}",

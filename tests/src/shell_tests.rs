@@ -92,34 +92,26 @@ fn the_real_atomic_sleep_boot_passes() {
     assert_eq!(results.len(), 3);
 }
 
-/// The one failure of the atomic-sleep boot with `plant` inserted after its expected report.
-fn the_failure_with(name: &str, plant: &[u8]) -> String {
-    let dir = scratch(name);
-    let (console, output) = atomic_sleep_run(plant);
-    let results = stand_in_harness(&dir, &console, &output, 0)
-        .run_boot(&atomic_sleep_boot())
-        .results;
-    let failed = failures(&results);
-    assert_eq!(failed.len(), 1, "{failed:#?}");
-    failed[0].clone()
-}
-
-/// End to end: a report planted beside the expected one fails the scenario.
+/// End to end: a report planted beside the expected one fails the scenario, and a byte that is
+/// not UTF-8 next to it leaves the rest of the console readable.
 #[test]
 fn a_planted_report_beside_the_expected_one_fails() {
-    let plant = b"[    9.000000] BUG: KASAN: slab-use-after-free in dw_planted+0x1/0x2\n";
-    let failed = the_failure_with("replay-plant", plant);
-    let report = "kernel report: BUG: KASAN: slab-use-after-free in dw_planted+0x1/0x2";
-    assert!(failed.ends_with(report), "{failed}");
-}
-
-/// A byte that is not UTF-8 next to a report leaves the rest of the console readable.
-#[test]
-fn a_byte_that_is_not_utf8_does_not_blank_the_console() {
-    let plant = b"[    9.000000] BUG: KASAN: slab-use-after-free in dw_planted \xff\n";
-    let failed = the_failure_with("replay-byte", plant);
-    let report = "kernel report: BUG: KASAN: slab-use-after-free in dw_planted \u{fffd}";
-    assert!(failed.contains(report), "{failed}");
+    let planted = "[    9.000000] BUG: KASAN: slab-use-after-free in dw_planted";
+    for (name, tail, shown) in [
+        ("plant", &b"+0x1/0x2"[..], "+0x1/0x2"),
+        ("byte", b" \xff", " \u{fffd}"),
+    ] {
+        let dir = scratch(&format!("replay-{name}"));
+        let plant = [planted.as_bytes(), tail, b"\n"].concat();
+        let (console, output) = atomic_sleep_run(&plant);
+        let results = stand_in_harness(&dir, &console, &output, 0)
+            .run_boot(&atomic_sleep_boot())
+            .results;
+        let failed = failures(&results);
+        assert_eq!(failed.len(), 1, "{failed:#?}");
+        let report = format!("kernel report: {}{shown}", &planted[15..]);
+        assert!(failed[0].contains(&report), "{failed:#?}");
+    }
 }
 
 /// A boot that stops before writing anything fails, with the launcher's status, and the

@@ -1,6 +1,7 @@
 //! The guest scenarios, one boot per group. Log lines are exact, as the lab prints them, with
 //! the module name that `pr_info!` puts in front. The longer shell bodies are in
-//! `tests/guest/*.sh`.
+//! `tests/guest/*.sh`. The scenarios are declared one by one, alike in shape on purpose: each
+//! names the exact lines it expects, so that a failure points at one declaration.
 
 mod abuse;
 mod misuse;
@@ -59,9 +60,7 @@ impl Topic {
     /// scenarios check a lab task: a student writes the Rust modules.
     fn scenario(&self, l: &'static Language, what: &str, script: &str) -> Scenario {
         let task = self.task.filter(|_| l.name == RUST.name);
-        Scenario::new(&format!("{}{}: {what}", self.name, l.tag), script)
-            .task(task)
-            .language(l)
+        Scenario::new(&format!("{}{}: {what}", self.name, l.tag), script).of(task, l)
     }
 
     /// A scenario of this topic on the Rust modules.
