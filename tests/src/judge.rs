@@ -188,3 +188,36 @@ fn tail(lines: &[String]) -> String {
         .for_each(|l| text += &format!("  {l}\n"));
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenarios::{selected, Intensity};
+
+    /// The atomic-sleep boot of a real run, as its files were saved, judged again: every check
+    /// passes; without its status file, one failure says so.
+    #[test]
+    fn a_saved_boot_is_judged_from_its_files() {
+        let dir = std::env::temp_dir().join(format!("dw-tests-{}-judge", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let boots = selected(&["atomic".into()], Intensity::TEST, None);
+        let boot = boots.iter().find(|b| b.name == "atomic sleep").unwrap();
+        let fixture = include_str!("fixtures/atomic-sleep.console");
+        fs::write(file(&dir, boot, "console"), fixture).unwrap();
+        let output = include_str!("fixtures/atomic-sleep.output");
+        fs::write(file(&dir, boot, "output"), output).unwrap();
+        let _ = fs::remove_file(file(&dir, boot, "status"));
+        let missing = saved_or_failure(boot, &dir);
+        assert!(missing.len() == 1 && missing[0].failed(), "{missing:#?}");
+        let launch = Launch {
+            status: ExitStatus::from_raw(0),
+            timeout: 400,
+        };
+        fs::write(file(&dir, boot, "status"), launch.save()).unwrap();
+        let results = saved(boot, &dir).unwrap().results;
+        assert_eq!(results.len(), boot.scenarios.len() + 1);
+        assert!(results.iter().all(|r| !r.failed()), "{results:#?}");
+        let task4 = results.iter().find(|r| r.identity.task == Some(4)).unwrap();
+        assert_eq!(task4.identity.boot.as_deref(), Some("atomic sleep"));
+    }
+}
