@@ -37,6 +37,7 @@ kernel=$kdir/arch/x86/boot/bzImage
 
 # microvm: no PCI bus and a small ACPI table (poweroff still ends QEMU), which halves the debug
 # kernel's boot next to `-M pc` (docs/running.md, "The guest machine").
+# shellcheck disable=SC2054 # QEMU's option lists, not bash's
 qemu=(qemu-system-x86_64 -machine microvm,acpi=on -m "${DW_MEM:-512M}" -smp "${DW_SMP:-2}"
     -kernel "$kernel" -no-reboot)
 if [[ ${DW_KVM:-0} == 1 ]]; then

@@ -75,7 +75,7 @@ loader_modules() {
     step "the loader's made-up modules: build/bench/loader"
     rm -rf "$loader"
     mkdir -p "$loader"
-    local undefined c_names rust_names m n i
+    local c_names rust_names m n i
     undefined() { "llvm-readelf$DW_LLVM" -s --wide "$out/modules/$1.ko" | awk '$7 == "UND" && $8 { print $8 }'; }
     mapfile -t c_names < <(undefined dw_c_procmon)
     mapfile -t rust_names < <(undefined dw_procmon | grep -E '^(_RN|rust_helper_)')
@@ -87,6 +87,7 @@ loader_modules() {
         {
             echo '// SPDX-License-Identifier: GPL-2.0'
             echo '#include <linux/module.h>'
+            # shellcheck disable=SC1087 # C's `ref1[]`, not a bash array
             for ((i = 1; i <= $#; i++)); do echo "extern char ref$i[] __asm__(\"${!i}\");"; done
             echo 'static void *const refs[] __used = {'
             for ((r = 0; r < repeats; r++)); do

@@ -6,6 +6,7 @@
 # crate root of a small crate that has the layer as `mod kernel_ext;`. Prints PASS/FAIL per check
 # and, last, "N passed, N failed"; exits 1 if any failed. Needs scripts/build.sh first.
 set -uo pipefail
+# shellcheck source=scripts/common.sh
 source "$(dirname "$0")/common.sh"
 
 kbuild_rustc_command

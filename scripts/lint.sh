@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Lint gates: formatting of kernel and user code, warning-free modules (built with clippy by
 # scripts/build.sh), the abstraction layer's rustdoc, clippy with warnings as errors for the
-# host code.
-# Prints PASS/FAIL per gate and, last, "N passed, N failed"; exits 1 if any gate failed.
+# host code, shellcheck on the shell scripts (where it is installed).
+# Prints PASS/FAIL (or SKIP) per gate and, last, "N passed, N failed"; exits 1 if any gate failed.
 set -uo pipefail
 source "$(dirname "$0")/common.sh"
 cd "$DW_ROOT" || exit 1
@@ -36,5 +36,15 @@ gate "the benchmark's QEMU plugin builds without warnings (bench/tbprof.c)" \
     -o /dev/null bench/tbprof.c
 gate "the host's TSC probe builds without warnings (qemu/host-tsc-khz.c)" \
     "clang$DW_LLVM" -O2 -Wall -Wextra -Werror -o /dev/null qemu/host-tsc-khz.c
+# The shell scripts, by shellcheck (Debian's package `shellcheck`), where it is installed: the
+# harness's guest functions, every finding; the project's scripts, warnings and errors (-x
+# follows what they source; SC1091: they source common.sh by a path it cannot resolve).
+if command -v shellcheck >/dev/null; then
+    gate "shellcheck, the harness's guest functions (tests/guest)" shellcheck tests/guest/*.sh
+    gate "shellcheck, the scripts (scripts/, qemu/, .ci/run)" \
+        shellcheck -x -e SC1091 -S warning scripts/*.sh qemu/*.sh .ci/run
+else
+    echo "SKIP lint: shellcheck (not installed: apt-get install shellcheck)"
+fi
 echo "$passed passed, $failed failed"
 ((failed == 0))

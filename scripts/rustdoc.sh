@@ -5,6 +5,7 @@
 # with rustdoc in place of rustc and without the output and clippy options. Needs `scripts/build.sh` first.
 # Open build/doc/dw_kunit/kernel_ext/index.html.
 set -euo pipefail
+# shellcheck source=scripts/common.sh
 source "$(dirname "$0")/common.sh"
 
 cd "$DW_ROOT/modules"

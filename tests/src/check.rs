@@ -1,101 +1,12 @@
 //! Scenarios and what they assert about the guest.
 
-use crate::log::{Section, RMMOD_RETURNED};
-
-/// Text that means the kernel reported a problem. A scenario fails on any of these in its part
-/// of the log, unless it declares the report it expects (see [`Scenario::expect_report`]).
-pub const REPORTS: &[&str] = &[
-    "BUG:",
-    "WARNING:",
-    "Oops",
-    "Call Trace",
-    "Kernel panic",
-    "INFO: ",
-    "ODEBUG",
-    "inconsistent lock state",
-    "possible recursive locking",
-    "circular locking",
-    "general protection fault",
-    "suspected memory leak",
-    // What the guest script writes for each kmemleak object that names one of our modules.
-    "dw-kmemleak:",
-];
-
-/// A kernel report that a scenario provokes on purpose, and the other reports the kernel prints
-/// with it: allowed next to it (whole lines, `*` wildcards); any other report still fails.
-#[derive(Debug, Clone, Copy)]
-pub struct ExpectedReport {
-    pub report: &'static str,
-    pub companions: &'static [&'static str],
-}
-
-/// Lab task 4: a timer handler that sleeps (seen in `tests/src/fixtures/atomic-sleep.console`).
-/// `schedule_timeout()` sets up its timer "on stack" while on the IRQ stack (ODEBUG), the
-/// kernel dumps the stack with the BUG; when the timer fires on the idle task, the scheduler
-/// also complains about the idle thread and lockdep about its lock state
-/// (`docs/checks.md`, "Sleeping in a timer callback").
-pub const ATOMIC_SLEEP: ExpectedReport = ExpectedReport {
-    report: "BUG: scheduling while atomic",
-    companions: &[
-        // kernel_ext's run-time check of the sleep, just before it (`might_sleep()`).
-        "BUG: sleeping function called from invalid context at *deferred_device.rs:*",
-        "ODEBUG: object * is NOT on stack *, but annotated.",
-        "Call Trace:",
-        "WARNING: inconsistent lock state",
-        "INFO: lockdep is turned off.",
-        // The WARN_ON()s of the same story: the on-stack timer on the IRQ stack, the lock
-        // released by a task that slept in softirq, the timer callback's preempt count leak and
-        // the idle thread that scheduled.
-        "WARNING: lib/debugobjects.c:* at debug_object_is_on_stack*",
-        "WARNING: kernel/locking/lockdep.c:* at lock_release*",
-        "WARNING: kernel/time/timer.c:* at call_timer_fn*",
-        "WARNING: kernel/sched/core.c:* at schedule_idle*",
-    ],
+use crate::{
+    log::Section,
+    markers,
+    reports::{reports, ExpectedReport},
+    result::Identity,
 };
-
-/// `dw_misuse case=1`: `kernel_ext`'s `might_sleep()` names the caller's line (`#[track_caller]`).
-pub const SLEEP_UNDER_LOCK: ExpectedReport = ExpectedReport {
-    report: "BUG: sleeping function called from invalid context at selftests/misuse.rs:",
-    companions: &["Call Trace:"],
-};
-
-/// `dw_misuse case=2`: the `might_sleep()` of `OwnedWork`'s drop.
-pub const DROP_IN_ATOMIC: ExpectedReport = ExpectedReport {
-    report: "BUG: sleeping function called from invalid context at kernel_ext/workqueue.rs:",
-    companions: &["Call Trace:"],
-};
-
-/// `dw_misuse case=3`: `kernel_ext`'s lockdep assertion where the guard is made, then the
-/// kernel's own where bottom halves are enabled again.
-pub const BH_WITH_IRQS_OFF: ExpectedReport = ExpectedReport {
-    report: "WARNING: kernel_ext/helpers/bh.c:",
-    companions: &[
-        "WARNING: kernel/softirq.c:* at __local_bh_enable_ip*",
-        "Call Trace:",
-    ],
-};
-
-/// `dw_misuse case=4`: a `KThread` dropped by its own thread, reported at the drop.
-pub const KTHREAD_DROPS_ITSELF: ExpectedReport = ExpectedReport {
-    report: "WARNING: kernel_ext/kthread.rs:",
-    companions: &["Call Trace:"],
-};
-
-/// `dw_misuse case=5`: a wait condition that panics. The Rust panic is a `BUG()`: an `Oops` that
-/// kills the thread (and turns lockdep off for the rest of the boot). Anything else, such as
-/// KASAN's `use-after-free` at a later wake-up, fails the check.
-pub const PANIC_IN_WAIT_CONDITION: ExpectedReport = ExpectedReport {
-    report: "Oops: invalid opcode:",
-    companions: &["Call Trace:"],
-};
-
-/// `dw_misuse case=6` and `case=7`: an ioctl, and a module's init and exit, that return with
-/// bottom halves disabled, each reported as it returns by `kernel_ext`, which enables them again:
-/// no report from the process after it.
-pub const LEAVES_BH_DISABLED: ExpectedReport = ExpectedReport {
-    report: "WARNING: kernel_ext/context.rs:",
-    companions: &["Call Trace:"],
-};
+use dw_lab::Language;
 
 /// Exit status of a script that `timeout` ended: coreutils' 124, or busybox's SIGTERM (143).
 const TIMED_OUT: [i32; 2] = [124, 128 + 15];
@@ -162,6 +73,21 @@ pub struct Scenario {
     expected_report: Option<ExpectedReport>,
     /// Whether our modules stay loaded afterwards (otherwise the harness unloads them).
     pub keep_modules: bool,
+    /// Its lab task, its modules' language and tree (its boot is the one it runs in).
+    pub identity: Identity,
+    pub kind: Kind,
+}
+
+/// What a scenario is for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Kind {
+    /// A check of what the modules do.
+    #[default]
+    Behaviour,
+    /// insmod/rmmod cycles: robustness, not what a TODO does (the lab proof leaves them out).
+    LoadCycles,
+    /// The boot's closing leak check: the kmemleak scans after the last scenario.
+    LeakCheck,
 }
 
 impl Scenario {
@@ -173,63 +99,67 @@ impl Scenario {
             checks: vec![Check::Status(0)],
             expected_report: None,
             keep_modules: false,
+            identity: Identity::default(),
+            kind: Kind::default(),
         }
     }
 
-    pub fn in_order(mut self, lines: &[&str]) -> Self {
-        self.checks.push(Check::InOrder(
-            lines.iter().map(|l| l.to_string()).collect(),
-        ));
+    /// It checks the work of lab task `task` (`None`: of no task), on modules of `language`.
+    pub fn of(mut self, task: Option<u32>, language: &'static Language) -> Self {
+        self.identity.task = task;
+        self.identity.language = Some(language);
         self
     }
 
-    pub fn count(mut self, line: &str, times: usize) -> Self {
-        self.checks.push(Check::Count(line.to_string(), times));
+    pub fn kind(mut self, kind: Kind) -> Self {
+        self.kind = kind;
         self
+    }
+
+    fn with(mut self, check: Check) -> Self {
+        self.checks.push(check);
+        self
+    }
+
+    pub fn in_order(self, lines: &[&str]) -> Self {
+        self.with(Check::InOrder(
+            lines.iter().map(|l| l.to_string()).collect(),
+        ))
+    }
+
+    pub fn count(self, line: &str, times: usize) -> Self {
+        self.with(Check::Count(line.into(), times))
     }
 
     /// `line` appears as many times as the value the scenario noted as `name`.
-    pub fn count_noted(mut self, line: &str, name: &str) -> Self {
-        self.checks
-            .push(Check::CountNoted(line.to_string(), name.to_string()));
-        self
+    pub fn count_noted(self, line: &str, name: &str) -> Self {
+        self.with(Check::CountNoted(line.into(), name.into()))
     }
 
-    pub fn at_least(mut self, line: &str, times: usize) -> Self {
-        self.checks.push(Check::AtLeast(line.to_string(), times));
-        self
+    pub fn at_least(self, line: &str, times: usize) -> Self {
+        self.with(Check::AtLeast(line.into(), times))
     }
 
     /// The module's last message is `line`: nothing it prints comes after.
-    pub fn last_of(mut self, prefix: &str, line: &str) -> Self {
-        self.checks
-            .push(Check::LastOf(prefix.to_string(), line.to_string()));
-        self
+    pub fn last_of(self, prefix: &str, line: &str) -> Self {
+        self.with(Check::LastOf(prefix.into(), line.into()))
     }
 
     /// Module `module` prints `line` (its exit message), and nothing once its last `rmmod` has
     /// returned. A timer or work item may still run between the exit function's first message
     /// and its teardown, as in C; after the unload nothing of the module may run.
-    pub fn exits_with(mut self, module: &str, line: &str) -> Self {
-        self.checks
-            .push(Check::ExitsWith(module.to_string(), line.to_string()));
-        self
+    pub fn exits_with(self, module: &str, line: &str) -> Self {
+        self.with(Check::ExitsWith(module.into(), line.into()))
     }
 
     /// The line matching `to` follows the one matching `from` by `min` to `max` seconds.
-    pub fn delay(mut self, from: &str, to: &str, min: f64, max: f64) -> Self {
-        self.checks.push(Check::Delay {
-            from: from.to_string(),
-            to: to.to_string(),
-            min,
-            max,
-        });
-        self
+    pub fn delay(self, from: &str, to: &str, min: f64, max: f64) -> Self {
+        let (from, to) = (from.into(), to.into());
+        self.with(Check::Delay { from, to, min, max })
     }
 
-    pub fn output(mut self, text: &str) -> Self {
-        self.checks.push(Check::Output(text.to_string()));
-        self
+    pub fn output(self, text: &str) -> Self {
+        self.with(Check::Output(text.into()))
     }
 
     pub fn timeout(mut self, seconds: u32) -> Self {
@@ -333,14 +263,7 @@ impl Scenario {
                     }
                 }
                 Check::ExitsWith(module, line) => {
-                    // The marker as `rmmod` wrote it (console lines may carry other text first).
-                    let returned = |l: &String| {
-                        l.find(RMMOD_RETURNED).is_some_and(|at| {
-                            l[at + RMMOD_RETURNED.len()..]
-                                .split_whitespace()
-                                .eq([module.as_str()])
-                        })
-                    };
+                    let returned = |l: &String| markers::rmmod_returned(l, module);
                     let own = format!("{module}:");
                     match log.iter().rposition(returned) {
                         None => problems.push(format!("`rmmod {module}` never returned")),
@@ -414,11 +337,6 @@ impl Scenario {
     }
 }
 
-/// The lines of `log` that are kernel reports.
-pub fn reports(log: &[String]) -> impl Iterator<Item = &String> {
-    log.iter().filter(|l| REPORTS.iter().any(|r| l.contains(r)))
-}
-
 /// Scenarios that run one after another in one boot, with extra kernel command line.
 #[derive(Debug, Clone)]
 pub struct Boot {
@@ -451,6 +369,7 @@ impl Boot {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reports::ATOMIC_SLEEP;
 
     fn lines(text: &[&str]) -> Vec<String> {
         text.iter().map(|s| s.to_string()).collect()
@@ -489,7 +408,7 @@ mod tests {
     #[test]
     fn a_module_exits_when_nothing_of_it_runs_after_its_rmmod_returned() {
         let s = Scenario::new("s", "true").exits_with("m", "m: exit");
-        let marker = format!("{RMMOD_RETURNED} m");
+        let marker = markers::rmmod_line("m");
         // A timer firing between the exit function's message and its teardown is fine.
         let raced = ["m: init", "m: exit", "m: tick", &marker, "other: x"];
         assert!(s.verify(&section(&raced, &[], Some(0))).is_empty());
@@ -500,7 +419,7 @@ mod tests {
         let never_returned = ["m: init", "m: exit"];
         assert_eq!(s.verify(&section(&never_returned, &[], Some(0))).len(), 1);
         // Another module's marker does not count (`mm` is not `m`).
-        let other = ["m: exit", &format!("{RMMOD_RETURNED} mm")];
+        let other = ["m: exit", &markers::rmmod_line("mm")];
         assert_eq!(s.verify(&section(&other, &[], Some(0))).len(), 1);
     }
 

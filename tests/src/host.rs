@@ -1,7 +1,7 @@
 //! The host checks (`--host`): the lint gates, the compile tests and the host unit tests, run
 //! here so that their counts and exit statuses reach the closing line directly.
 
-use crate::log::Outcome;
+use crate::result::{CheckResult, Outcome};
 use std::{
     io::{BufRead, BufReader},
     path::Path,
@@ -9,13 +9,13 @@ use std::{
 };
 
 /// `scripts/lint.sh`: one result per gate (its `PASS lint: ...`/`FAIL lint: ...` lines).
-pub fn lint(root: &Path) -> Vec<(String, Outcome)> {
+pub fn lint(root: &Path) -> Vec<CheckResult> {
     println!("==> lint: formatting, clippy, warnings");
     script(root, "scripts/lint.sh")
 }
 
 /// `scripts/compile-tests.sh`: one result per case (`PASS compile-fail: ...`, `compile-pass`).
-pub fn compile_tests(root: &Path) -> Vec<(String, Outcome)> {
+pub fn compile_tests(root: &Path) -> Vec<CheckResult> {
     println!("==> compile tests: kernel_ext's compile-fail cases and documentation examples");
     script(root, "scripts/compile-tests.sh")
 }
@@ -23,7 +23,7 @@ pub fn compile_tests(root: &Path) -> Vec<(String, Outcome)> {
 /// `make exec` on the host's clock (no `-icount`, as `make run` and the benchmark's wall mode
 /// boot): the guest boots, runs a command that sleeps, and powers off. (On microvm the kernel
 /// needs the TSC's rate from `qemu/boot.sh` there, or hangs calibrating it.)
-pub fn host_clock_boot(root: &Path) -> Vec<(String, Outcome)> {
+pub fn host_clock_boot(root: &Path) -> Vec<CheckResult> {
     const NAME: &str = "make exec boots the guest on the host's clock (no -icount)";
     println!("==> host clock: scripts/exec.sh on the host's clock");
     let mut exec = Command::new(root.join("scripts/exec.sh"));
@@ -33,22 +33,22 @@ pub fn host_clock_boot(root: &Path) -> Vec<(String, Outcome)> {
     let (output, status) = run(exec);
     if status.success() && output.lines().any(|l| l == "slept") {
         println!("PASS {NAME}");
-        vec![(NAME.to_string(), Outcome::Pass)]
+        vec![CheckResult::new(NAME, Outcome::Pass)]
     } else {
         let why = format!("scripts/exec.sh: {status}, and no `slept` in its output");
         println!("FAIL {NAME}\n    {why}");
-        vec![(NAME.to_string(), Outcome::Fail(vec![why]))]
+        vec![CheckResult::new(NAME, Outcome::Fail(vec![why]))]
     }
 }
 
-/// Runs a script that prints a `PASS NAME` or `FAIL NAME` line per check.
-fn script(root: &Path, path: &str) -> Vec<(String, Outcome)> {
+/// Runs a script that prints a `PASS NAME`, `FAIL NAME` or `SKIP NAME (WHY)` line per check.
+fn script(root: &Path, path: &str) -> Vec<CheckResult> {
     let (output, status) = run(Command::new(root.join(path)));
     script_results(path, &output, status.code())
 }
 
 /// `cargo test --workspace`: one result per test (counted from its `test result:` lines).
-pub fn cargo_test(root: &Path) -> Vec<(String, Outcome)> {
+pub fn cargo_test(root: &Path) -> Vec<CheckResult> {
     println!("==> host: cargo test");
     let mut cargo = Command::new("cargo");
     cargo
@@ -75,19 +75,24 @@ fn run(mut command: Command) -> (String, ExitStatus) {
     (output, status)
 }
 
-fn script_results(path: &str, output: &str, code: Option<i32>) -> Vec<(String, Outcome)> {
-    let mut results: Vec<(String, Outcome)> = output
+fn script_results(path: &str, output: &str, code: Option<i32>) -> Vec<CheckResult> {
+    let mut results: Vec<CheckResult> = output
         .lines()
         .filter_map(|l| {
             if let Some(name) = l.strip_prefix("PASS ") {
-                Some((name.to_string(), Outcome::Pass))
+                Some(CheckResult::new(name, Outcome::Pass))
+            } else if let Some(skipped) = l.strip_prefix("SKIP ") {
+                // `SKIP name (why)`
+                let (name, why) = skipped.split_once(" (").unwrap_or((skipped, ")"));
+                let why = why.strip_suffix(')').unwrap_or(why);
+                Some(CheckResult::new(name, Outcome::Skip(why.into())))
             } else {
                 l.strip_prefix("FAIL ")
-                    .map(|name| (name.to_string(), Outcome::Fail(vec![])))
+                    .map(|name| CheckResult::new(name, Outcome::Fail(vec![])))
             }
         })
         .collect();
-    let failed = results.iter().any(|(_, o)| matches!(o, Outcome::Fail(_)));
+    let failed = results.iter().any(CheckResult::failed);
     if code != Some(0) && !failed {
         results.push(unexplained(path, code));
     }
@@ -96,7 +101,7 @@ fn script_results(path: &str, output: &str, code: Option<i32>) -> Vec<(String, O
 
 /// Counts the tests of each `test result:` line; a failing `cargo test` (a test binary that
 /// aborts, a build error) fails even when every line it printed said `ok`.
-fn cargo_test_results(output: &str, code: Option<i32>) -> Vec<(String, Outcome)> {
+fn cargo_test_results(output: &str, code: Option<i32>) -> Vec<CheckResult> {
     let mut results = Vec::new();
     for line in output.lines().filter(|l| l.starts_with("test result:")) {
         let words: Vec<&str> = line.split_whitespace().collect();
@@ -110,32 +115,28 @@ fn cargo_test_results(output: &str, code: Option<i32>) -> Vec<(String, Outcome)>
                 "ignored" => Outcome::Skip("ignored".into()),
                 _ => continue,
             };
-            results.extend((0..n).map(|_| ("host unit test".to_string(), outcome.clone())));
+            results.extend((0..n).map(|_| CheckResult::new("host unit test", outcome.clone())));
         }
     }
-    let failed = results.iter().any(|(_, o)| matches!(o, Outcome::Fail(_)));
+    let failed = results.iter().any(CheckResult::failed);
     if code != Some(0) && !failed {
         results.push(unexplained("cargo test", code));
     }
     results
 }
 
-fn unexplained(what: &str, code: Option<i32>) -> (String, Outcome) {
+fn unexplained(what: &str, code: Option<i32>) -> CheckResult {
     let status = code.map_or("a signal".to_string(), |c| format!("status {c}"));
-    (
-        format!("{what} succeeds"),
-        Outcome::Fail(vec![format!(
-            "{what} ended with {status} without reporting a failure"
-        )]),
-    )
+    let why = format!("{what} ended with {status} without reporting a failure");
+    CheckResult::new(format!("{what} succeeds"), Outcome::Fail(vec![why]))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Tally;
+    use crate::result::Tally;
 
-    fn tally(results: &[(String, Outcome)]) -> Tally {
+    fn tally(results: &[CheckResult]) -> Tally {
         let mut t = Tally::default();
         t.add_all(results);
         t
@@ -167,11 +168,14 @@ mod tests {
 
     #[test]
     fn script_checks_count_and_a_silent_failure_fails() {
-        let out = "PASS lint: a\nFAIL compile-fail: b\n    why\n1 passed, 1 failed\n";
+        let out = "PASS lint: a\nFAIL compile-fail: b\n    why\nSKIP lint: c (not installed: x)\n\
+                   1 passed, 1 failed\n";
         let results = script_results("x.sh", out, Some(1));
-        assert_eq!(results[1].0, "compile-fail: b");
+        assert_eq!(results[1].name, "compile-fail: b");
+        assert_eq!(results[2].name, "lint: c");
+        assert_eq!(results[2].outcome, Outcome::Skip("not installed: x".into()));
         let t = tally(&results);
-        assert_eq!((t.passed, t.failed), (1, 1));
+        assert_eq!((t.passed, t.failed, t.skipped), (1, 1, 1));
         assert_eq!(
             tally(&script_results("x.sh", "PASS lint: a\n", Some(2))).failed,
             1

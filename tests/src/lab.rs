@@ -2,11 +2,13 @@
 //! (the skeleton tree fails its tasks' checks; each solution with one TODO region removed fails
 //! a check of its task).
 
+use crate::result::Identity;
 use crate::{
-    check::{Boot, Scenario},
-    log::Outcome,
+    check::{Boot, Kind, Scenario},
+    result::{CheckResult, Outcome, Tree},
     scenarios,
 };
+use dw_lab::RUST;
 use dw_skels::{lab_modules, marker_lines, Todo, TASKS};
 use std::{fs, path::Path, process::Command};
 
@@ -14,26 +16,24 @@ use std::{fs, path::Path, process::Command};
 pub type ProofBoot = (Boot, Vec<String>);
 
 /// Runs proof boots (side by side), their scenarios meant to fail: each boot's outcomes, in order.
-pub type RunBoots<'a> = dyn FnMut(&[ProofBoot]) -> Vec<Vec<(String, Outcome)>> + 'a;
+pub type RunBoots<'a> = dyn FnMut(&[ProofBoot]) -> Vec<Vec<CheckResult>> + 'a;
 
 /// The proof (`--lab-proof`): builds the skeleton tree and the mutants (`scripts/lab-proof.sh`),
 /// then checks that the skeleton loads cleanly and fails every task's checks, and that each
 /// mutant fails a check of its task (or does not build). One result per claim.
-pub fn proof(root: &Path, run: &mut RunBoots) -> Vec<(String, Outcome)> {
+pub fn proof(root: &Path, run: &mut RunBoots) -> Vec<CheckResult> {
     println!(
         "==> lab proof: the skeleton tree and one mutant per TODO region (scripts/lab-proof.sh)"
     );
     let built = Command::new(root.join("scripts/lab-proof.sh")).status();
     if !built.is_ok_and(|s| s.success()) {
         let why = "scripts/lab-proof.sh failed (see above)".to_string();
-        return vec![(
-            "lab proof: skeleton and mutants built".into(),
-            Outcome::Fail(vec![why]),
-        )];
+        let name = "lab proof: skeleton and mutants built";
+        return vec![CheckResult::new(name, Outcome::Fail(vec![why]))];
     }
     let dir = root.join("build/lab-proof");
     let (mut results, skeleton_boot) = skeleton_boot(&dir.join("skels"));
-    for (name, outcome) in &results {
+    for CheckResult { name, outcome, .. } in &results {
         match outcome {
             Outcome::Fail(problems) => {
                 println!("    FAIL {name}");
@@ -53,19 +53,20 @@ pub fn proof(root: &Path, run: &mut RunBoots) -> Vec<(String, Outcome)> {
         }
         let log = fs::read_to_string(dir.join(format!("mutants/{}/build.log", m.dir)));
         let result = match build_error(&log.unwrap_or_default()) {
-            Some(e) => (
+            Some(e) => CheckResult::new(
                 format!("{}: caught by the build ({e})", m.label()),
                 Outcome::Pass,
             ),
-            None => (
+            None => CheckResult::new(
                 format!("{}: builds", m.label()),
                 Outcome::Fail(vec![
                     "no .ko and no compiler error: see its build.log in build/lab-proof/mutants/"
                         .into(),
                 ]),
             ),
-        };
-        println!("    {}", result.0);
+        }
+        .with_identity(m.identity());
+        println!("    {}", result.name);
         results.push(result);
     }
     let has_skeleton = skeleton_boot.is_some();
@@ -87,9 +88,10 @@ pub fn proof(root: &Path, run: &mut RunBoots) -> Vec<(String, Outcome)> {
             .iter()
             .flat_map(|(m, _)| {
                 let guest = format!("/root/mut/{}", m.dir);
+                let tree = Tree::Mutant(m.label());
                 proof_checks(m.task)
                     .into_iter()
-                    .map(move |s| retarget(&s, &m.label(), &guest))
+                    .map(move |s| retarget(&s, &m.label(), &guest, tree.clone()))
             })
             .collect();
         let names: Vec<String> = tasks.iter().map(u32::to_string).collect();
@@ -102,15 +104,11 @@ pub fn proof(root: &Path, run: &mut RunBoots) -> Vec<(String, Outcome)> {
         results.extend(skeleton_verdicts(&outcomes.next().unwrap_or_default()));
     }
     for (group, outcomes) in groups.iter().zip(outcomes) {
-        results.extend(
-            outcomes
-                .iter()
-                .filter(|(n, _)| !n.starts_with("mutant "))
-                .cloned(),
-        );
+        let own = |r: &&CheckResult| !r.identity.mutant();
+        results.extend(outcomes.iter().filter(own).cloned());
         for (m, _) in group {
             let result = verdict(m, &outcomes);
-            println!("    {}", result.0);
+            println!("    {}", result.name);
             results.push(result);
         }
     }
@@ -119,7 +117,7 @@ pub fn proof(root: &Path, run: &mut RunBoots) -> Vec<(String, Outcome)> {
 
 /// The boot of the skeleton tree of every task (none if a module is missing), and the result
 /// that it builds.
-fn skeleton_boot(skels: &Path) -> (Vec<(String, Outcome)>, Option<ProofBoot>) {
+fn skeleton_boot(skels: &Path) -> (Vec<CheckResult>, Option<ProofBoot>) {
     let kos: Vec<(&str, std::path::PathBuf)> = lab_modules()
         .map(|m| (m.name, skels.join(format!("{}.ko", m.name))))
         .collect();
@@ -128,10 +126,11 @@ fn skeleton_boot(skels: &Path) -> (Vec<(String, Outcome)>, Option<ProofBoot>) {
         .filter(|(_, ko)| !ko.exists())
         .map(|(_, ko)| format!("not built: {} (build/lab-proof/skels.log)", ko.display()))
         .collect();
-    let built = vec![(
-        "skeleton: the student tree of every task builds".to_string(),
+    let built = vec![CheckResult::new(
+        "skeleton: the student tree of every task builds",
         Outcome::from_problems(missing.clone()),
-    )];
+    )
+    .with_identity(skeleton_identity())];
     if !missing.is_empty() {
         return (built, None);
     }
@@ -140,7 +139,7 @@ fn skeleton_boot(skels: &Path) -> (Vec<(String, Outcome)>, Option<ProofBoot>) {
         .map(|(m, ko)| format!("{}:/root/skel/{m}.ko", ko.display()))
         .collect();
     let names: Vec<&str> = kos.iter().map(|(m, _)| *m).collect();
-    let load = Scenario::new(
+    let mut load = Scenario::new(
         "skeleton: every module loads and unloads without a kernel report",
         &format!(
             "cd /root/skel
@@ -148,25 +147,38 @@ for m in {}; do insmod $m.ko; sleep 1; rmmod $m; done",
             names.join(" ")
         ),
     );
+    load.identity.tree = Tree::Skeleton;
     let mut scenarios = vec![load];
     for task in TASKS.iter().map(|t| t.number) {
         let label = format!("skeleton, task {task}");
         scenarios.extend(
             proof_checks(task)
                 .iter()
-                .map(|s| retarget(s, &label, "/root/skel")),
+                .map(|s| retarget(s, &label, "/root/skel", Tree::Skeleton)),
         );
     }
     let boot = Boot::new("skeleton", scenarios).without_leak_check();
     (built, Some((boot, files)))
 }
 
+/// The identity of the skeleton's own results.
+fn skeleton_identity() -> Identity {
+    Identity {
+        language: Some(&RUST),
+        tree: Tree::Skeleton,
+        ..Identity::default()
+    }
+}
+
 /// The skeleton boot's results: its own checks, and for each task whether the untouched
 /// skeleton fails at least one of the task's checks.
-fn skeleton_verdicts(outcomes: &[(String, Outcome)]) -> Vec<(String, Outcome)> {
-    let mut results: Vec<(String, Outcome)> = outcomes
+fn skeleton_verdicts(outcomes: &[CheckResult]) -> Vec<CheckResult> {
+    let of_task = |r: &CheckResult, task: u32| {
+        r.identity.tree == Tree::Skeleton && r.identity.task == Some(task)
+    };
+    let mut results: Vec<CheckResult> = outcomes
         .iter()
-        .filter(|(n, _)| !n.starts_with("skeleton, task"))
+        .filter(|r| !TASKS.iter().any(|t| of_task(r, t.number)))
         .cloned()
         .collect();
     for dw_lab::Task {
@@ -175,15 +187,8 @@ fn skeleton_verdicts(outcomes: &[(String, Outcome)]) -> Vec<(String, Outcome)> {
         ..
     } in TASKS
     {
-        let prefix = format!("skeleton, task {task}: ");
-        let mine: Vec<&(String, Outcome)> = outcomes
-            .iter()
-            .filter(|(n, _)| n.starts_with(&prefix))
-            .collect();
-        let failed = mine
-            .iter()
-            .filter(|(_, o)| matches!(o, Outcome::Fail(_)))
-            .count();
+        let mine: Vec<&CheckResult> = outcomes.iter().filter(|r| of_task(r, *task)).collect();
+        let failed = mine.iter().filter(|r| r.failed()).count();
         let name = format!(
             "skeleton: task {task} ({title}) fails {failed} of its {} checks",
             mine.len()
@@ -196,7 +201,11 @@ fn skeleton_verdicts(outcomes: &[(String, Outcome)]) -> Vec<(String, Outcome)> {
             ])
         };
         println!("    {name}");
-        results.push((name, outcome));
+        let identity = Identity {
+            task: Some(*task),
+            ..skeleton_identity()
+        };
+        results.push(CheckResult::new(name, outcome).with_identity(identity));
     }
     results
 }
@@ -233,13 +242,17 @@ pub fn tasks_of_tree(dir: &Path, asked: &[String]) -> Result<Vec<String>, String
 
 /// Where to look when a check of a lab task fails in a student tree `dir`: the task's TODO
 /// markers there (file:line) and the lab text's section.
-pub fn hint(check: &str, dir: &Path) -> Option<String> {
+pub fn hint(check: &CheckResult, dir: &Path) -> Option<String> {
+    let task = check
+        .identity
+        .task
+        .filter(|_| check.identity.tree == Tree::Solution)?;
     let dw_lab::Task {
         number: task,
         title,
         files,
         todo,
-    } = dw_lab::lab_task(scenarios::lab_task(check)?)?;
+    } = dw_lab::lab_task(task)?;
     let mut todos = Vec::new();
     for file in *files {
         let Ok(source) = fs::read_to_string(dir.join(file)) else {
@@ -252,7 +265,8 @@ pub fn hint(check: &str, dir: &Path) -> Option<String> {
         }
     }
     Some(format!(
-        "{check}\n      -> TODO {task} in {}: {}\n      -> lab text, exercise {task}, \"{title}\"",
+        "{}\n      -> TODO {task} in {}: {}\n      -> lab text, exercise {task}, \"{title}\"",
+        check.name,
         dir.display(),
         if todos.is_empty() {
             "(no marker left)".into()
@@ -262,10 +276,11 @@ pub fn hint(check: &str, dir: &Path) -> Option<String> {
     ))
 }
 
-/// A copy of `s` that runs in the guest directory `dir` (where one tree's modules are), with
+/// A copy of `s` that runs in the guest directory `dir` (where the modules of `tree` are), with
 /// the programs and the other modules of /root at hand, named `label: <its name>`.
-pub fn retarget(s: &Scenario, label: &str, dir: &str) -> Scenario {
+pub fn retarget(s: &Scenario, label: &str, dir: &str, tree: Tree) -> Scenario {
     let mut copy = s.clone();
+    copy.identity.tree = tree;
     copy.name = format!("{label}: {}", s.name);
     copy.script = format!(
         "cd {dir}\nfor f in /root/*; do [ -e \"${{f##*/}}\" ] || ln -s \"$f\" .; done\n{}",
@@ -282,7 +297,7 @@ pub fn proof_checks(task: u32) -> Vec<Scenario> {
     scenarios::all(scenarios::Intensity::TEST)
         .into_iter()
         .flat_map(|b| b.scenarios)
-        .filter(|s| scenarios::lab_task(&s.name) == Some(task) && !s.name.contains("cycles"))
+        .filter(|s| s.identity.task == Some(task) && s.kind != Kind::LoadCycles)
         .collect()
 }
 
@@ -314,6 +329,16 @@ impl Mutant {
     pub fn label(&self) -> String {
         format!("mutant TODO {} ({})", self.task, self.place)
     }
+
+    /// The identity of its own results (that it builds, that it is caught).
+    fn identity(&self) -> Identity {
+        Identity {
+            task: Some(self.task),
+            language: Some(&RUST),
+            tree: Tree::Mutant(self.label()),
+            boot: None,
+        }
+    }
 }
 
 /// The first compiler error in a mutant's build log.
@@ -323,29 +348,31 @@ pub fn build_error(log: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// A mutant's verdict from its checks' outcomes: caught when one failed.
-pub fn verdict(m: &Mutant, outcomes: &[(String, Outcome)]) -> (String, Outcome) {
-    let prefix = format!("{}: ", m.label());
+/// A mutant's verdict from its checks' results: caught when one failed.
+pub fn verdict(m: &Mutant, outcomes: &[CheckResult]) -> CheckResult {
+    let (tree, prefix) = (Tree::Mutant(m.label()), format!("{}: ", m.label()));
     let caught: Vec<&str> = outcomes
         .iter()
-        .filter(|(_, o)| matches!(o, Outcome::Fail(_)))
-        .filter_map(|(n, _)| n.strip_prefix(&prefix))
+        .filter(|r| r.failed() && r.identity.tree == tree)
+        // The scenario's own name, after the label that `retarget` put first.
+        .map(|r| r.name.strip_prefix(&prefix).unwrap_or(&r.name))
         .collect();
     if caught.is_empty() {
         let blind = format!(
             "no check of task {} fails without this region: add one",
             m.task
         );
-        (
+        CheckResult::new(
             format!("{}: a blind spot", m.label()),
             Outcome::Fail(vec![blind]),
         )
     } else {
-        (
+        CheckResult::new(
             format!("{}: caught by {}", m.label(), caught.join("; ")),
             Outcome::Pass,
         )
     }
+    .with_identity(m.identity())
 }
 
 #[cfg(test)]
@@ -358,21 +385,25 @@ mod tests {
         assert_eq!(m.len(), 1);
         assert_eq!(m[0].label(), "mutant TODO 1 (timer.rs:40)");
         let fail = || Outcome::Fail(vec!["x".into()]);
-        let (name, o) = verdict(
-            &m[0],
-            &[
-                (
-                    "mutant TODO 1 (timer.rs:40): timer: a".into(),
-                    Outcome::Pass,
-                ),
-                ("mutant TODO 1 (timer.rs:40): timer: b".into(), fail()),
-                ("other: c".into(), fail()),
-            ],
+        let tree = Tree::Mutant(m[0].label());
+        let of_mutant = |what: &str, outcome| {
+            let s = Scenario::new(what, "true");
+            let s = retarget(&s, &m[0].label(), "/root/mut/03", tree.clone());
+            CheckResult::new(s.name, outcome).with_identity(s.identity)
+        };
+        let results = [
+            of_mutant("timer: a", Outcome::Pass),
+            of_mutant("timer: b", fail()),
+            CheckResult::new("other: c", fail()),
+        ];
+        let caught = verdict(&m[0], &results);
+        assert_eq!(
+            caught.name,
+            "mutant TODO 1 (timer.rs:40): caught by timer: b"
         );
-        assert_eq!(name, "mutant TODO 1 (timer.rs:40): caught by timer: b");
-        assert_eq!(o, Outcome::Pass);
-        let (name, o) = verdict(&m[0], &[]);
-        assert!(name.ends_with("a blind spot") && matches!(o, Outcome::Fail(_)));
+        assert_eq!(caught.outcome, Outcome::Pass);
+        let blind = verdict(&m[0], &results[2..]);
+        assert!(blind.name.ends_with("a blind spot") && blind.failed());
     }
 
     #[test]
@@ -388,12 +419,12 @@ mod tests {
     #[test]
     fn retargeted_scenarios_run_in_their_directory() {
         let s = Scenario::new("timer: x", "insmod dw_timer.ko").keep_modules();
-        let r = retarget(&s, "skeleton", "/root/skel");
+        let r = retarget(&s, "skeleton", "/root/skel", Tree::Skeleton);
         assert_eq!(r.name, "skeleton: timer: x");
         assert!(
             r.script.starts_with("cd /root/skel\n") && r.script.ends_with("insmod dw_timer.ko")
         );
-        assert!(!r.keep_modules);
+        assert!(!r.keep_modules && r.identity.tree == Tree::Skeleton);
         assert!(
             !proof_checks(1).is_empty()
                 && proof_checks(1).iter().all(|s| !s.name.contains("cycles"))
@@ -403,9 +434,23 @@ mod tests {
     #[test]
     fn hints_point_at_the_todos_of_the_task() {
         let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../modules/1-2-timer"));
-        let h = hint("timer: fires once, about 1 s after load", dir).unwrap();
+        let check = |name: &str, task| {
+            let identity = Identity {
+                task,
+                ..Identity::default()
+            };
+            CheckResult::new(name, Outcome::Fail(Vec::new())).with_identity(identity)
+        };
+        let timer = check("timer: fires once, about 1 s after load", Some(1));
+        let h = hint(&timer, dir).unwrap();
+        assert!(h.starts_with(&timer.name), "{h}");
         assert!(h.contains("TODO 1 in ") && h.contains("timer.rs:"), "{h}");
         assert!(h.contains("exercise 1, \"Timer\""));
-        assert_eq!(hint("tasklet: x", dir), None);
+        assert_eq!(hint(&check("tasklet: x", None), dir), None);
+        let skeleton = CheckResult {
+            identity: skeleton_identity(),
+            ..timer
+        };
+        assert_eq!(hint(&skeleton, dir), None);
     }
 }

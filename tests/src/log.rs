@@ -1,25 +1,7 @@
-//! The harness's markers, and splitting a guest run's kernel console and command output into
-//! per-scenario sections by them.
-//!
-//! The guest script (`main.rs`, `guest_script`) writes the markers; this module is the only
-//! place that knows their text. A marker is recognised anywhere in a line: a scenario whose
-//! output lacks its last newline, or a kernel message printed without one, may put text before it.
+//! Splitting a guest run's kernel console and command output into per-scenario sections, by the
+//! markers the guest script writes (`markers.rs`).
 
-/// What every marker of the harness starts with.
-pub const MARKER_PREFIX: &str = "@@dw-";
-/// A scenario starts: `BEGIN <index>`, to the output, and `BEGIN <index> <jiffies>` to the
-/// kernel log (no jiffies where the guest cannot read them).
-pub const BEGIN: &str = "@@dw-scenario-begin";
-/// A scenario's script ended: `STATUS <index> <exit status>`, to the kernel log and the output.
-pub const STATUS: &str = "@@dw-scenario-status";
-/// Every scenario ran (and its leak check): to the kernel log, once, last.
-pub const DONE: &str = "@@dw-scenarios-done";
-/// `RMMOD_RETURNED <module>`, to the kernel log when a scenario's `rmmod <module>` has returned
-/// (the scenario scripts' `rmmod` is a shell function that writes it).
-pub const RMMOD_RETURNED: &str = "@@dw-rmmod-returned";
-/// `NOTE <name>=<value>`, written to the output by the guest function `dw_note`: a value the
-/// harness's checks refer to as `$name` (a pid known only in the guest, say).
-pub const NOTE: &str = "@@dw-note";
+use crate::markers::{self, Marker};
 
 /// What one scenario left behind.
 #[derive(Debug, Default, Clone)]
@@ -67,30 +49,6 @@ pub fn split_timestamp(line: &str) -> (Option<f64>, &str) {
     (None, line)
 }
 
-/// A marker found in a line: the text before it, and its words after it.
-struct Found<'a> {
-    before: &'a str,
-    words: Vec<&'a str>,
-}
-
-fn find_marker<'a>(line: &'a str, marker: &str) -> Option<Found<'a>> {
-    let at = line.find(marker)?;
-    Some(Found {
-        before: &line[..at],
-        words: line[at + marker.len()..].split_whitespace().collect(),
-    })
-}
-
-/// The scenario index a marker names, if it is one of `count`.
-fn index(found: &Found, count: usize) -> Option<usize> {
-    let i = found.words.first()?.parse().ok()?;
-    (i < count).then_some(i)
-}
-
-fn status(found: &Found) -> Option<i32> {
-    found.words.get(1)?.parse().ok()
-}
-
 /// Splits the console log and the output of a boot that ran `count` scenarios.
 pub fn split(console: &str, output: &str, count: usize) -> Split {
     let mut split = Split {
@@ -110,51 +68,67 @@ pub fn split(console: &str, output: &str, count: usize) -> Split {
             None => split.outside.push(message.to_string()),
         }
     };
+    // A scenario's index, if it is one of `count`.
+    let valid = |index: Option<usize>| index.filter(|&i| i < count);
     for line in console.lines() {
         let (stamp, message) = split_timestamp(line);
-        if let Some(found) = find_marker(message, BEGIN) {
-            push(&mut split, current, stamp, found.before);
-            if let Some(i) = index(&found, count) {
-                current = Some(i);
-                split.sections[i].begun = true;
-                split.sections[i].started_at = stamp;
-                split.sections[i].started_jiffies = found.words.get(1).and_then(|j| j.parse().ok());
-            }
-        } else if let Some(found) = find_marker(message, STATUS) {
-            push(&mut split, current, stamp, found.before);
-            if let Some(i) = index(&found, count) {
-                split.sections[i].ended_at = stamp;
-            }
-        } else if let Some(found) = find_marker(message, DONE) {
-            push(&mut split, current, stamp, found.before);
-            current = None;
-            split.done_at = stamp;
-        } else {
+        let Some(found) = markers::find(message) else {
             push(&mut split, current, stamp, message);
+            continue;
+        };
+        match found.marker {
+            Marker::Begin { index, jiffies } => {
+                push(&mut split, current, stamp, found.before);
+                if let Some(i) = valid(index) {
+                    current = Some(i);
+                    let section = &mut split.sections[i];
+                    section.begun = true;
+                    section.started_at = stamp;
+                    section.started_jiffies = jiffies;
+                }
+            }
+            Marker::Status { index, .. } => {
+                push(&mut split, current, stamp, found.before);
+                if let Some(i) = valid(index) {
+                    split.sections[i].ended_at = stamp;
+                }
+            }
+            Marker::Done => {
+                push(&mut split, current, stamp, found.before);
+                current = None;
+                split.done_at = stamp;
+            }
+            // `rmmod`'s markers stay in the log, for `Scenario::exits_with`.
+            Marker::RmmodReturned(_) | Marker::Note(_) => push(&mut split, current, stamp, message),
         }
     }
     let mut current: Option<usize> = None;
     for line in output.lines().map(|l| l.trim_end_matches('\r')) {
-        let mut text = line;
+        // Only the scenarios' markers and notes go to the output.
+        let found = markers::find(line)
+            .filter(|f| !matches!(f.marker, Marker::Done | Marker::RmmodReturned(_)));
+        let text = found.as_ref().map_or(line, |f| f.before);
         let mut next = current;
-        if let Some(found) = find_marker(line, BEGIN) {
-            text = found.before;
-            if let Some(i) = index(&found, count) {
-                split.sections[i].begun = true;
-                next = Some(i);
+        match found.map(|f| f.marker) {
+            Some(Marker::Begin { index, .. }) => {
+                if let Some(i) = valid(index) {
+                    split.sections[i].begun = true;
+                    next = Some(i);
+                }
             }
-        } else if let Some(found) = find_marker(line, STATUS) {
-            text = found.before;
-            if let Some(i) = index(&found, count) {
-                split.sections[i].status = status(&found);
+            Some(Marker::Status { index, status }) => {
+                if let Some(i) = valid(index) {
+                    split.sections[i].status = status;
+                }
+                next = None;
             }
-            next = None;
-        } else if let Some(found) = find_marker(line, NOTE) {
-            text = found.before;
-            let note = found.words.first().and_then(|w| w.split_once('='));
-            if let (Some(i), Some((name, value))) = (current, note) {
-                split.sections[i].notes.push((name.into(), value.into()));
+            Some(Marker::Note(Some((name, value)))) => {
+                if let Some(i) = current {
+                    let note = (name.to_string(), value.to_string());
+                    split.sections[i].notes.push(note);
+                }
             }
+            _ => {}
         }
         if let Some(i) = current {
             if !(text.is_empty() && text.len() < line.len()) {
@@ -203,113 +177,6 @@ pub fn leak_origins(section: &Section, sections: &[Section], names: &[&str]) -> 
         .into_iter()
         .map(|(during, count)| format!("leaked objects allocated during {during}: {count}"))
         .collect()
-}
-
-/// How one check came out.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
-    Pass,
-    /// What went wrong.
-    Fail(Vec<String>),
-    /// Not run, and why.
-    Skip(String),
-}
-
-impl Outcome {
-    /// Passes if there are no problems.
-    pub fn from_problems(problems: Vec<String>) -> Self {
-        if problems.is_empty() {
-            Self::Pass
-        } else {
-            Self::Fail(problems)
-        }
-    }
-}
-
-/// A KTAP suite being read.
-struct Suite {
-    name: String,
-    /// The number of cases its plan line (`1..N`) promised.
-    planned: Option<usize>,
-    /// The case numbers that reported.
-    reported: Vec<usize>,
-}
-
-impl Suite {
-    /// The cases the plan promised that never reported.
-    fn finish(self, results: &mut Vec<(String, Outcome)>) {
-        for n in 1..=self.planned.unwrap_or(0) {
-            if !self.reported.contains(&n) {
-                results.push((
-                    format!("kunit {}: case {n}", self.name),
-                    Outcome::Fail(vec![format!(
-                        "never reported (the plan promised {} cases)",
-                        self.planned.unwrap_or(0)
-                    )]),
-                ));
-            }
-        }
-    }
-}
-
-/// The KUnit test cases in a log (KTAP, as modules print it when loaded): one result each,
-/// named `kunit SUITE: CASE`, failing with the case's diagnostic lines, skipped with the
-/// reason after `# SKIP`. A case the suite's plan promised that never reported fails.
-pub fn ktap_results(log: &[String]) -> Vec<(String, Outcome)> {
-    let mut results = Vec::new();
-    let mut suite: Option<Suite> = None;
-    let mut diagnostics = Vec::new();
-    for line in log {
-        let Some(case) = line.strip_prefix("    ") else {
-            // The suite's own result, at the top level, ends it.
-            if let Some(s) = suite.take_if(|s| result_line(line).is_some_and(|r| r.2 == s.name)) {
-                s.finish(&mut results);
-            }
-            continue;
-        };
-        if let Some(name) = case.strip_prefix("# Subtest: ") {
-            if let Some(s) = suite.take() {
-                s.finish(&mut results);
-            }
-            suite = Some(Suite {
-                name: name.trim().to_string(),
-                planned: None,
-                reported: Vec::new(),
-            });
-            diagnostics.clear();
-        } else if case.starts_with("# ") || case.starts_with("Expected") || case.starts_with("    ")
-        {
-            diagnostics.push(line.trim().to_string());
-        } else if let Some(s) = &mut suite {
-            if let Some(plan) = case.strip_prefix("1..") {
-                s.planned = plan.trim().parse().ok();
-            } else if let Some((ok, number, name)) = result_line(case) {
-                s.reported.extend(number);
-                let (name, directive) = name.split_once(" # ").unwrap_or((name, ""));
-                let outcome = match directive.strip_prefix("SKIP") {
-                    Some(reason) => Outcome::Skip(reason.trim().to_string()),
-                    None if ok => Outcome::Pass,
-                    None => Outcome::Fail(core::mem::take(&mut diagnostics)),
-                };
-                results.push((format!("kunit {}: {}", s.name, name.trim()), outcome));
-                diagnostics.clear();
-            }
-        }
-    }
-    if let Some(s) = suite {
-        s.finish(&mut results);
-    }
-    results
-}
-
-/// A KTAP result line `[not ]ok N name`: whether ok, the number, the rest.
-fn result_line(line: &str) -> Option<(bool, Option<usize>, &str)> {
-    let (ok, rest) = match line.strip_prefix("not ok ") {
-        Some(rest) => (false, rest),
-        None => (true, line.strip_prefix("ok ")?),
-    };
-    let (number, name) = rest.split_once(' ').unwrap_or((rest, ""));
-    Some((ok, number.parse().ok(), name))
 }
 
 #[cfg(test)]
@@ -403,69 +270,6 @@ mod tests {
         assert_eq!(split.sections[0].status, Some(3));
         assert!(split.sections[1].begun);
         assert_eq!(split.sections[1].started_at, Some(1.1));
-    }
-
-    fn lines(text: &[&str]) -> Vec<String> {
-        text.iter().map(|s| s.to_string()).collect()
-    }
-
-    #[test]
-    fn reads_ktap_cases() {
-        let log = lines(&[
-            "KTAP version 1",
-            "    # Subtest: dw_kernel_ext",
-            "    1..2",
-            "    ok 1 time_conversions",
-            "    # timer: ASSERTION FAILED at kernel_ext/kunit.rs:90",
-            "    Expected runs == 1, but",
-            "    not ok 2 timer",
-            "# dw_kernel_ext: pass:1 fail:1 skip:0 total:2",
-            "not ok 1 dw_kernel_ext",
-        ]);
-        let results = ktap_results(&log);
-        assert_eq!(results.len(), 2);
-        assert_eq!(
-            results[0],
-            (
-                "kunit dw_kernel_ext: time_conversions".into(),
-                Outcome::Pass
-            )
-        );
-        assert_eq!(results[1].0, "kunit dw_kernel_ext: timer");
-        assert!(
-            matches!(&results[1].1, Outcome::Fail(d) if d.len() == 2),
-            "the failure's diagnostics"
-        );
-    }
-
-    /// A skipped case is a skip, under its own name; a case the plan promised that
-    /// never reported fails.
-    #[test]
-    fn ktap_skips_apart_and_the_plan_is_honoured() {
-        let log = lines(&[
-            "    # Subtest: s",
-            "    1..3",
-            "    ok 1 a",
-            "    ok 2 b # SKIP needs two CPUs",
-            "# s: pass:1 fail:0 skip:1 total:3",
-            "ok 1 s",
-        ]);
-        let results = ktap_results(&log);
-        assert_eq!(
-            results,
-            [
-                ("kunit s: a".into(), Outcome::Pass),
-                ("kunit s: b".into(), Outcome::Skip("needs two CPUs".into())),
-                (
-                    "kunit s: case 3".into(),
-                    Outcome::Fail(vec!["never reported (the plan promised 3 cases)".into()])
-                ),
-            ]
-        );
-        // A suite cut short (the module crashed mid-suite): the log simply ends.
-        let cut = ktap_results(&log[..3]);
-        assert_eq!(cut.len(), 3);
-        assert!(matches!(cut[1].1, Outcome::Fail(_)) && matches!(cut[2].1, Outcome::Fail(_)));
     }
 
     #[test]

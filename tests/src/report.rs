@@ -4,7 +4,7 @@
 //! one JSON group, one JUnit test suite; the checks are the leaves, counted as the closing line
 //! counts them.
 
-use crate::{log::Outcome, Tally};
+use crate::result::{CheckResult, Outcome, Tally};
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use serde::Serialize;
 use std::{fs, path::Path, process::Command};
@@ -13,11 +13,11 @@ use std::{fs, path::Path, process::Command};
 #[derive(Debug, Clone)]
 pub struct Group {
     pub name: String,
-    pub results: Vec<(String, Outcome)>,
+    pub results: Vec<CheckResult>,
 }
 
 impl Group {
-    pub fn new(name: &str, results: Vec<(String, Outcome)>) -> Self {
+    pub fn new(name: &str, results: Vec<CheckResult>) -> Self {
         Self {
             name: name.to_string(),
             results,
@@ -25,9 +25,7 @@ impl Group {
     }
 
     fn failed(&self) -> bool {
-        self.results
-            .iter()
-            .any(|(_, o)| matches!(o, Outcome::Fail(_)))
+        self.results.iter().any(CheckResult::failed)
     }
 }
 
@@ -43,15 +41,15 @@ pub fn ktap(groups: &[Group]) -> String {
             name(&group.name),
             group.results.len()
         );
-        for (j, (check, outcome)) in group.results.iter().enumerate() {
-            let check = name(check);
-            match outcome {
+        for (j, result) in group.results.iter().enumerate() {
+            let check = name(&result.name);
+            match &result.outcome {
                 Outcome::Pass => out += &format!("    ok {} {check}\n", j + 1),
                 Outcome::Skip(why) => {
                     out += &format!("    ok {} {check} # SKIP {}\n", j + 1, name(why))
                 }
-                Outcome::Fail(problems) => {
-                    for line in problems.iter().flat_map(|p| p.lines()) {
+                Outcome::Fail(_) => {
+                    for line in result.details().iter().flat_map(|p| p.lines()) {
                         out += &format!("    # {line}\n");
                     }
                     out += &format!("    not ok {} {check}\n", j + 1);
@@ -78,6 +76,17 @@ struct JsonCheck<'a> {
     /// What went wrong (a failure), or why it did not run (a skip).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     details: Vec<&'a str>,
+    /// The lab task it checks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    task: Option<u32>,
+    /// The language of the modules it loads (`rust`, `c`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    language: Option<&'static str>,
+    /// Whether it ran on a mutant of the lab proof.
+    mutant: bool,
+    /// The boot it ran in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    boot: Option<&'a str>,
 }
 
 fn status(outcome: &Outcome) -> &'static str {
@@ -89,7 +98,8 @@ fn status(outcome: &Outcome) -> &'static str {
 }
 
 /// The same tree as JSON: `{"groups": [{"name", "status", "checks": [{"name", "status",
-/// "details"}]}], "passed", "failed", "skipped"}`.
+/// "details", "task", "language", "mutant", "boot"}]}], "passed", "failed", "skipped"}` (a
+/// check's `details`, `task`, `language` and `boot` only where it has them).
 pub fn json(groups: &[Group]) -> String {
     let tally = tally(groups);
     let groups: Vec<JsonGroup> = groups
@@ -100,14 +110,14 @@ pub fn json(groups: &[Group]) -> String {
             checks: g
                 .results
                 .iter()
-                .map(|(name, outcome)| JsonCheck {
-                    name,
-                    status: status(outcome),
-                    details: match outcome {
-                        Outcome::Pass => Vec::new(),
-                        Outcome::Fail(problems) => problems.iter().map(String::as_str).collect(),
-                        Outcome::Skip(why) => vec![why.as_str()],
-                    },
+                .map(|r| JsonCheck {
+                    name: &r.name,
+                    status: status(&r.outcome),
+                    details: r.details(),
+                    task: r.identity.task,
+                    language: r.identity.language.map(|l| l.name),
+                    mutant: r.identity.mutant(),
+                    boot: r.identity.boot.as_deref(),
                 })
                 .collect(),
         })
@@ -126,12 +136,12 @@ pub fn junit(groups: &[Group]) -> String {
     let mut report = Report::new("deferred-work-rs");
     for group in groups {
         let mut suite = TestSuite::new(group.name.as_str());
-        for (name, outcome) in &group.results {
-            let status = match outcome {
+        for result in &group.results {
+            let status = match &result.outcome {
                 Outcome::Pass => TestCaseStatus::success(),
-                Outcome::Fail(problems) => {
+                Outcome::Fail(_) => {
                     let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                    status.set_description(problems.join("\n"));
+                    status.set_description(result.details().join("\n"));
                     status
                 }
                 Outcome::Skip(why) => {
@@ -140,7 +150,7 @@ pub fn junit(groups: &[Group]) -> String {
                     status
                 }
             };
-            suite.add_test_case(TestCase::new(name.as_str(), status));
+            suite.add_test_case(TestCase::new(result.name.as_str(), status));
         }
         report.add_test_suite(suite);
     }
@@ -164,7 +174,7 @@ pub fn write(dir: &Path, groups: &[Group]) -> std::io::Result<()> {
 /// The files of [`write`], read back by the readers the ecosystem uses: the KTAP by the
 /// kernel's own `kunit.py parse` (from the kernel source at `ksrc`), the XML by a JUnit library;
 /// each must count what `expected` counts.
-pub fn check_readers(dir: &Path, ksrc: &Path, expected: &Tally) -> Vec<(String, Outcome)> {
+pub fn check_readers(dir: &Path, ksrc: &Path, expected: &Tally) -> Vec<CheckResult> {
     let kunit = ksrc.join("tools/testing/kunit/kunit.py");
     let ktap = match Command::new("python3")
         .arg(&kunit)
@@ -212,12 +222,12 @@ pub fn check_readers(dir: &Path, ksrc: &Path, expected: &Tally) -> Vec<(String, 
         Err(e) => Outcome::Fail(vec![format!("results.xml: {e}")]),
     };
     vec![
-        (
-            "results: the KTAP is read by the kernel's kunit.py parse, with the same counts".into(),
+        CheckResult::new(
+            "results: the KTAP is read by the kernel's kunit.py parse, with the same counts",
             ktap,
         ),
-        (
-            "results: the JUnit XML is read by a JUnit library, with the same counts".into(),
+        CheckResult::new(
+            "results: the JUnit XML is read by a JUnit library, with the same counts",
             junit,
         ),
     ]
@@ -251,16 +261,22 @@ mod tests {
             Group::new(
                 "host",
                 vec![
-                    ("lint: rustfmt".into(), Outcome::Pass),
-                    (
-                        "a check # with a hash".into(),
-                        Outcome::Fail(vec!["went wrong\ntwice".into()]),
-                    ),
+                    CheckResult::new("lint: rustfmt", Outcome::Pass),
+                    CheckResult {
+                        evidence: Some("seen".into()),
+                        ..CheckResult::new(
+                            "a check # with a hash",
+                            Outcome::Fail(vec!["went wrong\ntwice".into()]),
+                        )
+                    },
                 ],
             ),
             Group::new(
                 "boot timers",
-                vec![("timer: fires".into(), Outcome::Skip("no KVM".into()))],
+                vec![CheckResult::new(
+                    "timer: fires",
+                    Outcome::Skip("no KVM".into()),
+                )],
             ),
         ]
     }
@@ -269,9 +285,7 @@ mod tests {
     fn ktap_nests_a_subtest_per_group() {
         let text = ktap(&sample());
         assert!(text.starts_with("KTAP version 1\n1..2\n"));
-        assert!(
-            text.contains("    # went wrong\n    # twice\n    not ok 2 a check no. with a hash\n")
-        );
+        assert!(text.contains("    # twice\n    # seen\n    not ok 2 a check no. with a hash\n"));
         assert!(text.contains("not ok 1 host\n"));
         assert!(text.contains("    ok 1 timer: fires # SKIP no KVM\n"));
         assert!(text.ends_with("ok 2 boot timers\n"));

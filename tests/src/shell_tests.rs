@@ -2,9 +2,10 @@
 //! and `qemu/boot.sh`, and crafted console and output files.
 
 use crate::{
-    check::{Boot, Scenario},
-    log::Outcome,
-    scenarios, Harness,
+    check::Boot,
+    result::CheckResult,
+    run::{root, Harness},
+    scenarios,
 };
 use std::{
     fs,
@@ -24,13 +25,6 @@ fn scratch(name: &str) -> PathBuf {
 fn executable(path: &Path, text: &str) {
     fs::write(path, text).expect("write a stand-in");
     fs::set_permissions(path, fs::Permissions::from_mode(0o755)).expect("chmod");
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the workspace root")
-        .to_path_buf()
 }
 
 /// A harness whose `qemu/boot.sh` is a stand-in that copies `console` and `output` to where the
@@ -60,7 +54,7 @@ fn stand_in_harness(dir: &Path, console: &[u8], output: &[u8], status: i32) -> H
 /// The atomic-sleep boot (lab task 4), as the harness runs it.
 fn atomic_sleep_boot() -> Boot {
     let filter = "atomic".to_string();
-    crate::selected_boots(&[&filter], scenarios::Intensity::TEST)
+    scenarios::selected(&[filter], scenarios::Intensity::TEST, None)
         .into_iter()
         .find(|b| b.name == "atomic sleep")
         .expect("the atomic sleep boot")
@@ -80,13 +74,11 @@ fn atomic_sleep_run(plant: &[u8]) -> (Vec<u8>, Vec<u8>) {
     (console, output)
 }
 
-fn failures(results: &[(String, Outcome)]) -> Vec<String> {
+fn failures(results: &[CheckResult]) -> Vec<String> {
     results
         .iter()
-        .filter_map(|(name, o)| match o {
-            Outcome::Fail(problems) => Some(format!("{name}: {}", problems[0])),
-            _ => None,
-        })
+        .filter(|r| r.failed())
+        .map(|r| format!("{}: {}", r.name, r.details()[0]))
         .collect()
 }
 
@@ -100,38 +92,26 @@ fn the_real_atomic_sleep_boot_passes() {
     assert_eq!(results.len(), 3);
 }
 
-/// End to end: a report planted beside the expected one fails the scenario.
+/// End to end: a report planted beside the expected one fails the scenario, and a byte that is
+/// not UTF-8 next to it leaves the rest of the console readable.
 #[test]
 fn a_planted_report_beside_the_expected_one_fails() {
-    let dir = scratch("replay-plant");
-    let plant = b"[    9.000000] BUG: KASAN: slab-use-after-free in dw_planted+0x1/0x2\n";
-    let (console, output) = atomic_sleep_run(plant);
-    let results = stand_in_harness(&dir, &console, &output, 0)
-        .run_boot(&atomic_sleep_boot())
-        .results;
-    let failed = failures(&results);
-    assert_eq!(failed.len(), 1, "{failed:#?}");
-    assert!(
-        failed[0].ends_with("kernel report: BUG: KASAN: slab-use-after-free in dw_planted+0x1/0x2"),
-        "{failed:#?}"
-    );
-}
-
-/// A byte that is not UTF-8 next to a report leaves the rest of the console readable.
-#[test]
-fn a_byte_that_is_not_utf8_does_not_blank_the_console() {
-    let dir = scratch("replay-byte");
-    let plant = b"[    9.000000] BUG: KASAN: slab-use-after-free in dw_planted \xff\n";
-    let (console, output) = atomic_sleep_run(plant);
-    let results = stand_in_harness(&dir, &console, &output, 0)
-        .run_boot(&atomic_sleep_boot())
-        .results;
-    let failed = failures(&results);
-    assert_eq!(failed.len(), 1, "{failed:#?}");
-    assert!(
-        failed[0].contains("kernel report: BUG: KASAN: slab-use-after-free in dw_planted \u{fffd}"),
-        "{failed:#?}"
-    );
+    let planted = "[    9.000000] BUG: KASAN: slab-use-after-free in dw_planted";
+    for (name, tail, shown) in [
+        ("plant", &b"+0x1/0x2"[..], "+0x1/0x2"),
+        ("byte", b" \xff", " \u{fffd}"),
+    ] {
+        let dir = scratch(&format!("replay-{name}"));
+        let plant = [planted.as_bytes(), tail, b"\n"].concat();
+        let (console, output) = atomic_sleep_run(&plant);
+        let results = stand_in_harness(&dir, &console, &output, 0)
+            .run_boot(&atomic_sleep_boot())
+            .results;
+        let failed = failures(&results);
+        assert_eq!(failed.len(), 1, "{failed:#?}");
+        let report = format!("kernel report: {}{shown}", &planted[15..]);
+        assert!(failed[0].contains(&report), "{failed:#?}");
+    }
 }
 
 /// A boot that stops before writing anything fails, with the launcher's status, and the
@@ -167,9 +147,9 @@ fn the_report_scan_finds_a_kernel_panic() {
         "[    1.0] ok\n[    2.0] Kernel panic - not syncing: Fatal exception\n",
     )
     .unwrap();
-    assert_eq!(crate::print_reports(&console), 1);
+    assert_eq!(crate::reports::print_in_file(&console), 1);
     fs::write(&console, "[    1.0] ok\n").unwrap();
-    assert_eq!(crate::print_reports(&console), 0);
+    assert_eq!(crate::reports::print_in_file(&console), 0);
 }
 
 /// A module build that warned keeps failing the lint gate when the next build has
@@ -258,40 +238,6 @@ fn exec_output_redirected_to_a_file_is_kept_whole() {
     );
 }
 
-/// Every boot's guest script is what `sh -n` accepts.
-#[test]
-fn guest_scripts_parse() {
-    let intensities = [scenarios::Intensity::TEST, scenarios::Intensity::SOAK];
-    for boot in intensities.into_iter().flat_map(scenarios::all) {
-        let script = crate::guest_script(&boot);
-        let status = Command::new("sh")
-            .args(["-n", "-c", &script])
-            .status()
-            .expect("sh");
-        assert!(status.success(), "boot {}", boot.name);
-    }
-}
-
-/// One leak check closes a boot (kmemleak scans after its last scenario, none
-/// between scenarios), unless the boot has none; each begin marker carries the jiffies.
-#[test]
-fn kmemleak_scans_close_the_boot_unless_it_has_no_leak_check() {
-    let scenarios = vec![Scenario::new("a", "true"), Scenario::new("b", "true")];
-    let boot = Boot::new("x", scenarios);
-    let script = crate::guest_script(&boot);
-    let scans = |script: &str| script.matches("\ndw_leak_check\n").count();
-    assert_eq!(scans(&script), 1);
-    let after_last = script.rfind("@@dw-scenario-status 1").unwrap();
-    assert!(script.find("\ndw_leak_check\n").unwrap() > after_last);
-    assert_eq!(
-        script
-            .matches("@@dw-scenario-begin 1 $(dw_jiffies)")
-            .count(),
-        1
-    );
-    assert_eq!(scans(&crate::guest_script(&boot.without_leak_check())), 0);
-}
-
 /// Boots run side by side, each with its own files and report, and the launcher is
 /// told the icount shift.
 #[test]
@@ -328,9 +274,9 @@ fn parallel_boots_run_side_by_side_and_keep_their_output_apart() {
     assert_eq!(failures(&results), Vec::<String>::new());
     for name in ["first", "second"] {
         let boot_line = format!("{name}: boots, runs to the end, without kernel reports");
-        assert_eq!(results.iter().filter(|(n, _)| *n == boot_line).count(), 1);
+        assert_eq!(results.iter().filter(|r| r.name == boot_line).count(), 1);
         let own = &per_boot[if name == "first" { 0 } else { 1 }];
-        assert!(own.iter().any(|(n, _)| *n == boot_line));
+        assert!(own.iter().any(|r| r.name == boot_line));
         assert!(dir.join(format!("tests/{name}.console")).exists());
     }
     assert_eq!(fs::read_to_string(dir.join("icount")).unwrap(), "0\n0\n");

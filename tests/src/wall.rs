@@ -2,7 +2,10 @@
 //! runs. The kernel's timestamps are the guest's clock, which virtual time (icount) decouples
 //! from the wall clock: idle time is skipped, busy time runs slower.
 
-use crate::log::{split_timestamp, BEGIN, DONE, STATUS};
+use crate::{
+    log::split_timestamp,
+    markers::{self, Marker},
+};
 use std::{
     fs::File,
     io::{Read, Seek, SeekFrom},
@@ -42,23 +45,17 @@ impl MarkerTimes {
         };
         let lines: Vec<u8> = self.partial.drain(..=last_newline).collect();
         for line in String::from_utf8_lossy(&lines).lines() {
-            let message = split_timestamp(line).1;
-            // A marker counts anywhere in its line, as in `log::split`.
-            let marked = |marker: &str| {
-                let at = message.find(marker)? + marker.len();
-                message[at..]
-                    .split_whitespace()
-                    .next()?
-                    .parse::<usize>()
-                    .ok()
-            };
             let first = |slot: &mut Option<f64>| *slot = slot.or(Some(at));
-            if message.contains(DONE) {
-                first(&mut self.done);
-            } else if let Some(i) = marked(BEGIN).filter(|&i| i < self.begun.len()) {
-                first(&mut self.begun[i]);
-            } else if let Some(i) = marked(STATUS).filter(|&i| i < self.ended.len()) {
-                first(&mut self.ended[i]);
+            // A marker counts anywhere in its line, as in `log::split`.
+            match markers::find(split_timestamp(line).1).map(|f| f.marker) {
+                Some(Marker::Done) => first(&mut self.done),
+                Some(Marker::Begin { index: Some(i), .. }) if i < self.begun.len() => {
+                    first(&mut self.begun[i])
+                }
+                Some(Marker::Status { index: Some(i), .. }) if i < self.ended.len() => {
+                    first(&mut self.ended[i])
+                }
+                _ => {}
             }
         }
     }
