@@ -20,8 +20,6 @@ pub struct Ioctl {
     pub nr: u32,
     /// Whether it is `_IOW(..., unsigned long)` (an argument the driver reads) or `_IO(...)`.
     pub writes_ulong: bool,
-    /// What it asks of the driver.
-    pub does: &'static str,
 }
 
 impl Ioctl {
@@ -49,30 +47,22 @@ impl Ioctl {
     }
 }
 
-pub const SET: Ioctl = Ioctl {
-    name: "MY_IOCTL_TIMER_SET",
-    nr: 1,
-    writes_ulong: true,
-    does: "arm a one-shot timer N seconds ahead",
-};
-pub const CANCEL: Ioctl = Ioctl {
-    name: "MY_IOCTL_TIMER_CANCEL",
-    nr: 2,
-    writes_ulong: false,
-    does: "disarm the timer",
-};
-pub const ALLOC: Ioctl = Ioctl {
-    name: "MY_IOCTL_TIMER_ALLOC",
-    nr: 3,
-    writes_ulong: true,
-    does: "call alloc_io() N seconds ahead",
-};
-pub const MON: Ioctl = Ioctl {
-    name: "MY_IOCTL_TIMER_MON",
-    nr: 4,
-    writes_ulong: false,
-    does: "monitor a process by pid",
-};
+const fn ioctl(name: &'static str, nr: u32, writes_ulong: bool) -> Ioctl {
+    Ioctl {
+        name,
+        nr,
+        writes_ulong,
+    }
+}
+
+/// Arms a one-shot timer N seconds ahead.
+pub const SET: Ioctl = ioctl("MY_IOCTL_TIMER_SET", 1, true);
+/// Disarms the timer.
+pub const CANCEL: Ioctl = ioctl("MY_IOCTL_TIMER_CANCEL", 2, false);
+/// Calls `alloc_io()` N seconds ahead.
+pub const ALLOC: Ioctl = ioctl("MY_IOCTL_TIMER_ALLOC", 3, true);
+/// Monitors a process by pid.
+pub const MON: Ioctl = ioctl("MY_IOCTL_TIMER_MON", 4, false);
 
 pub const IOCTLS: [&Ioctl; 4] = [&SET, &CANCEL, &ALLOC, &MON];
 
