@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build what `dw-tests --lab-proof` boots (build/lab-proof/): the student tree of every task
-# (skels/, as `make skels` writes it) and one tree per TODO region (mutants/NN/: the solution
-# with only that region removed, built on its own: NN/build.log). A mutant that does not compile
+# (skels/, as `make skels` writes it), one tree per TODO region (mutants/NN/: the solution
+# with only that region removed, built on its own: NN/build.log) and one per forger
+# (tests/forgers/: a solution patched to print the right lines by the wrong mechanism). A mutant that does not compile
 # is reported by the harness as caught by the build, with the compiler's first error.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -25,4 +26,4 @@ step "lab proof: the mutants, one build each (Kbuild refuses two modules of one 
 cut -f1 "$out/mutants/mutants.tsv" | xargs -P "$(nproc)" -I{} bash -c \
     'dir=$1; shift; make -s "$@" M="$dir" modules >"$dir/build.log" 2>&1 || true' \
     _ "$out/mutants/{}" -C "$kdir" "${vars[@]}"
-step "lab proof: $(find "$out/mutants" -name '*.ko' | wc -l) mutants built"
+step "lab proof: $(find "$out/mutants" -name '*.ko' | wc -l) mutants and forgers built"

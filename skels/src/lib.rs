@@ -220,6 +220,23 @@ pub fn for_student_tree(source: &str) -> String {
     out
 }
 
+/// Applies a unified diff of one file (`diff -u`, its path with the `b/` prefix) to that file
+/// among `files` (path in the tree, contents).
+pub fn apply(files: &mut [(std::path::PathBuf, Vec<u8>)], patch: &str) -> Result<(), String> {
+    let patch = diffy::Patch::from_str(patch).map_err(|e| e.to_string())?;
+    let name = patch.modified().ok_or("a patch without a file name")?;
+    let name = name.strip_prefix("b/").unwrap_or(name);
+    let (_, data) = files
+        .iter_mut()
+        .find(|(path, _)| path.as_os_str() == name)
+        .ok_or_else(|| format!("no file {name} to patch"))?;
+    let base = String::from_utf8_lossy(data).into_owned();
+    *data = diffy::apply(&base, &patch)
+        .map_err(|e| format!("{name}: {e}"))?
+        .into_bytes();
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

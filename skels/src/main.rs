@@ -18,7 +18,8 @@ their modules (the solutions in modules/ without the lines their TODO markers ma
 side, the abstraction layer whole (modules/kernel_ext/, its mod.rs as kernel_ext.rs), a Kbuild
 and a Makefile at its root, and the `test` program (--test-bin). A file that is there and differs is never replaced without --force.
 --mutants writes OUT/NN/, one tree per TODO region: its module's solution with only that region
-removed, and OUT/mutants.tsv (NN, task, file:line, module).";
+removed; then one per forger (tests/forgers/T-NAME.patch: task T's module, patched); and
+OUT/mutants.tsv (NN, task, file:line or `forger NAME`, module).";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -231,7 +232,50 @@ fn mutants(root: &Path, out: &Path) -> Result<(), String> {
             }
         }
     }
+    let forgers = forgers(root)?;
+    for (name, task, patch) in &forgers {
+        let module = module_of_task(*task).ok_or_else(|| format!("{name}: no task {task}"))?;
+        let mut files = layer.clone();
+        files.push(("Kbuild".into(), kbuild().into_bytes()));
+        for f in module.files {
+            let (s, _) = text(&root.join(f))?;
+            files.push((student_file(f).into(), for_student_tree(&s).into_bytes()));
+        }
+        dw_skels::apply(&mut files, patch).map_err(|e| format!("forger {name}: {e}"))?;
+        n += 1;
+        let dir = format!("{n:02}");
+        write_all(&out.join(&dir), &files)?;
+        table += &format!("{dir}\t{task}\tforger {name}\t{}\n", module.name);
+    }
     write_all(out, &vec![("mutants.tsv".into(), table.into_bytes())])?;
-    println!("wrote {n} mutants in {}", out.display());
+    println!(
+        "wrote {} mutants and {} forgers in {}",
+        n - forgers.len(),
+        forgers.len(),
+        out.display()
+    );
     Ok(())
+}
+
+/// The forgers of tests/forgers/: each one's name, task (its name's first number) and patch.
+fn forgers(root: &Path) -> Result<Vec<(String, u32, String)>, String> {
+    let dir = root.join("tests/forgers");
+    let mut forgers = Vec::new();
+    let entries = fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for path in entries.flatten().map(|e| e.path()) {
+        let Some(name) = path
+            .file_name()
+            .and_then(|n| n.to_str()?.strip_suffix(".patch"))
+        else {
+            continue;
+        };
+        let task = name
+            .split_once('-')
+            .and_then(|(t, _)| t.parse().ok())
+            .ok_or_else(|| format!("{}: the name starts with no task", path.display()))?;
+        let patch = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        forgers.push((name.to_string(), task, patch));
+    }
+    forgers.sort();
+    Ok(forgers)
 }

@@ -23,12 +23,16 @@ dw_jiffies() {
     awk '$1 == "jiffies" { print $3; exit }' /sys/kernel/debug/sched/debug 2>/dev/null
 }
 
-# dw_run_scenario INDEX TIMEOUT: runs /tmp/dw-scenario-INDEX in its own `sh -e` with a time
-# limit, between its begin and status markers.
+# dw_run_scenario INDEX TIMEOUT [traced]: runs /tmp/dw-scenario-INDEX in its own `sh -e` with a
+# time limit, between its begin and status markers; with the kernel's trace events (trace.sh)
+# when traced.
 dw_run_scenario() {
     dw_mark_begin "$1"
+    [ -z "${3:-}" ] || dw_trace_start
     timeout "$2" sh -e "/tmp/dw-scenario-$1"
-    dw_mark_status "$1" $?
+    status=$?
+    [ -z "${3:-}" ] || dw_trace_dump
+    dw_mark_status "$1" $status
 }
 
 # Unloads the modules whose name starts with $1 (ours), after a scenario that left any loaded.

@@ -5,6 +5,7 @@ use crate::{
     markers,
     reports::{reports, ExpectedReport},
     result::Identity,
+    trace::{self, Mechanism},
 };
 use dw_lab::Language;
 
@@ -50,6 +51,12 @@ enum Check {
     Output(String),
     /// The command exits with this status.
     Status(i32),
+    /// Each kernel log line matching the pattern came about by this mechanism, as the
+    /// kernel's trace events show it (the scenario is traced).
+    Mechanism(String, Mechanism),
+    /// The line matching the pattern (`... pid = P, comm = C`) names the task that was running
+    /// when it was printed, as the trace shows it.
+    RunningTask(String),
     /// The first line matching `to` after the first one matching `from` comes between `min`
     /// and `max` seconds later (kernel clock). Keep the window generous: this checks that
     /// something happened "about then", not how precisely.
@@ -73,6 +80,8 @@ pub struct Scenario {
     expected_report: Option<ExpectedReport>,
     /// Whether our modules stay loaded afterwards (otherwise the harness unloads them).
     pub keep_modules: bool,
+    /// Whether the kernel's trace events are recorded while it runs (`tests/guest/trace.sh`).
+    pub traced: bool,
     /// Its lab task, its modules' language and tree (its boot is the one it runs in).
     pub identity: Identity,
     pub kind: Kind,
@@ -99,6 +108,7 @@ impl Scenario {
             checks: vec![Check::Status(0)],
             expected_report: None,
             keep_modules: false,
+            traced: false,
             identity: Identity::default(),
             kind: Kind::default(),
         }
@@ -150,6 +160,18 @@ impl Scenario {
     /// and its teardown, as in C; after the unload nothing of the module may run.
     pub fn exits_with(self, module: &str, line: &str) -> Self {
         self.with(Check::ExitsWith(module.into(), line.into()))
+    }
+
+    /// Each line matching `line` came about by `mechanism`, as the kernel's trace shows.
+    pub fn by(mut self, line: &str, mechanism: Mechanism) -> Self {
+        self.traced = true;
+        self.with(Check::Mechanism(line.into(), mechanism))
+    }
+
+    /// The line matching `line` (`... pid = P, comm = C`) names the task that was running.
+    pub fn names_running_task(mut self, line: &str) -> Self {
+        self.traced = true;
+        self.with(Check::RunningTask(line.into()))
     }
 
     /// The line matching `to` follows the one matching `from` by `min` to `max` seconds.
@@ -296,6 +318,14 @@ impl Scenario {
                 }
                 Check::Status(expected) if status != *expected => {
                     problems.push(format!("exit status {status}, expected {expected}"));
+                }
+                Check::Mechanism(line, mechanism) => {
+                    let events = trace::events(log);
+                    problems.extend(trace::verify(&events, &expand(line), mechanism, section.hz));
+                }
+                Check::RunningTask(line) => {
+                    let events = trace::events(log);
+                    problems.extend(trace::running_task_problem(&events, &expand(line)));
                 }
                 Check::Delay { from, to, min, max } => {
                     let start = log.iter().position(|l| matches(from, l));

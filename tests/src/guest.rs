@@ -3,13 +3,23 @@
 //! failure, say); after the last one, the kmemleak scans (unless the boot has no leak check).
 //! Its shell functions are in `tests/guest/boot.sh`.
 
-use crate::{check::Boot, markers};
+use crate::{check::Boot, markers, trace};
 use dw_lab::MODULE_PREFIX;
 use std::fmt::Write as _;
 
 /// The boot script's own functions: `dw_run_scenario`, `dw_unload`, `dw_leak_check`,
-/// `dw_jiffies`.
+/// `dw_jiffies`; and those that record a traced scenario's trace events.
 const BOOT_FUNCTIONS: &str = include_str!("../guest/boot.sh");
+const TRACE_FUNCTIONS: &str = include_str!("../guest/trace.sh");
+
+/// The tick rate of the kernel the guests boot (`CONFIG_HZ` of `build/kdir/.config`), which the
+/// guest script prints for the trace checks.
+fn kernel_hz() -> Option<u32> {
+    let config = std::fs::read_to_string(crate::run::root().join("build/kdir/.config")).ok()?;
+    config
+        .lines()
+        .find_map(|l| l.strip_prefix("CONFIG_HZ=")?.parse().ok())
+}
 
 /// Seconds kmemleak waits before it reports an object (its `MSECS_MIN_AGE`), plus a margin: the
 /// closing leak check's scenario sleeps that long.
@@ -18,17 +28,21 @@ pub const LEAK_MIN_AGE: u32 = 6;
 /// The script `qemu/boot.sh --exec` runs in the guest for `boot`.
 pub fn script(boot: &Boot) -> String {
     let mut script = format!(
-        "#!/bin/sh\ncd /root\n{BOOT_FUNCTIONS}{}",
+        "#!/bin/sh\ncd /root\n{BOOT_FUNCTIONS}{TRACE_FUNCTIONS}{}",
         markers::boot_functions()
     );
+    if let Some(hz) = kernel_hz() {
+        let _ = writeln!(script, "echo '{}{hz}' > /dev/kmsg", trace::HZ_PREFIX);
+    }
     let preamble = markers::scenario_functions();
     for (i, s) in boot.scenarios.iter().enumerate() {
         let _ = write!(
             script,
             "cat > /tmp/dw-scenario-{i} <<'DW_SCENARIO_EOF'\n{preamble}{body}\nDW_SCENARIO_EOF\n\
-             dw_run_scenario {i} {timeout}\n",
+             dw_run_scenario {i} {timeout}{traced}\n",
             body = s.script,
             timeout = s.timeout,
+            traced = if s.traced { " traced" } else { "" },
         );
         if !s.keep_modules {
             let _ = writeln!(script, "dw_unload {MODULE_PREFIX}");
@@ -99,7 +113,11 @@ mod tests {
             .output()
             .expect("sh");
         let out = String::from_utf8_lossy(&out.stdout);
-        let lines: Vec<&str> = out.lines().map(str::trim_end).collect();
+        let lines: Vec<&str> = out
+            .lines()
+            .map(str::trim_end)
+            .filter(|l| !l.starts_with(trace::HZ_PREFIX))
+            .collect();
         assert_eq!(
             lines,
             [

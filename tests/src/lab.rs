@@ -23,7 +23,7 @@ pub type RunBoots<'a> = dyn FnMut(&[ProofBoot]) -> Vec<Vec<CheckResult>> + 'a;
 /// mutant fails a check of its task (or does not build). One result per claim.
 pub fn proof(root: &Path, run: &mut RunBoots) -> Vec<CheckResult> {
     println!(
-        "==> lab proof: the skeleton tree and one mutant per TODO region (scripts/lab-proof.sh)"
+        "==> lab proof: the skeleton tree, one mutant per TODO region and the forgers (scripts/lab-proof.sh)"
     );
     let built = Command::new(root.join("scripts/lab-proof.sh")).status();
     if !built.is_ok_and(|s| s.success()) {
@@ -326,8 +326,13 @@ pub fn read_mutants(table: &str) -> Vec<Mutant> {
 }
 
 impl Mutant {
+    /// `mutant TODO n (file:line)`, or `forger NAME` (its name starts with its task).
     pub fn label(&self) -> String {
-        format!("mutant TODO {} ({})", self.task, self.place)
+        if self.place.starts_with("forger ") {
+            self.place.clone()
+        } else {
+            format!("mutant TODO {} ({})", self.task, self.place)
+        }
     }
 
     /// The identity of its own results (that it builds, that it is caught).
@@ -358,10 +363,14 @@ pub fn verdict(m: &Mutant, outcomes: &[CheckResult]) -> CheckResult {
         .map(|r| r.name.strip_prefix(&prefix).unwrap_or(&r.name))
         .collect();
     if caught.is_empty() {
-        let blind = format!(
-            "no check of task {} fails without this region: add one",
-            m.task
-        );
+        let blind = if m.place.starts_with("forger ") {
+            format!("no check of task {} fails on this forger: add one", m.task)
+        } else {
+            format!(
+                "no check of task {} fails without this region: add one",
+                m.task
+            )
+        };
         CheckResult::new(
             format!("{}: a blind spot", m.label()),
             Outcome::Fail(vec![blind]),

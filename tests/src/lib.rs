@@ -20,4 +20,5 @@ pub mod scenarios;
 #[cfg(test)]
 mod shell_tests;
 pub mod timing;
+pub mod trace;
 pub mod wall;

@@ -24,6 +24,8 @@ pub struct Section {
     pub started_jiffies: Option<u64>,
     /// Kernel time at which its script ended (before the cleanup and leak scan).
     pub ended_at: Option<f64>,
+    /// The kernel's tick rate (`trace::HZ_PREFIX`), for the trace checks.
+    pub hz: Option<u32>,
 }
 
 /// A boot's console and output, split.
@@ -137,6 +139,8 @@ pub fn split(console: &str, output: &str, count: usize) -> Split {
         }
         current = next;
     }
+    let hz = crate::trace::hz(&split.outside);
+    split.sections.iter_mut().for_each(|s| s.hz = hz);
     split
 }
 

@@ -5,9 +5,23 @@ use super::{
     line, CYCLES_SH, DEVICE, KTHREAD, KTHREAD_EVENTS, KUNIT, PERIODIC_TIMER, PROCMON, PROCMON_SH,
     TASKLET, TIMER, WORKQUEUE, WORKQUEUE_TOOLBOX,
 };
-use crate::check::{Kind, Scenario};
+use crate::{
+    check::{Kind, Scenario},
+    trace::Mechanism,
+};
 use deferred_test::USAGE;
 use dw_lab::{Language, C, LANGUAGES};
+
+/// A timer armed `TIMER_TIMEOUT` (1 s) ahead, from process context: the lab's task 1.
+const ONE_SHOT: Mechanism = Mechanism::Timer {
+    seconds: 1,
+    rearmed: false,
+};
+/// Re-armed every second by its own callback: task 2's timer, and task 7's monitor.
+const PERIODIC: Mechanism = Mechanism::Timer {
+    seconds: 1,
+    rearmed: true,
+};
 
 /// Lab tasks 1 and 2: the one-shot and the periodic timer.
 pub(super) fn timers() -> Vec<Scenario> {
@@ -25,6 +39,7 @@ pub(super) fn timers() -> Vec<Scenario> {
             )
             .in_order(&[&once(t), &fired(t, 1), &exit(t)])
             .count(&fired(t, 1), 1)
+            .by(&fired(t, 1), ONE_SHOT)
             .exits_with(t, &exit(t)),
         TIMER
             .rust(
@@ -55,6 +70,7 @@ pub(super) fn timers() -> Vec<Scenario> {
                 )
                 .in_order(&[&once(p), &fired(p, 1), &fired(p, 2), &fired(p, 3), &exit(p)])
                 .count(&fired(p, 1), 1)
+                .by(&line(p, "[timer_handler] nseconds = *"), PERIODIC)
                 .exits_with(p, &exit(p)),
             PERIODIC_TIMER
                 .scenario(
@@ -155,6 +171,8 @@ fn device_features(l: &'static Language) -> Vec<Scenario> {
                 &line(d, "[deferred_exit] Exit module"),
             ])
             .count(&fired(d), 1)
+            .by(&fired(d), Mechanism::Timer { seconds: 3, rearmed: false })
+            .names_running_task(&fired(d))
             .delay(&command(d, "Set timer"), &fired(d), 2.0, 5.0)
             .exits_with(d, &line(d, "[deferred_exit] Exit module")),
         DEVICE.scenario(l, "set then cancel never fires", &format!("insmod {d}.ko\n./test s 2\n./test c\nsleep 4\nrmmod {d}"))
@@ -177,6 +195,9 @@ fn device_features(l: &'static Language) -> Vec<Scenario> {
                 &line(w, "[deferred_exit] Exit module"),
             ])
             .count(&yawn(w), 1)
+            .by(&fired(w), Mechanism::Timer { seconds: 1, rearmed: false })
+            .by(&yawn(w), Mechanism::WorkFromTimer)
+            .names_running_task(&line(w, "[work_handler] pid = *, comm = *"))
             .delay(&fired(w), &yawn(w), 4.0, 7.0),
         WORKQUEUE.scenario(l, "rmmod with the timer armed, or the work sleeping, is clean",
             &format!("insmod {w}.ko\n./test a 3\nrmmod {w}\ninsmod {w}.ko\n./test a 1\nsleep 3\nrmmod {w}\nsleep 1"),
@@ -191,7 +212,8 @@ fn device_features(l: &'static Language) -> Vec<Scenario> {
         )
         .output("Monitor PID *.")
         .in_order(&[&command(p, "Monitor pid"), &line(p, "task sleep ($pid) is dead"), &line(p, "[deferred_exit] Exit module")])
-        .count(&line(p, "task * (*) is dead"), 1),
+        .count(&line(p, "task * (*) is dead"), 1)
+        .by(&line(p, "task * (*) is dead"), PERIODIC),
         PROCMON.scenario(l, "monitors several processes at once",
             &format!("{PROCMON_SH}dw_monitor_several {p}"),
         )
@@ -252,6 +274,12 @@ pub(super) fn toolbox() -> Vec<Scenario> {
                     &line(k, "[my_thread_f] Exiting"),
                     &line(k, "[kthread_exit] Exit module"),
                 ])
+                .by(
+                    &line(k, "[my_thread_f] *"),
+                    Mechanism::KThread {
+                        comm: "mykthread0".into(),
+                    },
+                )
                 .last_of(k, &line(k, "[kthread_exit] Exit module")),
             KTHREAD
                 .scenario(
