@@ -176,8 +176,12 @@ pub fn rejudged_alike(boots: &[Boot], dir: &Path, verdicts: &[Vec<CheckResult>])
 
 /// The last lines of a log, enough to see what happened.
 fn tail(lines: &[String]) -> String {
-    // The harness's own markers (`rmmod`'s, say) are not the module's log.
-    let lines: Vec<&String> = lines.iter().filter(|l| !markers::is_marked(l)).collect();
+    // The harness's own markers (`rmmod`'s, say) and the copy of the trace are not the
+    // module's log (the trace checks quote the events they found wrong).
+    let lines: Vec<&String> = lines
+        .iter()
+        .filter(|l| !markers::is_marked(l) && !l.starts_with(crate::trace::PREFIX))
+        .collect();
     let skip = lines.len().saturating_sub(40);
     let mut text = String::new();
     if skip > 0 {
