@@ -7,13 +7,15 @@
 #                and wall clock (ARGS='--mode both|wall|instructions --runs 2 --rounds 3 --ioctls N --samples N')
 #   make skels   write the student tree, build/skels (TASKS="1 2", SKELS=DIR, FORCE=1)
 #   make check   build the student tree, run its tasks' checks (TASK="1 3", SKELS=DIR)
+#   make grade   grade a class: SUBMISSIONS=DIR, one tree per student (OUT=DIR, JOBS=N, TASK="1 3",
+#                POINTS=FILE); build/grade/class.csv, class.md and a folder per student
 #   make fmt     format the kernel code (the kernel's .rustfmt.toml) and the host code
 #   make rust-analyzer   write modules/rust-project.json for editors (the kernel's own generator)
 #   make build   only build what is missing (toolchain, kernel, modules, test program, initramfs)
 #   make clean   remove build/ and target/ (the kernel cache in ~/.cache/deferred-work-rs stays)
 # KDIR=/path/to/your/built/kernel skips the toolchain and kernel setup.
 
-.PHONY: run test soak bench exec build fmt rust-analyzer clean skels check
+.PHONY: run test soak bench exec build fmt rust-analyzer clean skels check grade
 run:
 	scripts/run.sh
 test:
@@ -30,6 +32,8 @@ skels:
 	scripts/skels.sh
 check:
 	scripts/check.sh
+grade:
+	scripts/grade.sh
 fmt:
 	scripts/fmt.sh
 rust-analyzer: build

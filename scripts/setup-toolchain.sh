@@ -9,7 +9,8 @@ PACKAGES=(rustc-web rust-web-src cargo-web rustfmt-web rust-web-clippy
           "clang$DW_LLVM" "lld$DW_LLVM" "llvm$DW_LLVM" "libclang$DW_LLVM-dev"
           flex bison bc libelf-dev libssl-dev cpio busybox-static make gcc libc6-dev xz-utils
           binutils fonts-dejavu-core   # `size` and the plot's font, for make bench
-          shellcheck)                  # lint.sh's gate on the shell scripts
+          shellcheck                   # lint.sh's gate on the shell scripts
+          bubblewrap)                  # make grade's sandbox for the students' builds
 # Wait for another apt (or a second clone's) instead of failing at once.
 APT_OPTS=(-y -qq --no-install-recommends -o DPkg::Lock::Timeout=600)
 

@@ -5,6 +5,8 @@
 
 pub mod check;
 pub mod cli;
+pub mod grade;
+pub mod grade_check;
 pub mod guest;
 pub mod host;
 pub mod judge;

@@ -135,6 +135,10 @@ fn run(harness: &Harness, boots: &[Boot], options: &Options) -> bool {
         });
         groups.push(Group::new("lab proof", proof));
     }
+    if options.whole_suite() && !options.no_lab_proof {
+        let graded = dw_tests::grade_check::class_check(&harness.root);
+        groups.push(Group::new("grading", graded));
+    }
     let mut tally = report::tally(&groups);
     if let Some(dir) = &options.results {
         let checked = match report::write(dir, &groups) {

@@ -1,0 +1,589 @@
+//! Grading a class (`dw-grade`, `make grade`): every subfolder of a submissions folder is one
+//! student's tree (as `make skels` writes it, filled in), named by the student's id. Of a tree
+//! the grader takes only the files students write (the tasks' skeleton files, `dw-lab`'s
+//! `Task::files`), into a trusted tree of the lab's own (its `Kbuild`, `kernel_ext/`, crate
+//! roots: `dw-skels`); builds that as untrusted code (`scripts/sandbox-build.sh`); runs the
+//! checks of the tasks whose module built, in fresh guests (`dw-tests --modules`); and gives
+//! each task its points, split over its checks.
+
+use serde::Serialize;
+use std::{
+    collections::BTreeMap,
+    fmt::Write as _,
+    fs,
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+    time::Instant,
+};
+
+/// The largest file a student's tree may hand in.
+const MAX_FILE: u64 = 256 * 1024;
+/// Seconds a student's build may take (`scripts/sandbox-build.sh`), and their checks.
+const BUILD_LIMIT: u32 = 300;
+const CHECKS_LIMIT: u32 = 1800;
+
+/// The points of each task (the default: 10 each), from a file of `task N = POINTS` lines.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Points(pub BTreeMap<u32, f64>);
+
+impl Default for Points {
+    fn default() -> Self {
+        Self(dw_lab::TASKS.iter().map(|t| (t.number, 10.0)).collect())
+    }
+}
+
+impl Points {
+    /// Reads `task N = POINTS` lines (`#` comments, blank lines); a task not named keeps 10.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut points = Self::default();
+        for (i, line) in text.lines().enumerate() {
+            let line = line.split('#').next().unwrap_or_default().trim();
+            if line.is_empty() {
+                continue;
+            }
+            let bad = || format!("line {}: expected `task N = POINTS`, got {line:?}", i + 1);
+            let (key, value) = line.split_once('=').ok_or_else(bad)?;
+            let task = key.trim().strip_prefix("task").ok_or_else(bad)?.trim();
+            let task: u32 = task.parse().map_err(|_| bad())?;
+            let value: f64 = value.trim().parse().map_err(|_| bad())?;
+            if !points.0.contains_key(&task) || !(0.0..=1000.0).contains(&value) {
+                return Err(bad());
+            }
+            points.0.insert(task, value);
+        }
+        Ok(points)
+    }
+}
+
+/// A check of a task: its name, whether it passed, and what went wrong.
+pub type Checked = (String, bool, String);
+
+/// One task's grade.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskGrade {
+    pub task: u32,
+    pub points: f64,
+    pub max: f64,
+    /// Its checks: name, passed, and what went wrong.
+    pub checks: Vec<Checked>,
+    /// Why it was not checked (a file missing, the build), if it was not.
+    pub not_checked: Option<String>,
+}
+
+/// One student's grade.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grade {
+    pub student: String,
+    pub tasks: Vec<TaskGrade>,
+    /// What the grader noticed about the tree: files it did not use, problems with the input.
+    pub notes: Vec<String>,
+    /// Checks that failed with a kernel report (BUG, WARNING, Oops, a leak...).
+    pub kernel_reports: usize,
+    pub seconds: f64,
+}
+
+impl Grade {
+    pub fn total(&self) -> f64 {
+        self.tasks.iter().fold(0.0, |sum, t| sum + t.points)
+    }
+    pub fn max(&self) -> f64 {
+        self.tasks.iter().fold(0.0, |sum, t| sum + t.max)
+    }
+}
+
+/// Whether `name` can name a student: letters, digits and `._@+-`, not starting with a dot, at
+/// most 64 bytes (it becomes a folder and a CSV field).
+pub fn valid_student_id(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._@+-".contains(c))
+}
+
+/// A student's file, if it is one the grader takes: a regular file (not a link), at most
+/// `MAX_FILE` bytes, UTF-8.
+pub fn intake(path: &Path) -> Result<String, String> {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let meta = fs::symlink_metadata(path).map_err(|_| format!("{name}: missing"))?;
+    if meta.file_type().is_symlink() {
+        return Err(format!("{name}: a symbolic link, not a file"));
+    }
+    if !meta.is_file() {
+        return Err(format!("{name}: not a regular file"));
+    }
+    if meta.len() > MAX_FILE {
+        return Err(format!(
+            "{name}: {} bytes, more than {MAX_FILE}",
+            meta.len()
+        ));
+    }
+    let bytes = fs::read(path).map_err(|e| format!("{name}: {e}"))?;
+    String::from_utf8(bytes).map_err(|_| format!("{name}: not UTF-8 text"))
+}
+
+/// Splits the points of a task over its checks that the untouched skeleton fails (those in
+/// `baseline` it passes: they show no work): each of them passed earns an equal share.
+pub fn task_points(max: f64, checks: &[Checked], baseline: &[String]) -> f64 {
+    let counted: Vec<bool> = checks
+        .iter()
+        .filter(|(name, _, _)| !baseline.contains(name))
+        .map(|(_, ok, _)| *ok)
+        .collect();
+    if counted.is_empty() {
+        return 0.0;
+    }
+    let passed = counted.iter().filter(|ok| **ok).count();
+    (max * passed as f64 / counted.len() as f64 * 100.0).round() / 100.0
+}
+
+/// The checks of each task in a `dw-tests --results` JSON file, and how many failed with a
+/// kernel report.
+pub fn read_results(json: &str) -> Result<(BTreeMap<u32, Vec<Checked>>, usize), String> {
+    let doc: serde_json::Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
+    let mut by_task: BTreeMap<u32, Vec<Checked>> = BTreeMap::new();
+    let mut reports = 0;
+    let groups = doc["groups"].as_array().ok_or("no groups")?;
+    for check in groups
+        .iter()
+        .flat_map(|g| g["checks"].as_array().into_iter().flatten())
+    {
+        let details = match &check["details"] {
+            serde_json::Value::Array(lines) => {
+                let lines: Vec<&str> = lines.iter().filter_map(|l| l.as_str()).collect();
+                lines.join("\n")
+            }
+            other => other.as_str().unwrap_or_default().to_string(),
+        };
+        let passed = check["status"] != "fail";
+        if !passed && details.contains("kernel report") {
+            reports += 1;
+        }
+        if let Some(task) = check["task"].as_u64() {
+            let name = check["name"].as_str().unwrap_or_default().to_string();
+            by_task
+                .entry(task as u32)
+                .or_default()
+                .push((name, passed, details));
+        }
+    }
+    Ok((by_task, reports))
+}
+
+/// What the grader needs of the project.
+pub struct Grader {
+    /// The project's root (`scripts/`, `target/release/`).
+    pub root: PathBuf,
+    pub out: PathBuf,
+    pub tasks: Vec<u32>,
+    pub points: Points,
+    /// The checks the untouched skeleton passes ([`Grader::baseline`]): they earn no points.
+    pub baseline: Vec<String>,
+}
+
+impl Grader {
+    /// Grades the untouched skeleton (in `OUT/.skeleton`): the checks it passes, which show
+    /// no work of a student's.
+    pub fn baseline(&self) -> Vec<String> {
+        let grade = self.grade_tree(".skeleton", None);
+        grade
+            .tasks
+            .iter()
+            .flat_map(|t| &t.checks)
+            .filter(|(_, passed, _)| *passed)
+            .map(|(name, _, _)| name.clone())
+            .collect()
+    }
+
+    /// Grades the tree `dir` of the student named `student` (already checked to be an id).
+    pub fn grade(&self, student: &str, dir: &Path) -> Grade {
+        self.grade_tree(student, Some(dir))
+    }
+
+    /// Grades the lab's tree with the files of `dir` (none: the skeleton's).
+    fn grade_tree(&self, student: &str, dir: Option<&Path>) -> Grade {
+        let start = Instant::now();
+        let out = self.out.join(student);
+        let _ = fs::remove_dir_all(&out);
+        let tree = out.join("tree");
+        let mut grade = Grade {
+            student: student.to_string(),
+            tasks: Vec::new(),
+            notes: Vec::new(),
+            kernel_reports: 0,
+            seconds: 0.0,
+        };
+        let skels = Command::new(self.root.join("target/release/dw-skels"))
+            .arg("--force")
+            .arg(&tree)
+            .stdout(Stdio::null())
+            .status();
+        if !skels.is_ok_and(|s| s.success()) {
+            grade
+                .notes
+                .push("the grader could not write the lab's tree (dw-skels)".into());
+        }
+        // The student's files of each task, into the trusted tree.
+        let mut to_check = Vec::new();
+        for &number in &self.tasks {
+            let task = dw_lab::lab_task(number).expect("a lab task");
+            let max = self.points.0.get(&number).copied().unwrap_or(10.0);
+            let mut problems = Vec::new();
+            for file in task.files.iter().filter(|_| dir.is_some()) {
+                match intake(&dir.expect("a student's tree").join(file)) {
+                    Ok(text) => {
+                        if let Err(e) = fs::write(tree.join(file), text) {
+                            problems.push(format!("{file}: {e}"));
+                        }
+                    }
+                    Err(e) => problems.push(e),
+                }
+            }
+            grade.tasks.push(TaskGrade {
+                task: number,
+                points: 0.0,
+                max,
+                checks: Vec::new(),
+                not_checked: (!problems.is_empty()).then(|| problems.join("; ")),
+            });
+        }
+        if let Some(dir) = dir {
+            grade.notes.extend(unused_files(dir, &tree));
+        }
+        // The build, as untrusted code.
+        let build = Command::new(self.root.join("scripts/sandbox-build.sh"))
+            .arg(&tree)
+            .arg(BUILD_LIMIT.to_string())
+            .output();
+        let log = build
+            .as_ref()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_else(|e| format!("scripts/sandbox-build.sh: {e}"));
+        let _ = fs::write(out.join("build.log"), &log);
+        let first_error = log
+            .lines()
+            .find(|l| l.starts_with("error"))
+            .unwrap_or("see build.log")
+            .to_string();
+        for t in grade.tasks.iter_mut().filter(|t| t.not_checked.is_none()) {
+            let module = dw_skels::module_of_task(t.task).expect("a module");
+            if tree.join(format!("{}.ko", module.name)).exists() {
+                to_check.push(t.task);
+            } else {
+                t.not_checked = Some(format!("{} does not build: {first_error}", module.name));
+            }
+        }
+        if !to_check.is_empty() {
+            self.check(&tree, &out, &to_check, &mut grade);
+        }
+        grade.seconds = start.elapsed().as_secs_f64();
+        let _ = fs::write(out.join("results.json"), gradescope(&grade, &self.baseline));
+        grade
+    }
+
+    /// Runs the checks of `tasks` on the modules of `tree`; their results go to `out`.
+    fn check(&self, tree: &Path, out: &Path, tasks: &[u32], grade: &mut Grade) {
+        let results = out.join("results");
+        let mut command = Command::new("timeout");
+        command
+            .arg(CHECKS_LIMIT.to_string())
+            .arg(self.root.join("target/release/dw-tests"))
+            .arg("--modules")
+            .arg(tree)
+            .arg("--results")
+            .arg(&results)
+            .arg("--jobs")
+            .arg("1");
+        for t in tasks {
+            command.arg("--task").arg(t.to_string());
+        }
+        let output = command.output();
+        let log = match &output {
+            Ok(o) => String::from_utf8_lossy(&o.stdout).into_owned(),
+            Err(e) => format!("dw-tests: {e}"),
+        };
+        let _ = fs::write(out.join("log.txt"), &log);
+        let _ = fs::copy(results.join("results.xml"), out.join("junit.xml"));
+        let _ = fs::copy(results.join("results.ktap"), out.join("ktap.txt"));
+        let read = fs::read_to_string(results.join("results.json"))
+            .map_err(|e| e.to_string())
+            .and_then(|j| read_results(&j));
+        match read {
+            Ok((by_task, reports)) => {
+                grade.kernel_reports = reports;
+                for t in grade.tasks.iter_mut().filter(|t| tasks.contains(&t.task)) {
+                    t.checks = by_task.get(&t.task).cloned().unwrap_or_default();
+                    t.points = task_points(t.max, &t.checks, &self.baseline);
+                    if t.checks.is_empty() {
+                        t.not_checked = Some("no check of this task ran (see log.txt)".into());
+                    }
+                }
+            }
+            Err(e) => {
+                for t in grade.tasks.iter_mut().filter(|t| tasks.contains(&t.task)) {
+                    t.not_checked = Some(format!("the checks did not finish ({e}; see log.txt)"));
+                }
+            }
+        }
+    }
+}
+
+/// The files of the student's tree the grader did not use, where they are not the lab's own.
+fn unused_files(dir: &Path, tree: &Path) -> Vec<String> {
+    let taken: Vec<&str> = dw_lab::TASKS
+        .iter()
+        .flat_map(|t| t.files.iter().copied())
+        .collect();
+    let Ok(entries) = fs::read_dir(dir) else {
+        return vec!["the tree cannot be read".into()];
+    };
+    let mut unused: Vec<String> = entries
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if taken.contains(&name.as_str()) || name.ends_with(".ko") || name.starts_with('.') {
+                return None;
+            }
+            (!same(&e.path(), &tree.join(&name))).then_some(name)
+        })
+        .collect();
+    unused.sort();
+    if unused.is_empty() {
+        return Vec::new();
+    }
+    vec![format!(
+        "not used (the lab's own files are): {}",
+        unused.join(", ")
+    )]
+}
+
+/// Whether `theirs` (a file or a folder) holds what `ours` does.
+fn same(theirs: &Path, ours: &Path) -> bool {
+    let (Ok(a), Ok(b)) = (fs::symlink_metadata(theirs), fs::symlink_metadata(ours)) else {
+        return false;
+    };
+    if a.is_dir() && b.is_dir() {
+        let names = |dir: &Path| -> Vec<std::ffi::OsString> {
+            let mut names: Vec<_> = fs::read_dir(dir)
+                .map(|d| d.flatten().map(|e| e.file_name()).collect())
+                .unwrap_or_default();
+            names.sort();
+            names
+        };
+        let (mine, lab) = (names(theirs), names(ours));
+        mine == lab && mine.iter().all(|n| same(&theirs.join(n), &ours.join(n)))
+    } else {
+        a.is_file() && b.is_file() && fs::read(theirs).ok() == fs::read(ours).ok()
+    }
+}
+
+/// Gradescope's `results.json`: the score, and a test per check with its share of the points
+/// (none for a check in `baseline`, which the untouched skeleton passes).
+pub fn gradescope(grade: &Grade, baseline: &[String]) -> String {
+    #[derive(Serialize)]
+    struct Test {
+        name: String,
+        score: f64,
+        max_score: f64,
+        output: String,
+        visibility: &'static str,
+    }
+    let mut tests = Vec::new();
+    for t in &grade.tasks {
+        match &t.not_checked {
+            Some(why) => tests.push(Test {
+                name: format!("task {}", t.task),
+                score: 0.0,
+                max_score: t.max,
+                output: why.clone(),
+                visibility: "visible",
+            }),
+            None => {
+                let counted = t.checks.iter().filter(|c| !baseline.contains(&c.0)).count();
+                let share = t.max / counted.max(1) as f64;
+                for (name, passed, details) in &t.checks {
+                    let (share, output) = if baseline.contains(name) {
+                        (
+                            0.0,
+                            "the untouched skeleton passes this check too: no points".into(),
+                        )
+                    } else {
+                        (share, details.clone())
+                    };
+                    tests.push(Test {
+                        name: format!("task {}: {name}", t.task),
+                        score: if *passed { share } else { 0.0 },
+                        max_score: share,
+                        output,
+                        visibility: "visible",
+                    });
+                }
+            }
+        }
+    }
+    let doc = serde_json::json!({
+        "score": grade.total(),
+        "output": grade.notes.join("\n"),
+        "tests": tests,
+    });
+    serde_json::to_string_pretty(&doc).expect("plain data") + "\n"
+}
+
+/// `class.csv`: a header, then a row per student: the points of each task, the total, the
+/// kernel reports seen, the seconds, and the grader's notes.
+pub fn class_csv(tasks: &[u32], grades: &[Grade]) -> String {
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let mut csv = String::from("student");
+    tasks.iter().for_each(|t| write!(csv, ",task {t}").unwrap());
+    csv += ",total,max,kernel reports,seconds,notes\n";
+    for g in grades {
+        csv += &quote(&g.student);
+        for task in tasks {
+            match g.tasks.iter().find(|t| t.task == *task) {
+                Some(t) => write!(csv, ",{}", t.points).unwrap(),
+                None => csv.push(','),
+            }
+        }
+        let notes: Vec<String> = g
+            .tasks
+            .iter()
+            .filter_map(|t| Some(format!("task {}: {}", t.task, t.not_checked.as_ref()?)))
+            .chain(g.notes.iter().cloned())
+            .collect();
+        writeln!(
+            csv,
+            ",{},{},{},{:.0},{}",
+            g.total(),
+            g.max(),
+            g.kernel_reports,
+            g.seconds,
+            quote(&notes.join("; "))
+        )
+        .unwrap();
+    }
+    csv
+}
+
+/// `class.md`: the same as a table, and each task's pass rate (full points).
+pub fn class_md(tasks: &[u32], grades: &[Grade]) -> String {
+    let mut md = String::from("| student |");
+    tasks
+        .iter()
+        .for_each(|t| write!(md, " task {t} |").unwrap());
+    md += " total | kernel reports | seconds |\n|---|";
+    md += &"---:|".repeat(tasks.len() + 3);
+    md += "\n";
+    for g in grades {
+        write!(md, "| {} |", g.student).unwrap();
+        for task in tasks {
+            match g.tasks.iter().find(|t| t.task == *task) {
+                Some(t) => write!(md, " {} |", t.points).unwrap(),
+                None => md += " |",
+            }
+        }
+        writeln!(
+            md,
+            " {} / {} | {} | {:.0} |",
+            g.total(),
+            g.max(),
+            g.kernel_reports,
+            g.seconds
+        )
+        .unwrap();
+    }
+    md += "| pass rate |";
+    for (i, _) in tasks.iter().enumerate() {
+        let full = grades
+            .iter()
+            .filter(|g| {
+                g.tasks
+                    .get(i)
+                    .is_some_and(|t| t.max > 0.0 && t.points >= t.max)
+            })
+            .count();
+        write!(md, " {}/{} |", full, grades.len()).unwrap();
+    }
+    md += " | | |\n";
+    md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn points_files_parse_and_refuse_what_they_cannot_read() {
+        let p = Points::parse("# weights\ntask 1 = 5\n\ntask 7 = 20 # the monitor\n").unwrap();
+        assert_eq!((p.0[&1], p.0[&2], p.0[&7]), (5.0, 10.0, 20.0));
+        assert!(Points::parse("task 9 = 1").is_err());
+        assert!(Points::parse("task one = 1").is_err());
+        assert!(Points::parse("task 1 = -2").is_err());
+    }
+
+    #[test]
+    fn ids_and_files_that_are_refused() {
+        assert!(valid_student_id("ana.pop-2"));
+        for bad in ["", ".hidden", "a/b", "a b", "ä", &"x".repeat(65)] {
+            assert!(!valid_student_id(bad), "{bad:?}");
+        }
+        let dir = std::env::temp_dir().join(format!("dw-grade-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("ok.rs"), "fn f() {}\n").unwrap();
+        fs::write(dir.join("big.rs"), vec![b'a'; MAX_FILE as usize + 1]).unwrap();
+        fs::write(dir.join("bin.rs"), [0xff, 0xfe]).unwrap();
+        std::os::unix::fs::symlink("/etc/passwd", dir.join("link.rs")).unwrap();
+        assert!(intake(&dir.join("ok.rs")).is_ok());
+        assert!(intake(&dir.join("big.rs"))
+            .unwrap_err()
+            .contains("more than"));
+        assert!(intake(&dir.join("bin.rs")).unwrap_err().contains("UTF-8"));
+        assert!(intake(&dir.join("link.rs")).unwrap_err().contains("link"));
+        assert!(intake(&dir.join("none.rs"))
+            .unwrap_err()
+            .contains("missing"));
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_task_earns_its_points_by_its_checks() {
+        let check = |name: &str, ok| (name.to_string(), ok, String::new());
+        let checks = [check("a", true), check("b", false), check("c", true)];
+        assert_eq!(task_points(10.0, &checks, &[]), 6.67);
+        assert_eq!(task_points(10.0, &checks, &["c".to_string()]), 5.0);
+        assert_eq!(task_points(10.0, &[], &[]), 0.0);
+        let json = r#"{"groups": [{"name": "b", "checks": [
+            {"name": "timer: a", "status": "pass", "task": 1},
+            {"name": "timer: b", "status": "fail", "task": 1, "details": ["kernel report: BUG: x"]},
+            {"name": "boot b: y", "status": "pass"}]}]}"#;
+        let (by_task, reports) = read_results(json).unwrap();
+        assert_eq!((by_task[&1].len(), reports), (2, 1));
+    }
+
+    #[test]
+    fn the_class_files_have_a_row_per_student() {
+        let grade = Grade {
+            student: "ana".into(),
+            tasks: vec![TaskGrade {
+                task: 1,
+                points: 10.0,
+                max: 10.0,
+                checks: vec![("timer: a".into(), true, String::new())],
+                not_checked: None,
+            }],
+            notes: vec!["not used (the lab's own files are): Kbuild".into()],
+            kernel_reports: 0,
+            seconds: 12.4,
+        };
+        let csv = class_csv(&[1], std::slice::from_ref(&grade));
+        assert_eq!(
+            csv,
+            "student,task 1,total,max,kernel reports,seconds,notes\n\
+             \"ana\",10,10,10,0,12,\"not used (the lab's own files are): Kbuild\"\n"
+        );
+        assert!(class_md(&[1], std::slice::from_ref(&grade)).contains("| pass rate | 1/1 |"));
+        let json: serde_json::Value = serde_json::from_str(&gradescope(&grade, &[])).unwrap();
+        assert_eq!(json["score"], 10.0);
+        assert_eq!(json["tests"][0]["max_score"], 10.0);
+    }
+}
