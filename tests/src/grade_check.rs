@@ -11,7 +11,7 @@ use std::{
 /// and its hostile tree leaves no trace outside its build folder.
 pub fn class_check(root: &Path) -> Vec<crate::result::CheckResult> {
     use crate::result::{CheckResult, Outcome};
-    println!("==> grading: a class of five trees made from the solutions (dw-grade --task 1)");
+    println!("==> grading: a class of six trees made from the solutions (dw-grade --task 1)");
     let dir = root.join("build/grade-check");
     let (class, out) = (dir.join("submissions"), dir.join("out"));
     let trace = dir.join("left-by-a-student");
@@ -55,16 +55,29 @@ pub fn class_check(root: &Path) -> Vec<crate::result::CheckResult> {
         };
         CheckResult::new(format!("grading: {name}"), Outcome::from_problems(problems))
     };
-    let gradescope = fs::read_to_string(out.join("solution/results.json"))
-        .ok()
-        .and_then(|j| serde_json::from_str::<serde_json::Value>(&j).ok())
-        .is_some_and(|j| {
-            j["score"] == 10.0 && j["tests"].as_array().is_some_and(|t| !t.is_empty())
-        });
-    let junit = fs::read(out.join("solution/junit.xml"))
-        .ok()
-        .and_then(|x| junit_parser::from_reader(std::io::Cursor::new(x)).ok())
-        .is_some_and(|s| s.tests > 0 && s.failures == 0);
+    let gradescope = gradescope_problems(root, &out.join("solution/results.json"));
+    // The solution's KTAP and JUnit XML, read by the kernel's kunit.py and a JUnit library with
+    // the counts of its results.
+    let readers = solution_readers(root, &out.join("solution/results"));
+    // The command the Classroom workflow runs per task (ci/github-classroom.yml).
+    let points = Command::new(root.join("scripts/task-points.sh"))
+        .arg(&out)
+        .arg("1")
+        .output();
+    let points_problem = match points {
+        Ok(o)
+            if o.status.code() == Some(1)
+                && String::from_utf8_lossy(&o.stdout).contains("\"solution\": 10 points") =>
+        {
+            None
+        }
+        Ok(o) => Some(format!(
+            "scripts/task-points.sh: status {}, output {:?}",
+            o.status,
+            String::from_utf8_lossy(&o.stdout)
+        )),
+        Err(e) => Some(format!("scripts/task-points.sh: {e}")),
+    };
     let results = vec![
         expect(
             "the solution gets every point of task 1",
@@ -111,20 +124,72 @@ pub fn class_check(root: &Path) -> Vec<crate::result::CheckResult> {
             ),
         ),
         CheckResult::new(
-            "grading: results.json in Gradescope's fields, junit.xml read by a JUnit library",
-            Outcome::from_problems(
-                [
-                    (!gradescope).then(|| "results.json".to_string()),
-                    (!junit).then(|| "junit.xml".to_string()),
-                ]
-                .into_iter()
-                .flatten()
-                .collect(),
-            ),
+            "grading: scripts/task-points.sh (Classroom's test per task) reads the class's points",
+            Outcome::from_problems(points_problem.into_iter().collect()),
+        ),
+        CheckResult::new(
+            "grading: results.json valid against Gradescope's fields (ci/gradescope-results.schema.json)",
+            Outcome::from_problems(gradescope),
         ),
     ];
+    let results: Vec<CheckResult> = results.into_iter().chain(readers).collect();
     results.iter().for_each(CheckResult::print);
     results
+}
+
+/// What is wrong with a `results.json`, next to the JSON schema of Gradescope's fields, and
+/// with its score (the solution's: 10).
+fn gradescope_problems(root: &Path, file: &Path) -> Vec<String> {
+    let read = |path: &Path| -> Result<serde_json::Value, String> {
+        let text = fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    let (schema, results) = match (
+        read(&root.join("ci/gradescope-results.schema.json")),
+        read(file),
+    ) {
+        (Ok(s), Ok(r)) => (s, r),
+        (Err(e), _) | (_, Err(e)) => return vec![e],
+    };
+    let mut problems: Vec<String> = match jsonschema::validator_for(&schema) {
+        Ok(validator) => validator
+            .iter_errors(&results)
+            .map(|e| e.to_string())
+            .collect(),
+        Err(e) => vec![format!("the schema: {e}")],
+    };
+    if results["score"] != 10.0 {
+        problems.push(format!("score {}, expected 10", results["score"]));
+    }
+    problems
+}
+
+/// The solution's KTAP and JUnit XML read by their readers with the counts of its JSON.
+fn solution_readers(root: &Path, results: &Path) -> Vec<crate::result::CheckResult> {
+    use crate::{report, result::CheckResult};
+    let json = fs::read_to_string(results.join("results.json"))
+        .ok()
+        .and_then(|j| serde_json::from_str::<serde_json::Value>(&j).ok())
+        .unwrap_or_default();
+    let count = |key: &str| json[key].as_u64().unwrap_or_default() as usize;
+    let expected = crate::result::Tally {
+        passed: count("passed"),
+        failed: count("failed"),
+        skipped: count("skipped"),
+    };
+    let kdir = root.join("build/kdir");
+    let source = if kdir.join("source").exists() {
+        kdir.join("source")
+    } else {
+        kdir
+    };
+    report::check_readers(results, &source, &expected)
+        .into_iter()
+        .map(|r| CheckResult {
+            name: r.name.replacen("results:", "grading: the solution's", 1),
+            ..r
+        })
+        .collect()
 }
 
 /// The class of [`class_check`]: `solution` (task 1 done), `skeleton`, `forger`, `hostile`
@@ -167,4 +232,140 @@ fn make_class(root: &Path, class: &Path, trace: &Path) -> Result<(), String> {
         return Err("dw-skels could not write the skeleton".into());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use yaml_rust2::{Yaml, YamlLoader};
+
+    fn load(file: &str) -> Yaml {
+        let path = format!("{}/../ci/{file}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let mut docs = YamlLoader::load_from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+        docs.remove(0)
+    }
+
+    fn exists(path: &str) -> bool {
+        std::path::Path::new(&format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"))).exists()
+    }
+
+    /// GitHub Classroom's workflow grades as `make grade` does, reports one test per lab task
+    /// (named as the lab names it) with the script the suite runs, and caches the kernel by
+    /// its configuration.
+    #[test]
+    fn the_classroom_workflow_grades_every_task() {
+        let workflow = load("github-classroom.yml");
+        let steps = workflow["jobs"]["grade"]["steps"].as_vec().expect("steps");
+        let runs: Vec<&str> = steps.iter().filter_map(|s| s["run"].as_str()).collect();
+        assert!(runs
+            .iter()
+            .any(|r| r.starts_with("make -C lab grade SUBMISSIONS=")));
+        let cache = steps
+            .iter()
+            .find(|s| {
+                s["uses"]
+                    .as_str()
+                    .is_some_and(|u| u.starts_with("actions/cache@"))
+            })
+            .expect("a cache step");
+        assert_eq!(
+            cache["with"]["path"].as_str(),
+            Some("~/.cache/deferred-work-rs")
+        );
+        assert!(cache["with"]["key"]
+            .as_str()
+            .unwrap()
+            .contains("'lab/qemu/*.config'"));
+        let report = steps
+            .iter()
+            .find(|s| {
+                s["uses"]
+                    .as_str()
+                    .is_some_and(|u| u.contains("grading-reporter"))
+            })
+            .expect("the reporter");
+        let runners = report["with"]["runners"].as_str().unwrap();
+        for task in dw_lab::TASKS {
+            let id = format!("task-{}", task.number);
+            let step = steps
+                .iter()
+                .find(|s| s["id"].as_str() == Some(&id))
+                .unwrap_or_else(|| panic!("no step {id}"));
+            let with = &step["with"];
+            assert_eq!(
+                with["test-name"].as_str(),
+                Some(format!("Task {}: {}", task.number, task.title).as_str())
+            );
+            assert_eq!(
+                with["command"].as_str(),
+                Some(format!("lab/scripts/task-points.sh grade {}", task.number).as_str())
+            );
+            assert!(runners.split(',').any(|r| r == id));
+            let env = format!("TASK-{}_RESULTS", task.number);
+            assert!(report["env"][env.as_str()].as_str().is_some(), "{env}");
+        }
+        assert!(exists("scripts/task-points.sh") && exists("scripts/grade.sh"));
+    }
+
+    /// The grader's `results.json` is what the schema of Gradescope's fields accepts; a file
+    /// without a score is not.
+    #[test]
+    fn gradescope_results_follow_the_schema() {
+        let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+        let dir = std::env::temp_dir().join(format!("dw-gradescope-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let grade = crate::grade::Grade {
+            student: "ana".into(),
+            tasks: vec![crate::grade::TaskGrade {
+                task: 1,
+                points: 10.0,
+                max: 10.0,
+                checks: vec![("timer: a".into(), true, String::new())],
+                not_checked: None,
+            }],
+            notes: Vec::new(),
+            kernel_reports: 0,
+            seconds: 1.0,
+        };
+        let file = dir.join("results.json");
+        std::fs::write(&file, crate::grade::gradescope(&grade, &[])).unwrap();
+        assert_eq!(
+            super::gradescope_problems(root, &file),
+            Vec::<String>::new()
+        );
+        std::fs::write(&file, r#"{"tests": []}"#).unwrap();
+        assert_eq!(super::gradescope_problems(root, &file).len(), 2);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// The GitLab job grades one student's tree a job and hands its JUnit XML to GitLab.
+    #[test]
+    fn the_gitlab_job_grades_a_student_per_job() {
+        let ci = load("gitlab-ci.yml");
+        let job = &ci["grade"];
+        let script: Vec<&str> = job["script"]
+            .as_vec()
+            .expect("script")
+            .iter()
+            .filter_map(Yaml::as_str)
+            .collect();
+        assert!(script
+            .iter()
+            .any(|c| c.starts_with("make -C lab grade SUBMISSIONS=")));
+        assert_eq!(
+            job["artifacts"]["reports"]["junit"].as_str(),
+            Some("grade/$STUDENT/junit.xml")
+        );
+        let keyed: Vec<&str> = job["cache"]["key"]["files"]
+            .as_vec()
+            .expect("cache key files")
+            .iter()
+            .filter_map(Yaml::as_str)
+            .collect();
+        assert!(keyed.contains(&"lab/qemu/kernel.config"));
+        assert!(job["parallel"]["matrix"][0]["STUDENT"].as_vec().is_some());
+        let makefile =
+            std::fs::read_to_string(format!("{}/../Makefile", env!("CARGO_MANIFEST_DIR")));
+        assert!(makefile.unwrap().contains("\ngrade:\n"));
+    }
 }
