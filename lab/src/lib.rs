@@ -24,6 +24,8 @@ pub struct Task {
     pub files: &'static [&'static str],
     /// The number its `TODO` markers carry.
     pub todo: Todo,
+    /// The tasks whose code its checks run too (task 5's ALLOC is task 4's).
+    pub builds_on: &'static [u32],
 }
 
 /// How a task's `TODO` markers are numbered, as in the C lab's templates.
@@ -41,6 +43,7 @@ const fn task(number: u32, title: &'static str, files: &'static [&'static str]) 
         title,
         files,
         todo: Todo::Numbered(number),
+        builds_on: &[],
     }
 }
 
@@ -49,17 +52,26 @@ pub const TASKS: &[Task] = &[
     task(1, "Timer", &["timer.rs"]),
     task(2, "Periodic timer", &["periodic_timer.rs"]),
     task(3, "Timer control using ioctl", &["deferred_device.rs"]),
-    task(4, "Blocking operations", &["deferred_device.rs"]),
-    task(5, "Workqueues", &["deferred_device.rs"]),
+    Task {
+        builds_on: &[3],
+        ..task(4, "Blocking operations", &["deferred_device.rs"])
+    },
+    Task {
+        builds_on: &[3, 4],
+        ..task(5, "Workqueues", &["deferred_device.rs"])
+    },
     Task {
         todo: Todo::Unnumbered,
         ..task(6, "Kernel thread", &["kthread.rs"])
     },
-    task(
-        7,
-        "Buffer shared between a timer and a process",
-        &["deferred_device.rs"],
-    ),
+    Task {
+        builds_on: &[3],
+        ..task(
+            7,
+            "Buffer shared between a timer and a process",
+            &["deferred_device.rs"],
+        )
+    },
 ];
 
 /// The task numbered `number`.

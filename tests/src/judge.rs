@@ -3,7 +3,7 @@
 //! from its saved files (`dw-tests judge DIR`), as `kunit.py parse` reads a saved KUnit log.
 
 use crate::{
-    check::Boot,
+    check::{Boot, Kind},
     kunit,
     log::{self, Split},
     markers,
@@ -94,6 +94,19 @@ pub fn judge(boot: &Boot, console: &str, output: &str, launch: &Launch) -> Judge
     for (scenario, section) in boot.scenarios.iter().zip(&split.sections) {
         let mut problems = scenario.verify(section);
         problems.extend(log::leak_origins(section, &split.sections, &names));
+        // A leak is the work of the task whose scenario allocated it, when one task's did.
+        let mut identity = scenario.identity.clone();
+        if scenario.kind == Kind::LeakCheck {
+            let mut tasks: Vec<Option<u32>> = log::leaked_during(section, &split.sections)
+                .into_iter()
+                .map(|i| i.and_then(|i| boot.scenarios[i].identity.task))
+                .collect();
+            tasks.sort();
+            tasks.dedup();
+            if let [Some(task)] = tasks[..] {
+                identity.task = Some(task);
+            }
+        }
         let evidence = (!problems.is_empty()).then(|| {
             format!(
                 "its kernel log:\n{}\nits output:\n{}",
@@ -104,7 +117,7 @@ pub fn judge(boot: &Boot, console: &str, output: &str, launch: &Launch) -> Judge
         results.push(CheckResult {
             evidence,
             ..CheckResult::new(&scenario.name, Outcome::from_problems(problems))
-                .with_identity(in_boot(&scenario.identity))
+                .with_identity(in_boot(&identity))
         });
         // The layer's own tests, whatever tree the scenario loads.
         let kunit_identity = in_boot(&Identity::default());

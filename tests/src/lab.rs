@@ -250,30 +250,44 @@ pub fn hint(check: &CheckResult, dir: &Path) -> Option<String> {
     let dw_lab::Task {
         number: task,
         title,
-        files,
-        todo,
+        builds_on,
+        ..
     } = dw_lab::lab_task(task)?;
+    let mut text = format!(
+        "{}\n      -> TODO {task} in {}: {}",
+        check.name,
+        dir.display(),
+        todo_places(*task, dir)
+    );
+    for earlier in *builds_on {
+        let places = todo_places(*earlier, dir);
+        text += &format!("\n      -> task {task} builds on TODO {earlier}: {places}");
+    }
+    text += &format!("\n      -> lab text, exercise {task}, \"{title}\"");
+    Some(text)
+}
+
+/// Where task `number`'s TODO markers are in the tree `dir` (`file:line, ...`).
+fn todo_places(number: u32, dir: &Path) -> String {
+    let Some(task) = dw_lab::lab_task(number) else {
+        return String::new();
+    };
     let mut todos = Vec::new();
-    for file in *files {
+    for file in task.files {
         let Ok(source) = fs::read_to_string(dir.join(file)) else {
             continue;
         };
         for (n, line) in marker_lines(&source) {
-            if n.map_or(Todo::Unnumbered, Todo::Numbered) == *todo {
+            if n.map_or(Todo::Unnumbered, Todo::Numbered) == task.todo {
                 todos.push(format!("{file}:{line}"));
             }
         }
     }
-    Some(format!(
-        "{}\n      -> TODO {task} in {}: {}\n      -> lab text, exercise {task}, \"{title}\"",
-        check.name,
-        dir.display(),
-        if todos.is_empty() {
-            "(no marker left)".into()
-        } else {
-            todos.join(", ")
-        }
-    ))
+    if todos.is_empty() {
+        "(no marker left)".into()
+    } else {
+        todos.join(", ")
+    }
 }
 
 /// A copy of `s` that runs in the guest directory `dir` (where the modules of `tree` are), with
@@ -456,6 +470,14 @@ mod tests {
         assert!(h.contains("TODO 1 in ") && h.contains("timer.rs:"), "{h}");
         assert!(h.contains("exercise 1, \"Timer\""));
         assert_eq!(hint(&check("tasklet: x", None), dir), None);
+        // Task 5's checks run task 3's SET and task 4's ALLOC too: their TODOs are named.
+        let device = Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../modules/3-4-5-deferred"
+        ));
+        let h = hint(&check("workqueue: alloc", Some(5)), device).unwrap();
+        assert!(h.contains("builds on TODO 3: deferred_device.rs:"), "{h}");
+        assert!(h.contains("builds on TODO 4: deferred_device.rs:"), "{h}");
         let skeleton = CheckResult {
             identity: skeleton_identity(),
             ..timer

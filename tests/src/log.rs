@@ -149,6 +149,25 @@ pub fn split(console: &str, output: &str, count: usize) -> Split {
 /// markers (none where the guest could not read the jiffies). A hint next to the report (the leak
 /// fails the section either way).
 pub fn leak_origins(section: &Section, sections: &[Section], names: &[&str]) -> Vec<String> {
+    let mut origins: Vec<(String, usize)> = Vec::new();
+    for origin in leaked_during(section, sections) {
+        let during = origin.map_or("the boot, before the first scenario".to_string(), |i| {
+            format!("`{}`", names[i])
+        });
+        match origins.iter_mut().find(|(d, _)| *d == during) {
+            Some((_, count)) => *count += 1,
+            None => origins.push((during, 1)),
+        }
+    }
+    origins
+        .into_iter()
+        .map(|(during, count)| format!("leaked objects allocated during {during}: {count}"))
+        .collect()
+}
+
+/// For each object kmemleak reported in `section`, the index of the scenario it was allocated
+/// during (`None`: before the first one); nothing where the guest could not read the jiffies.
+pub fn leaked_during(section: &Section, sections: &[Section]) -> Vec<Option<usize>> {
     if sections.iter().all(|s| s.started_jiffies.is_none()) {
         return Vec::new();
     }
@@ -162,24 +181,15 @@ pub fn leak_origins(section: &Section, sections: &[Section], names: &[&str]) -> 
             .parse()
             .ok()
     };
-    let mut origins: Vec<(String, usize)> = Vec::new();
-    for at in section.log.iter().filter_map(allocated) {
-        let during = sections
-            .iter()
-            .zip(names)
-            .rfind(|(s, _)| s.started_jiffies.is_some_and(|begun| begun <= at))
-            .map_or(
-                "the boot, before the first scenario".to_string(),
-                |(_, n)| format!("`{n}`"),
-            );
-        match origins.iter_mut().find(|(d, _)| *d == during) {
-            Some((_, count)) => *count += 1,
-            None => origins.push((during, 1)),
-        }
-    }
-    origins
-        .into_iter()
-        .map(|(during, count)| format!("leaked objects allocated during {during}: {count}"))
+    section
+        .log
+        .iter()
+        .filter_map(allocated)
+        .map(|at| {
+            sections
+                .iter()
+                .rposition(|s| s.started_jiffies.is_some_and(|begun| begun <= at))
+        })
         .collect()
 }
 
