@@ -30,7 +30,8 @@ group, and ends with `N passed, N failed, N skipped`.
   --reports   print the kernel reports in a console log; exit 1 if there is one
 Environment: DW_BOOT_SH replaces qemu/boot.sh (a stand-in that replays a console, say);
 DW_ICOUNT is passed on to it: unset, the guests run on virtual time (`0`, qemu/boot.sh);
-empty (`DW_ICOUNT=`), on the host's clock with multi-threaded TCG.";
+empty (`DW_ICOUNT=`), on the host's clock with multi-threaded TCG. DW_BOOTS_DIR replaces
+build/tests, where each boot's files go.";
 
 /// What to do.
 #[derive(Debug, PartialEq)]

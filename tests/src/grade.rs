@@ -287,6 +287,7 @@ impl Grader {
         let results = out.join("results");
         let mut command = Command::new("timeout");
         command
+            .env("DW_BOOTS_DIR", out.join("boots"))
             .arg(CHECKS_LIMIT.to_string())
             .arg(self.root.join("target/release/dw-tests"))
             .arg("--modules")

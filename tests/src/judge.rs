@@ -110,7 +110,7 @@ pub fn judge(boot: &Boot, console: &str, output: &str, launch: &Launch) -> Judge
         let evidence = (!problems.is_empty()).then(|| {
             format!(
                 "its kernel log:\n{}\nits output:\n{}",
-                tail(&section.log),
+                tail(&timed(section)),
                 tail(&section.output)
             )
         });
@@ -187,13 +187,27 @@ pub fn rejudged_alike(boots: &[Boot], dir: &Path, verdicts: &[Vec<CheckResult>])
     Outcome::from_problems(problems)
 }
 
+/// A section's kernel log lines with their times (kernel seconds), so that an excerpt shows
+/// when each thing happened ("fired too early" is a time).
+fn timed(section: &log::Section) -> Vec<String> {
+    section
+        .log
+        .iter()
+        .zip(&section.times)
+        .map(|(line, time)| match time {
+            Some(t) => format!("[{t:12.6}] {line}"),
+            None => line.clone(),
+        })
+        .collect()
+}
+
 /// The last lines of a log, enough to see what happened.
 fn tail(lines: &[String]) -> String {
     // The harness's own markers (`rmmod`'s, say) and the copy of the trace are not the
     // module's log (the trace checks quote the events they found wrong).
     let lines: Vec<&String> = lines
         .iter()
-        .filter(|l| !markers::is_marked(l) && !l.starts_with(crate::trace::PREFIX))
+        .filter(|l| !markers::is_marked(l) && !l.contains(crate::trace::PREFIX))
         .collect();
     let skip = lines.len().saturating_sub(40);
     let mut text = String::new();
