@@ -260,14 +260,13 @@ mod tests {
         assert!(runs
             .iter()
             .any(|r| r.starts_with("make -C lab grade SUBMISSIONS=")));
-        let cache = steps
-            .iter()
-            .find(|s| {
-                s["uses"]
-                    .as_str()
-                    .is_some_and(|u| u.starts_with("actions/cache@"))
-            })
-            .expect("a cache step");
+        let using = |action: &str| {
+            steps
+                .iter()
+                .find(|s| s["uses"].as_str().is_some_and(|u| u.contains(action)))
+                .unwrap_or_else(|| panic!("no step uses {action}"))
+        };
+        let cache = using("actions/cache@");
         assert_eq!(
             cache["with"]["path"].as_str(),
             Some("~/.cache/deferred-work-rs")
@@ -276,14 +275,7 @@ mod tests {
             .as_str()
             .unwrap()
             .contains("'lab/qemu/*.config'"));
-        let report = steps
-            .iter()
-            .find(|s| {
-                s["uses"]
-                    .as_str()
-                    .is_some_and(|u| u.contains("grading-reporter"))
-            })
-            .expect("the reporter");
+        let report = using("grading-reporter");
         let runners = report["with"]["runners"].as_str().unwrap();
         for task in dw_lab::TASKS {
             let id = format!("task-{}", task.number);
