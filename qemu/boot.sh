@@ -10,7 +10,12 @@
 #   --timeout SECONDS      kill QEMU after this long (non-interactive only; default 300)
 #   --console FILE         kernel console log of a non-interactive run (default build/console.log)
 #   --output FILE          the command's output (default: standard output)
-# Environment: DW_KVM=1 uses KVM (it does not work on every host), DW_SMP (2), DW_MEM (512M),
+# Environment: DW_KVM=1 forces KVM, DW_KVM=0 TCG; unset, KVM is used where /dev/kvm opens and
+#   nothing asks for TCG (virtual time, a plugin), once a first boot under it has shown it works:
+#   a guest that prints nothing within DW_KVM_WATCH seconds (10), or a QEMU that stops, makes
+#   that boot start again under TCG, with one line saying why, and the verdict is kept in
+#   $DW_CACHE/kvm-probe for this host, kernel and QEMU (DW_KVM_CPU: KVM's -cpu, host by
+#   default). DW_SMP (2), DW_MEM (512M),
 #   DW_ICOUNT=SHIFT runs the guest on virtual time (TCG only: `-icount shift=SHIFT,sleep=off`,
 #   all vCPUs on one host thread; idle time is skipped, see the README). The tests set 0.
 #   DW_PLUGIN=PLUGIN[,ARGS] loads a TCG plugin (`-plugin`: `make bench ARGS='--mode loader'`).
@@ -38,17 +43,44 @@ kernel=$kdir/arch/x86/boot/bzImage
 # microvm: no PCI bus and a small ACPI table (poweroff still ends QEMU), which halves the debug
 # kernel's boot next to `-M pc` (docs/running.md, "The guest machine").
 # shellcheck disable=SC2054 # QEMU's option lists, not bash's
-qemu=(qemu-system-x86_64 -machine microvm,acpi=on -m "${DW_MEM:-512M}" -smp "${DW_SMP:-2}"
+qemu_base=(qemu-system-x86_64 -machine microvm,acpi=on -m "${DW_MEM:-512M}" -smp "${DW_SMP:-2}"
     -kernel "$kernel" -no-reboot)
-if [[ ${DW_KVM:-0} == 1 ]]; then
-    qemu+=(-accel kvm -cpu host)
-else
-    qemu+=(-accel tcg -cpu qemu64)
-    if [[ -n ${DW_ICOUNT:-} ]]; then
-        qemu+=(-icount "shift=$DW_ICOUNT,sleep=off")
+
+# The verdict on KVM for this host, kernel and QEMU: `ok`, `broken: WHY`, or nothing yet.
+kvm_probe=${DW_KVM_PROBE:-$DW_CACHE/kvm-probe}
+kvm_key() { echo "$(uname -r) -cpu ${DW_KVM_CPU:-host} $(qemu-system-x86_64 --version 2>/dev/null | head -1)"; }
+kvm_verdict() { [[ -f $kvm_probe && $(head -1 "$kvm_probe") == "$(kvm_key)" ]] && sed -n 2p "$kvm_probe"; }
+kvm_record() { mkdir -p "$(dirname "$kvm_probe")" && printf '%s\n%s\n' "$(kvm_key)" "$1" >"$kvm_probe"; }
+# accel: kvm, kvm-watched (a first boot under KVM, watched) or tcg.
+accel=tcg
+case ${DW_KVM:-} in
+    1) accel=kvm ;;
+    0) ;;
+    *)
+        if [[ -z ${DW_ICOUNT:-} && -z ${DW_PLUGIN:-} && -r /dev/kvm && -w /dev/kvm ]]; then
+            case $(kvm_verdict) in
+                ok) accel=kvm ;;
+                broken*) ;;
+                *) accel=kvm-watched ;;
+            esac
+        fi
+        ;;
+esac
+# use_accel tcg|kvm: the QEMU command line for that accelerator, in `qemu`.
+use_accel() {
+    qemu=("${qemu_base[@]}")
+    if [[ $1 == kvm* ]]; then
+        qemu+=(-accel kvm -cpu "${DW_KVM_CPU:-host}")
+    else
+        qemu+=(-accel tcg -cpu qemu64)
+        [[ -n ${DW_ICOUNT:-} ]] && qemu+=(-icount "shift=$DW_ICOUNT,sleep=off")
+        [[ -n ${DW_PLUGIN:-} ]] && qemu+=(-plugin "$DW_PLUGIN")
     fi
-    [[ -n ${DW_PLUGIN:-} ]] && qemu+=(-plugin "$DW_PLUGIN")
-fi
+    return 0
+}
+# Interactive runs are not watched: KVM only once a watched boot has shown it works.
+[[ -z $exec_file && $accel == kvm-watched ]] && accel=tcg
+use_accel "$accel"
 # No legacy BSD pseudo-terminals (/dev/ptyXX): registering the 512 nodes takes 2 s of the boot.
 cmdline="console=ttyS0 panic=-1 pty.legacy_count=0"
 # Where the kernel has them, SLUB's checks on every cache (consistency, red zones, poisoning).
@@ -60,8 +92,9 @@ fi
 # On the host's clock under TCG the kernel cannot calibrate the TSC: microvm has no HPET or ACPI
 # PM timer, and each PIT read takes too long for the PIT calibration to accept. The guest's TSC
 # is the host's: its rate, measured (qemu/host-tsc-khz.c), replaces the calibration. (Under
-# -icount the TSC counts instructions and the PIT calibration succeeds; KVM has kvm-clock.)
-if [[ ${DW_KVM:-0} != 1 && -z ${DW_ICOUNT:-} ]]; then
+# -icount the TSC counts instructions and the PIT calibration succeeds. Under KVM the TSC is the
+# host's too, and kvm-clock is there as well.)
+if [[ -z ${DW_ICOUNT:-} ]]; then
     tsc_khz=$build/host-tsc-khz
     if [[ ! -x $tsc_khz || $tsc_khz -ot $DW_ROOT/qemu/host-tsc-khz.c ]]; then
         "clang$DW_LLVM" -O2 -o "$tsc_khz" "$DW_ROOT/qemu/host-tsc-khz.c"
@@ -96,9 +129,42 @@ for port in "0:$console" "1:$tmp/output" "2:$tmp/status"; do
     serial+=(-chardev "file,id=serial${port%%:*},path=${port#*:}")
     serial+=(-device "isa-serial,chardev=serial${port%%:*},index=${port%%:*}")
 done
-timeout -k 5 "$timeout" "${qemu[@]}" -machine isa-serial=off -nodefaults \
-    -initrd "$tmp/initramfs.cpio.gz" -append "$cmdline" -display none "${serial[@]}" \
-    </dev/null || status=$?
+# boot: the guest, in the background (its `timeout` process is $qemu_pid), QEMU's errors in
+# $tmp/qemu.err.
+boot() {
+    timeout -k 5 "$timeout" "${qemu[@]}" -machine isa-serial=off -nodefaults \
+        -initrd "$tmp/initramfs.cpio.gz" -append "$cmdline" -display none "${serial[@]}" \
+        </dev/null 2>"$tmp/qemu.err" &
+    qemu_pid=$!
+}
+boot
+if [[ $accel == kvm-watched ]]; then
+    # The first boot under KVM: the guest must print within DW_KVM_WATCH seconds.
+    watch=${DW_KVM_WATCH:-10} why=""
+    for ((i = 0; i < watch * 10; i++)); do
+        [[ -s $console ]] && break
+        kill -0 "$qemu_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if [[ ! -s $console ]]; then
+        if kill -0 "$qemu_pid" 2>/dev/null; then
+            why="the guest printed nothing in ${watch}s"
+            kill "$qemu_pid" 2>/dev/null || true
+        else
+            why="QEMU stopped: $(grep -m1 . "$tmp/qemu.err" || echo 'no message')"
+        fi
+        { wait "$qemu_pid"; } 2>/dev/null || true
+        kvm_record "broken: $why"
+        step "KVM: $why; falling back to TCG (kept in $kvm_probe; DW_KVM=1 forces KVM)"
+        use_accel tcg
+        : >"$console"
+        boot
+    else
+        kvm_record ok
+    fi
+fi
+wait "$qemu_pid" || status=$?
+grep . "$tmp/qemu.err" >&2 || true
 # Without --output, through the inherited descriptor: reopening /dev/stdout would truncate a file
 # that it redirects to, and lose its offset.
 if [[ -n $output ]]; then

@@ -178,6 +178,7 @@ fn host_checks(root: &Path) -> Vec<Group> {
             "host: a boot on the host's clock",
             host::host_clock_boot(root),
         ),
+        Group::new("host: KVM or TCG", host::kvm_fallback(root)),
     ]
 }
 
