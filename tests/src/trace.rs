@@ -5,6 +5,10 @@
 //! (`printk:console`) and the tasks renamed and exiting, and copies them to the kernel log as
 //! `dw-trace: <line of /sys/kernel/tracing/trace>`.
 //!
+//! The debug kernel has tracefs through lockdep (`PROVE_LOCKING` selects `TRACE_IRQFLAGS`, whose
+//! `PREEMPTIRQ_TRACEPOINTS` select `TRACING`); on a kernel without it the traced checks fail with
+//! "the kernel's trace has no ...".
+//!
 //! The guest kernel's own format of `/sys/kernel/tracing/trace` is read here, not a library's:
 //! no crate reads ftrace's text output (the kernel's `libtraceevent` reads its binary buffers).
 //!
