@@ -18,14 +18,17 @@ command -v bwrap >/dev/null || die "building untrusted code needs bubblewrap (ap
 chown -R nobody:"$(id -g nobody)" "$tree"
 mapfile -t vars < <(kmake_vars)
 view=()
-for dir in /usr /etc/alternatives "$kdir" "$source_dir" "$(dirname "$DW_BINDGEN")"; do
-    # Its parents as folders nobody may enter (the host's /root is not).
-    parent=$(dirname "$dir")
+# parents_enterable PATH: PATH's parents as folders nobody may enter (the host's /root is not).
+parents_enterable() {
+    local parent
+    parent=$(dirname "$1")
     while [[ $parent != / ]]; do view+=(--perms 0755 --dir "$parent"); parent=$(dirname "$parent"); done
+}
+for dir in /usr /etc/alternatives "$kdir" "$source_dir" "$(dirname "$DW_BINDGEN")"; do
+    parents_enterable "$dir"
     view+=(--ro-bind "$dir" "$dir")
 done
-parent=$(dirname "$tree")
-while [[ $parent != / ]]; do view+=(--perms 0755 --dir "$parent"); parent=$(dirname "$parent"); done
+parents_enterable "$tree"
 for dir in bin lib lib64 sbin; do [[ -L /$dir ]] && view+=(--symlink "$(readlink "/$dir")" "/$dir"); done
 # bwrap as root sets the sandbox up (its mounts see what nobody could not reach); setpriv then
 # runs make as nobody, without capabilities or a way to gain any.

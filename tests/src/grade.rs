@@ -230,8 +230,11 @@ impl Grader {
             let task = dw_lab::lab_task(number).expect("a lab task");
             let max = self.points.0.get(&number).copied().unwrap_or(10.0);
             let mut problems = Vec::new();
-            for file in task.files.iter().filter(|_| dir.is_some()) {
-                match intake(&dir.expect("a student's tree").join(file)) {
+            for (dir, file) in dir
+                .iter()
+                .flat_map(|d| task.files.iter().map(move |f| (d, f)))
+            {
+                match intake(&dir.join(file)) {
                     Ok(text) => {
                         if let Err(e) = fs::write(tree.join(file), text) {
                             problems.push(format!("{file}: {e}"));

@@ -177,13 +177,7 @@ fn solution_readers(root: &Path, results: &Path) -> Vec<crate::result::CheckResu
         failed: count("failed"),
         skipped: count("skipped"),
     };
-    let kdir = root.join("build/kdir");
-    let source = if kdir.join("source").exists() {
-        kdir.join("source")
-    } else {
-        kdir
-    };
-    report::check_readers(results, &source, &expected)
+    report::check_readers(results, &crate::run::kernel_source(root), &expected)
         .into_iter()
         .map(|r| CheckResult {
             name: r.name.replacen("results:", "grading: the solution's", 1),

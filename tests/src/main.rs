@@ -11,11 +11,7 @@ use dw_tests::{
     run::Harness,
     scenarios::{self, Intensity},
 };
-use std::{
-    fs,
-    path::{Path, PathBuf},
-    process::exit,
-};
+use std::{fs, path::Path, process::exit};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -142,7 +138,9 @@ fn run(harness: &Harness, boots: &[Boot], options: &Options) -> bool {
     let mut tally = report::tally(&groups);
     if let Some(dir) = &options.results {
         let checked = match report::write(dir, &groups) {
-            Ok(()) => report::check_readers(dir, &kernel_source(&harness.root), &tally),
+            Ok(()) => {
+                report::check_readers(dir, &dw_tests::run::kernel_source(&harness.root), &tally)
+            }
             Err(e) => vec![CheckResult::new(
                 format!("results: written to {}", dir.display()),
                 Outcome::Fail(vec![e.to_string()]),
@@ -180,16 +178,4 @@ fn host_checks(root: &Path) -> Vec<Group> {
         ),
         Group::new("host: KVM or TCG", host::kvm_fallback(root)),
     ]
-}
-
-/// The kernel's source tree: where `build/kdir`'s `source` link points (a build with `O=`),
-/// or `build/kdir` itself.
-fn kernel_source(root: &Path) -> PathBuf {
-    let kdir = root.join("build/kdir");
-    let linked = kdir.join("source");
-    if linked.exists() {
-        linked
-    } else {
-        kdir
-    }
 }

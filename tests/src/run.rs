@@ -29,6 +29,18 @@ const DEFAULT_ICOUNT_SHIFT: &str = "0";
 /// Seconds a guest may take to boot, on top of its scenarios' own time limits.
 const BOOT_MARGIN: u32 = 120;
 
+/// The kernel's source tree: where `build/kdir`'s `source` link points (a build with `O=`),
+/// or `build/kdir` itself.
+pub fn kernel_source(root: &Path) -> PathBuf {
+    let kdir = root.join("build/kdir");
+    let linked = kdir.join("source");
+    if linked.exists() {
+        linked
+    } else {
+        kdir
+    }
+}
+
 /// The workspace root, where `qemu/`, `scripts/` and `build/` are.
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
