@@ -9,13 +9,15 @@
 #   make check   build the student tree, run its tasks' checks (TASK="1 3", SKELS=DIR)
 #   make grade   grade a class: SUBMISSIONS=DIR, one tree per student (OUT=DIR, JOBS=N, TASK="1 3",
 #                POINTS=FILE); build/grade/class.csv, class.md and a folder per student
+#   make grade-proof   grade a class made from the solutions, mutants and forgers; check every
+#                grade (JOBS=N; about two minutes a tree)
 #   make fmt     format the kernel code (the kernel's .rustfmt.toml) and the host code
 #   make rust-analyzer   write modules/rust-project.json for editors (the kernel's own generator)
 #   make build   only build what is missing (toolchain, kernel, modules, test program, initramfs)
 #   make clean   remove build/ and target/ (the kernel cache in ~/.cache/deferred-work-rs stays)
 # KDIR=/path/to/your/built/kernel skips the toolchain and kernel setup.
 
-.PHONY: run test soak bench exec build fmt rust-analyzer clean skels check grade
+.PHONY: run test soak bench exec build fmt rust-analyzer clean skels check grade grade-proof
 run:
 	scripts/run.sh
 test:
@@ -34,6 +36,8 @@ check:
 	scripts/check.sh
 grade:
 	scripts/grade.sh
+grade-proof:
+	scripts/grade-proof.sh
 fmt:
 	scripts/fmt.sh
 rust-analyzer: build

@@ -19,7 +19,8 @@ side, the abstraction layer whole (modules/kernel_ext/, its mod.rs as kernel_ext
 and a Makefile at its root, and the `test` program (--test-bin). A file that is there and differs is never replaced without --force.
 --mutants writes OUT/NN/, one tree per TODO region: its module's solution with only that region
 removed; then one per forger (tests/forgers/T-NAME.patch: task T's module, patched); and
-OUT/mutants.tsv (NN, task, file:line or `forger NAME`, module).";
+OUT/mutants.tsv (NN, task, file:line or `forger NAME`, module; for a region, its marker's
+file:line in the student's tree and its text).";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -207,8 +208,14 @@ fn mutants(root: &Path, out: &Path) -> Result<(), String> {
                 continue;
             }
             seen.push(*file);
-            let (_, r) = text(&root.join(file))?;
-            for region in &r {
+            let (source, r) = text(&root.join(file))?;
+            // Where each region's marker stands in the student's tree (all regions removed).
+            let skeleton = for_student_tree(&strip(&source, &r, |_| true));
+            let skeleton_lines: Vec<usize> = dw_skels::marker_lines(&skeleton)
+                .into_iter()
+                .map(|(_, line)| line)
+                .collect();
+            for (region, skeleton_line) in r.iter().zip(skeleton_lines) {
                 let task = task_of(file, region).ok_or_else(|| format!("{file}: no task"))?;
                 let module =
                     module_of_task(task).ok_or_else(|| format!("task {task}: no module"))?;
@@ -228,7 +235,11 @@ fn mutants(root: &Path, out: &Path) -> Result<(), String> {
                 }
                 write_all(&out.join(&dir), &files)?;
                 let name = student_file(file);
-                table += &format!("{dir}\t{task}\t{name}:{}\t{}\n", region.line, module.name);
+                let todo = region.text.replace('\t', " ");
+                table += &format!(
+                    "{dir}\t{task}\t{name}:{}\t{}\t{name}:{skeleton_line}\t{todo}\n",
+                    region.line, module.name
+                );
             }
         }
     }

@@ -41,4 +41,10 @@ dw_unload() {
     for m in $(awk -v prefix="$1" 'index($1, prefix) == 1 {print $1}' /proc/modules); do
         rmmod "$m" || true
     done
+    # A module whose rmmod hung stays "Unloading": no later scenario can load it again.
+    # shellcheck disable=SC2013 # a module name a line
+    for m in $(awk -v prefix="$1" 'index($1, prefix) == 1 && $5 == "Unloading" {print $1}' \
+        /proc/modules); do
+        dw_mark_stuck "$m"
+    done
 }

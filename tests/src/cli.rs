@@ -7,6 +7,7 @@ pub const USAGE: &str =
                 [--lab-proof | --no-lab-proof] [--results DIR] [--judge] [FILTER...]
        dw-tests judge DIR [--soak] [--modules DIR] [--task N]... [--results DIR] [FILTER...]
        dw-tests --reports CONSOLE_FILE
+       dw-tests --grade-proof [--jobs N] [--results DIR]
 Runs the guest scenarios whose name contains a FILTER (all without one), one QEMU boot per
 group, and ends with `N passed, N failed, N skipped`.
   --host      first run the host checks (scripts/lint.sh, scripts/compile-tests.sh, cargo test)
@@ -28,6 +29,9 @@ group, and ends with `N passed, N failed, N skipped`.
   judge DIR   the same from the files in DIR (<boot>.console, .output, .status); with
               --results, the results of those boots are written too
   --reports   print the kernel reports in a console log; exit 1 if there is one
+  --grade-proof  grade a class made from the solutions (the solutions, the skeleton, every
+              mutant and forger, trees that do not build, hang or are hostile) with dw-grade,
+              N trees side by side (1), and check each tree's grade and files (make grade-proof)
 Environment: DW_BOOT_SH replaces qemu/boot.sh (a stand-in that replays a console, say);
 DW_ICOUNT is passed on to it: unset, the guests run on virtual time (`0`, qemu/boot.sh);
 empty (`DW_ICOUNT=`), on the host's clock with multi-threaded TCG. DW_BOOTS_DIR replaces
@@ -44,6 +48,8 @@ pub enum Command {
     Judge(Option<PathBuf>),
     /// Print the kernel reports in a console log.
     Reports(PathBuf),
+    /// Grade a class made from the solutions and check each tree's grade.
+    GradeProof,
     Help,
 }
 
@@ -93,6 +99,8 @@ pub fn parse(args: &[String]) -> Result<Options, Usage> {
     } else if args.first().is_some_and(|a| a == "judge") {
         positional.next();
         Command::Judge(Some(positional.next().ok_or(Usage)?.into()))
+    } else if flag("--grade-proof") {
+        Command::GradeProof
     } else if flag("--list") {
         Command::List
     } else if flag("--judge") {
@@ -148,6 +156,10 @@ mod tests {
         assert!(parsed("--jobs 0").is_err() && parsed("--jobs").is_err());
         assert!(parsed("--reports").is_err());
         assert_eq!(parsed("x --help").unwrap().command, Command::Help);
+        assert_eq!(
+            parsed("--grade-proof").unwrap().command,
+            Command::GradeProof
+        );
     }
 
     /// `judge DIR` is `--judge` with the files of DIR; its other words are filters.

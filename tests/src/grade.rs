@@ -6,6 +6,7 @@
 //! checks of the tasks whose module built, in fresh guests (`dw-tests --modules`); and gives
 //! each task its points, split over its checks.
 
+use crate::lab::{TodoChecks, BY_THE_BUILD};
 use serde::Serialize;
 use std::{
     collections::BTreeMap,
@@ -22,18 +23,34 @@ const MAX_FILE: u64 = 256 * 1024;
 const BUILD_LIMIT: u32 = 300;
 const CHECKS_LIMIT: u32 = 1800;
 
-/// The points of each task (the default: 10 each), from a file of `task N = POINTS` lines.
+/// How a task's points are shared: over its TODO regions (the default), each earning its share
+/// when the checks that fail without it pass (the lab proof's map, `tests/todo-checks.tsv`); or
+/// over its checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Split {
+    Todo,
+    Check,
+}
+
+/// The points of each task (the default: 10 each) and how they are shared, from a file of
+/// `task N = POINTS` lines and a `split = todo` or `split = check` line.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Points(pub BTreeMap<u32, f64>);
+pub struct Points {
+    pub tasks: BTreeMap<u32, f64>,
+    pub split: Split,
+}
 
 impl Default for Points {
     fn default() -> Self {
-        Self(dw_lab::TASKS.iter().map(|t| (t.number, 10.0)).collect())
+        Self {
+            tasks: dw_lab::TASKS.iter().map(|t| (t.number, 10.0)).collect(),
+            split: Split::Todo,
+        }
     }
 }
 
 impl Points {
-    /// Reads `task N = POINTS` lines (`#` comments, blank lines); a task not named keeps 10.
+    /// Reads the file's lines (`#` comments, blank lines); a task not named keeps 10.
     pub fn parse(text: &str) -> Result<Self, String> {
         let mut points = Self::default();
         for (i, line) in text.lines().enumerate() {
@@ -41,18 +58,37 @@ impl Points {
             if line.is_empty() {
                 continue;
             }
-            let bad = || format!("line {}: expected `task N = POINTS`, got {line:?}", i + 1);
+            let bad = || {
+                format!(
+                    "line {}: expected `task N = POINTS` or `split = todo|check`, got {line:?}",
+                    i + 1
+                )
+            };
             let (key, value) = line.split_once('=').ok_or_else(bad)?;
-            let task = key.trim().strip_prefix("task").ok_or_else(bad)?.trim();
+            let (key, value) = (key.trim(), value.trim());
+            if key == "split" {
+                points.split = match value {
+                    "todo" => Split::Todo,
+                    "check" => Split::Check,
+                    _ => return Err(bad()),
+                };
+                continue;
+            }
+            let task = key.strip_prefix("task").ok_or_else(bad)?.trim();
             let task: u32 = task.parse().map_err(|_| bad())?;
-            let value: f64 = value.trim().parse().map_err(|_| bad())?;
-            if !points.0.contains_key(&task) || !(0.0..=1000.0).contains(&value) {
+            let value: f64 = value.parse().map_err(|_| bad())?;
+            if !points.tasks.contains_key(&task) || !(0.0..=1000.0).contains(&value) {
                 return Err(bad());
             }
-            points.0.insert(task, value);
+            points.tasks.insert(task, value);
         }
         Ok(points)
     }
+}
+
+/// The lab proof's TODO -> check map (`dw-tests --lab-proof` checks that it is current).
+pub fn todo_map() -> Vec<TodoChecks> {
+    TodoChecks::parse(include_str!("../todo-checks.tsv"))
 }
 
 /// A check of a task: its name, whether it passed, and what went wrong.
@@ -68,6 +104,18 @@ pub struct TaskGrade {
     pub checks: Vec<Checked>,
     /// Why it was not checked (a file missing, the build), if it was not.
     pub not_checked: Option<String>,
+    /// Its TODO regions and whether each earned its share (with `Split::Todo`).
+    pub todos: Vec<TodoGrade>,
+}
+
+/// A TODO region's grade: its marker (`file:line`) and text, the checks it needs, and whether
+/// they all passed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TodoGrade {
+    pub place: String,
+    pub text: String,
+    pub needs: Vec<String>,
+    pub earned: bool,
 }
 
 /// One student's grade.
@@ -136,6 +184,51 @@ pub fn task_points(max: f64, checks: &[Checked], baseline: &[String]) -> f64 {
     }
     let passed = counted.iter().filter(|ok| **ok).count();
     (max * passed as f64 / counted.len() as f64 * 100.0).round() / 100.0
+}
+
+/// Splits the points of task `task` over its TODO regions in `map`: a region earns its share
+/// when every check that fails without it passed. A region the build catches, or whose checks
+/// the untouched skeleton passes (in `baseline`), needs all of the task's checks but those.
+pub fn todo_points(
+    max: f64,
+    task: u32,
+    checks: &[Checked],
+    baseline: &[String],
+    map: &[TodoChecks],
+) -> (f64, Vec<TodoGrade>) {
+    let whole_task: Vec<String> = checks
+        .iter()
+        .map(|(name, _, _)| name.clone())
+        .filter(|name| !baseline.contains(name))
+        .collect();
+    let todos: Vec<TodoGrade> = map
+        .iter()
+        .filter(|r| r.task == task)
+        .map(|r| {
+            let own = r
+                .checks
+                .iter()
+                .any(|c| c != BY_THE_BUILD && !baseline.contains(c));
+            let needs = if own {
+                r.checks.clone()
+            } else {
+                whole_task.clone()
+            };
+            let passed = |need: &String| checks.iter().any(|(n, ok, _)| n == need && *ok);
+            TodoGrade {
+                place: r.place.clone(),
+                text: r.text.clone(),
+                earned: !needs.is_empty() && needs.iter().all(passed),
+                needs,
+            }
+        })
+        .collect();
+    if todos.is_empty() {
+        return (task_points(max, checks, baseline), todos);
+    }
+    let earned = todos.iter().filter(|t| t.earned).count();
+    let points = (max * earned as f64 / todos.len() as f64 * 100.0).round() / 100.0;
+    (points, todos)
 }
 
 /// The checks of each task in a `dw-tests --results` JSON file, and how many failed with a
@@ -228,7 +321,7 @@ impl Grader {
         let mut to_check = Vec::new();
         for &number in &self.tasks {
             let task = dw_lab::lab_task(number).expect("a lab task");
-            let max = self.points.0.get(&number).copied().unwrap_or(10.0);
+            let max = self.points.tasks.get(&number).copied().unwrap_or(10.0);
             let mut problems = Vec::new();
             for (dir, file) in dir
                 .iter()
@@ -249,6 +342,7 @@ impl Grader {
                 max,
                 checks: Vec::new(),
                 not_checked: (!problems.is_empty()).then(|| problems.join("; ")),
+                todos: Vec::new(),
             });
         }
         if let Some(dir) = dir {
@@ -318,7 +412,12 @@ impl Grader {
                 grade.kernel_reports = reports;
                 for t in grade.tasks.iter_mut().filter(|t| tasks.contains(&t.task)) {
                     t.checks = by_task.get(&t.task).cloned().unwrap_or_default();
-                    t.points = task_points(t.max, &t.checks, &self.baseline);
+                    (t.points, t.todos) = match self.points.split {
+                        Split::Todo => {
+                            todo_points(t.max, t.task, &t.checks, &self.baseline, &todo_map())
+                        }
+                        Split::Check => (task_points(t.max, &t.checks, &self.baseline), Vec::new()),
+                    };
                     if t.checks.is_empty() {
                         t.not_checked = Some("no check of this task ran (see log.txt)".into());
                     }
@@ -382,8 +481,9 @@ fn same(theirs: &Path, ours: &Path) -> bool {
     }
 }
 
-/// Gradescope's `results.json`: the score, and a test per check with its share of the points
-/// (none for a check in `baseline`, which the untouched skeleton passes).
+/// Gradescope's `results.json`: the score, and a test per TODO region with its share of the
+/// points and the checks it needs (`Split::Todo`), or per check (none for a check in
+/// `baseline`, which the untouched skeleton passes).
 pub fn gradescope(grade: &Grade, baseline: &[String]) -> String {
     #[derive(Serialize)]
     struct Test {
@@ -403,6 +503,33 @@ pub fn gradescope(grade: &Grade, baseline: &[String]) -> String {
                 output: why.clone(),
                 visibility: "visible",
             }),
+            None if !t.todos.is_empty() => {
+                let share = t.max / t.todos.len() as f64;
+                for todo in &t.todos {
+                    let mut output = String::new();
+                    for need in &todo.needs {
+                        let check = t.checks.iter().find(|(n, _, _)| n == need);
+                        let verdict = match check {
+                            Some((_, true, _)) => "PASS".to_string(),
+                            Some((_, false, details)) => format!("FAIL\n{details}"),
+                            None => "did not run".to_string(),
+                        };
+                        writeln!(output, "{need}: {verdict}").unwrap();
+                    }
+                    tests.push(Test {
+                        name: format!(
+                            "task {}, TODO at {}: {}",
+                            t.task,
+                            todo.place,
+                            first_sentence(&todo.text)
+                        ),
+                        score: if todo.earned { share } else { 0.0 },
+                        max_score: share,
+                        output,
+                        visibility: "visible",
+                    });
+                }
+            }
             None => {
                 let counted = t.checks.iter().filter(|c| !baseline.contains(&c.0)).count();
                 let share = t.max / counted.max(1) as f64;
@@ -432,6 +559,11 @@ pub fn gradescope(grade: &Grade, baseline: &[String]) -> String {
         "tests": tests,
     });
     serde_json::to_string_pretty(&doc).expect("plain data") + "\n"
+}
+
+/// A TODO's text up to its first full stop (a marker may go on with a lesson), for a name.
+fn first_sentence(text: &str) -> &str {
+    text.find(". ").map_or(text, |end| &text[..=end])
 }
 
 /// `class.csv`: a header, then a row per student: the points of each task, the total, the
@@ -519,7 +651,10 @@ mod tests {
     #[test]
     fn points_files_parse_and_refuse_what_they_cannot_read() {
         let p = Points::parse("# weights\ntask 1 = 5\n\ntask 7 = 20 # the monitor\n").unwrap();
-        assert_eq!((p.0[&1], p.0[&2], p.0[&7]), (5.0, 10.0, 20.0));
+        assert_eq!((p.tasks[&1], p.tasks[&2], p.tasks[&7]), (5.0, 10.0, 20.0));
+        assert_eq!(p.split, Split::Todo);
+        assert_eq!(Points::parse("split = check").unwrap().split, Split::Check);
+        assert!(Points::parse("split = todos").is_err());
         assert!(Points::parse("task 9 = 1").is_err());
         assert!(Points::parse("task one = 1").is_err());
         assert!(Points::parse("task 1 = -2").is_err());
@@ -565,6 +700,41 @@ mod tests {
     }
 
     #[test]
+    fn a_task_earns_its_points_by_its_todos() {
+        let map = TodoChecks::parse(
+            "# a header\n\
+             1\tt.rs:3\ta; b\tprint it\n\
+             1\tt.rs:5\t(the build)\ta field\n\
+             1\tt.rs:7\tc\tclean up\n\
+             1\tt.rs:9\ta\tarm it\n\
+             2\tp.rs:1\ta\tnot this task's\n",
+        );
+        assert_eq!(map.len(), 5);
+        let check = |name: &str, ok| (name.to_string(), ok, String::new());
+        let baseline = ["c".to_string()];
+        let (points, todos) = todo_points(
+            10.0,
+            1,
+            &[check("a", true), check("b", false), check("c", true)],
+            &baseline,
+            &map,
+        );
+        // t.rs:3 needs b; the build's region needs a and b (c is the skeleton's); the region
+        // whose only check the skeleton passes needs them too; t.rs:9 needs a.
+        let earned: Vec<bool> = todos.iter().map(|t| t.earned).collect();
+        assert_eq!(earned, [false, false, false, true]);
+        assert_eq!(todos[1].needs, ["a", "b"]);
+        assert_eq!(points, 2.5);
+        let all = [check("a", true), check("b", true), check("c", true)];
+        assert_eq!(todo_points(10.0, 1, &all, &baseline, &map).0, 10.0);
+        // A check that did not run does not count as passed.
+        assert_eq!(todo_points(10.0, 1, &[], &baseline, &map).0, 0.0);
+        // The map of the repository names checks of every task and only TODOs of tasks.
+        let tasks: Vec<u32> = todo_map().iter().map(|r| r.task).collect();
+        assert!(dw_lab::TASKS.iter().all(|t| tasks.contains(&t.number)));
+    }
+
+    #[test]
     fn the_class_files_have_a_row_per_student() {
         let grade = Grade {
             student: "ana".into(),
@@ -574,6 +744,7 @@ mod tests {
                 max: 10.0,
                 checks: vec![("timer: a".into(), true, String::new())],
                 not_checked: None,
+                todos: Vec::new(),
             }],
             notes: vec!["not used (the lab's own files are): Kbuild".into()],
             kernel_reports: 0,

@@ -308,6 +308,7 @@ mod tests {
                 max: 10.0,
                 checks: vec![("timer: a".into(), true, String::new())],
                 not_checked: None,
+                todos: Vec::new(),
             }],
             notes: Vec::new(),
             kernel_reports: 0,

@@ -6,7 +6,7 @@ use crate::{
     check::{Boot, Kind},
     kunit,
     log::{self, Split},
-    markers,
+    markers::{self, Found, Marker},
     reports::reports,
     result::{CheckResult, Identity, Outcome},
 };
@@ -91,9 +91,37 @@ pub fn judge(boot: &Boot, console: &str, output: &str, launch: &Launch) -> Judge
     let boot_result = CheckResult::new(name, Outcome::from_problems(boot_problems));
     let mut results = vec![boot_result.with_identity(in_boot(&Identity::default()))];
     let names: Vec<&str> = boot.scenarios.iter().map(|s| s.name.as_str()).collect();
+    // Modules left unloading for good, and the scenario whose `rmmod` hung.
+    let mut stuck: Vec<(String, &str)> = Vec::new();
     for (scenario, section) in boot.scenarios.iter().zip(&split.sections) {
         let mut problems = scenario.verify(section);
         problems.extend(log::leak_origins(section, &split.sections, &names));
+        // A scenario that needs a module an earlier one left unloading fails because of that
+        // one: say so, rather than show its knock-on errors ("File exists") as a second bug.
+        let knock_on = stuck
+            .iter()
+            .find(|(module, _)| scenario.script.contains(module.as_str()));
+        if let (Some((module, culprit)), false) = (knock_on, problems.is_empty()) {
+            problems = vec![format!(
+                "not checked: {module} was still unloading, since its rmmod hung in \
+                 \"{culprit}\" (look at that check first)"
+            )];
+        }
+        for line in &section.log {
+            if let Some(Found {
+                marker: Marker::Stuck(Some(module)),
+                ..
+            }) = markers::find(line)
+            {
+                if !stuck.iter().any(|(m, _)| m == module) {
+                    stuck.push((module.to_string(), &scenario.name));
+                    problems.push(format!(
+                        "rmmod {module} never returned: the module's exit, or what it waits \
+                         for, hangs; {module} stays unloading for the rest of the boot"
+                    ));
+                }
+            }
+        }
         // A leak is the work of the task whose scenario allocated it, when one task's did.
         let mut identity = scenario.identity.clone();
         if scenario.kind == Kind::LeakCheck {
@@ -250,5 +278,47 @@ mod tests {
         assert!(results.iter().all(|r| !r.failed()), "{results:#?}");
         let task4 = results.iter().find(|r| r.identity.task == Some(4)).unwrap();
         assert_eq!(task4.identity.boot.as_deref(), Some("atomic sleep"));
+    }
+
+    /// A module whose `rmmod` hung fails its scenario, which says so, and a later scenario that
+    /// loads it says why it could not, rather than show "Device or resource busy" as a bug.
+    #[test]
+    fn a_hung_rmmod_is_reported_once_not_as_a_knock_on_failure() {
+        use crate::check::Scenario;
+        let boot = Boot::new(
+            "b",
+            vec![
+                Scenario::new("k: hangs", "insmod dw_k.ko; rmmod dw_k"),
+                Scenario::new("k: cycles", "insmod dw_k.ko; rmmod dw_k"),
+                Scenario::new("t: other", "insmod dw_t.ko; rmmod dw_t"),
+            ],
+        )
+        .without_leak_check();
+        let console = "@@dw-scenario-begin 0 1\n@@dw-scenario-status 0 143\n\
+                       @@dw-stuck-unloading dw_k\n@@dw-scenario-begin 1 2\n\
+                       @@dw-scenario-status 1 1\n@@dw-scenario-begin 2 3\n\
+                       @@dw-scenario-status 2 1\n@@dw-scenarios-done\n";
+        let output = "@@dw-scenario-begin 0\n@@dw-scenario-status 0 143\n\
+                      @@dw-scenario-begin 1\ninsmod: Device or resource busy\n\
+                      @@dw-scenario-status 1 1\n@@dw-scenario-begin 2\n@@dw-scenario-status 2 1\n";
+        let launch = Launch {
+            status: ExitStatus::from_raw(0),
+            timeout: 400,
+        };
+        let results = judge(&boot, console, output, &launch).results;
+        let problems = |name: &str| match &results.iter().find(|r| r.name == name).unwrap().outcome
+        {
+            Outcome::Fail(p) => p.clone(),
+            other => panic!("{name}: {other:?}"),
+        };
+        assert!(problems("k: hangs")
+            .iter()
+            .any(|p| p.starts_with("rmmod dw_k never returned")));
+        assert_eq!(problems("k: cycles").len(), 1);
+        assert!(problems("k: cycles")[0].contains("since its rmmod hung in \"k: hangs\""));
+        // Another module's failure is its own.
+        assert!(problems("t: other")
+            .iter()
+            .all(|p| !p.contains("still unloading")));
     }
 }

@@ -44,7 +44,7 @@ pub fn proof(root: &Path, run: &mut RunBoots) -> Vec<CheckResult> {
     }
     let table = fs::read_to_string(dir.join("mutants/mutants.tsv")).unwrap_or_default();
     let mutants = read_mutants(&table);
-    let mut runnable = Vec::new();
+    let (mut runnable, mut todo_map) = (Vec::new(), Vec::new());
     for m in &mutants {
         let ko = dir.join(format!("mutants/{}/{}.ko", m.dir, m.module));
         if ko.exists() {
@@ -53,10 +53,13 @@ pub fn proof(root: &Path, run: &mut RunBoots) -> Vec<CheckResult> {
         }
         let log = fs::read_to_string(dir.join(format!("mutants/{}/build.log", m.dir)));
         let result = match build_error(&log.unwrap_or_default()) {
-            Some(e) => CheckResult::new(
-                format!("{}: caught by the build ({e})", m.label()),
-                Outcome::Pass,
-            ),
+            Some(e) => {
+                todo_map.push(TodoChecks::of(m, vec![BY_THE_BUILD.into()]));
+                CheckResult::new(
+                    format!("{}: caught by the build ({e})", m.label()),
+                    Outcome::Pass,
+                )
+            }
             None => CheckResult::new(
                 format!("{}: builds", m.label()),
                 Outcome::Fail(vec![
@@ -108,11 +111,112 @@ pub fn proof(root: &Path, run: &mut RunBoots) -> Vec<CheckResult> {
         results.extend(outcomes.iter().filter(own).cloned());
         for (m, _) in group {
             let result = verdict(m, &outcomes);
+            todo_map.push(TodoChecks::of(m, caught_by(m, &outcomes)));
             println!("    {}", result.name);
             results.push(result);
         }
     }
+    if has_skeleton {
+        let result = todo_map_check(root, &dir, todo_map);
+        println!("    {}", result.name);
+        results.push(result);
+    }
     results
+}
+
+/// What `tests/todo-checks.tsv` says of a TODO region caught by the build (and the grader takes
+/// to mean: all of its task's checks).
+pub const BY_THE_BUILD: &str = "(the build)";
+
+/// One row of the TODO → check map: a region of a task's TODO, and the checks that fail
+/// without it (the lab proof's verdict on its mutant).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TodoChecks {
+    pub task: u32,
+    /// Its marker in the student's tree, `file:line`.
+    pub place: String,
+    pub checks: Vec<String>,
+    /// The marker's text.
+    pub text: String,
+}
+
+impl TodoChecks {
+    fn of(m: &Mutant, checks: Vec<String>) -> Option<Self> {
+        let (place, text) = m.todo.clone()?;
+        Some(Self {
+            task: m.task,
+            place,
+            checks,
+            text,
+        })
+    }
+
+    /// The map's rows: `task<TAB>file:line<TAB>check; check<TAB>text`.
+    pub fn parse(tsv: &str) -> Vec<Self> {
+        tsv.lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .filter_map(|l| {
+                let mut f = l.splitn(4, '\t');
+                Some(Self {
+                    task: f.next()?.parse().ok()?,
+                    place: f.next()?.into(),
+                    checks: f.next()?.split("; ").map(str::to_string).collect(),
+                    text: f.next()?.into(),
+                })
+            })
+            .collect()
+    }
+
+    pub fn write(rows: &[Self]) -> String {
+        let mut tsv = String::from(TODO_MAP_HEADER);
+        for r in rows {
+            let checks = r.checks.join("; ");
+            tsv += &format!("{}\t{}\t{checks}\t{}\n", r.task, r.place, r.text);
+        }
+        tsv
+    }
+}
+
+const TODO_MAP_HEADER: &str = "\
+# The TODO -> check map of the lab proof (dw-tests --lab-proof writes it to
+# build/lab-proof/todo-checks.tsv and fails while this copy differs): each TODO region of the
+# student's tree, with the checks that fail without it, or (the build). The grader gives each
+# region its share of the task's points when those checks pass (docs/teachers.md).
+# task	TODO marker	checks	text
+";
+
+/// The checks of `m`'s task that failed on the mutant `m`, by their own names.
+fn caught_by(m: &Mutant, outcomes: &[CheckResult]) -> Vec<String> {
+    let (tree, prefix) = (Tree::Mutant(m.label()), format!("{}: ", m.label()));
+    outcomes
+        .iter()
+        .filter(|r| r.failed() && r.identity.tree == tree)
+        // The scenario's own name, after the label that `retarget` put first.
+        .map(|r| r.name.strip_prefix(&prefix).unwrap_or(&r.name).to_string())
+        .collect()
+}
+
+/// Writes the map the proof measured, and checks that `tests/todo-checks.tsv` (which the
+/// grader reads) is that map.
+fn todo_map_check(root: &Path, dir: &Path, rows: Vec<Option<TodoChecks>>) -> CheckResult {
+    let mut rows: Vec<TodoChecks> = rows.into_iter().flatten().collect();
+    rows.sort_by(|a, b| (a.task, &a.place).cmp(&(b.task, &b.place)));
+    let measured = TodoChecks::write(&rows);
+    let written = dir.join("todo-checks.tsv");
+    let _ = fs::write(&written, &measured);
+    let committed = fs::read_to_string(root.join("tests/todo-checks.tsv")).unwrap_or_default();
+    let problems = if TodoChecks::parse(&committed) == rows {
+        Vec::new()
+    } else {
+        vec![format!(
+            "the map differs from what the mutants show: diff tests/todo-checks.tsv {}, and copy it there if the change is right",
+            written.display()
+        )]
+    };
+    CheckResult::new(
+        "lab proof: tests/todo-checks.tsv is the TODO -> check map the mutants show",
+        Outcome::from_problems(problems),
+    )
 }
 
 /// The boot of the skeleton tree of every task (none if a module is missing), and the result
@@ -322,6 +426,8 @@ pub struct Mutant {
     pub task: u32,
     pub place: String,
     pub module: String,
+    /// A region's marker in the student's tree (`file:line`) and its text; none for a forger.
+    pub todo: Option<(String, String)>,
 }
 
 pub fn read_mutants(table: &str) -> Vec<Mutant> {
@@ -334,6 +440,7 @@ pub fn read_mutants(table: &str) -> Vec<Mutant> {
                 task: f.next()?.parse().ok()?,
                 place: f.next()?.into(),
                 module: f.next()?.into(),
+                todo: f.next().zip(f.next()).map(|(p, t)| (p.into(), t.into())),
             })
         })
         .collect()
@@ -369,13 +476,7 @@ pub fn build_error(log: &str) -> Option<String> {
 
 /// A mutant's verdict from its checks' results: caught when one failed.
 pub fn verdict(m: &Mutant, outcomes: &[CheckResult]) -> CheckResult {
-    let (tree, prefix) = (Tree::Mutant(m.label()), format!("{}: ", m.label()));
-    let caught: Vec<&str> = outcomes
-        .iter()
-        .filter(|r| r.failed() && r.identity.tree == tree)
-        // The scenario's own name, after the label that `retarget` put first.
-        .map(|r| r.name.strip_prefix(&prefix).unwrap_or(&r.name))
-        .collect();
+    let caught = caught_by(m, outcomes);
     if caught.is_empty() {
         let blind = if m.place.starts_with("forger ") {
             format!("no check of task {} fails on this forger: add one", m.task)

@@ -7,6 +7,7 @@ pub mod check;
 pub mod cli;
 pub mod grade;
 pub mod grade_check;
+pub mod grade_proof;
 pub mod guest;
 pub mod host;
 pub mod judge;

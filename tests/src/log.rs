@@ -101,14 +101,20 @@ pub fn split(console: &str, output: &str, count: usize) -> Split {
                 split.done_at = stamp;
             }
             // `rmmod`'s markers stay in the log, for `Scenario::exits_with`.
-            Marker::RmmodReturned(_) | Marker::Note(_) => push(&mut split, current, stamp, message),
+            Marker::RmmodReturned(_) | Marker::Note(_) | Marker::Stuck(_) => {
+                push(&mut split, current, stamp, message)
+            }
         }
     }
     let mut current: Option<usize> = None;
     for line in output.lines().map(|l| l.trim_end_matches('\r')) {
         // Only the scenarios' markers and notes go to the output.
-        let found = markers::find(line)
-            .filter(|f| !matches!(f.marker, Marker::Done | Marker::RmmodReturned(_)));
+        let found = markers::find(line).filter(|f| {
+            !matches!(
+                f.marker,
+                Marker::Done | Marker::RmmodReturned(_) | Marker::Stuck(_)
+            )
+        });
         let text = found.as_ref().map_or(line, |f| f.before);
         let mut next = current;
         match found.map(|f| f.marker) {

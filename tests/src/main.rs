@@ -37,6 +37,7 @@ fn main() {
     let mut harness = Harness::from_env();
     let failed = match &options.command {
         Command::List => return list(&boots),
+        Command::GradeProof => grade_proof(&harness.root, &options),
         Command::Judge(dir) => judge_again(&boots, dir.as_ref().unwrap_or(&harness.dir), &options),
         _ => {
             harness.files = student_modules(&options.modules);
@@ -82,6 +83,21 @@ fn judge_again(boots: &[Boot], dir: &Path, options: &Options) -> bool {
     if let Some(results) = &options.results {
         if let Err(e) = report::write(results, &groups) {
             eprintln!("dw-tests: {}: {e}", results.display());
+        }
+    }
+    let tally = report::tally(&groups);
+    println!("{tally}");
+    tally.failed > 0
+}
+
+/// `--grade-proof`: the grader's proof, its results written too with `--results`. Whether a
+/// check failed.
+fn grade_proof(root: &Path, options: &Options) -> bool {
+    let results = dw_tests::grade_proof::proof(root, options.jobs.unwrap_or(1));
+    let groups = vec![Group::new("grade proof", results)];
+    if let Some(dir) = &options.results {
+        if let Err(e) = report::write(dir, &groups) {
+            eprintln!("dw-tests: {}: {e}", dir.display());
         }
     }
     let tally = report::tally(&groups);

@@ -16,12 +16,16 @@ const STATUS: &str = "@@dw-scenario-status";
 const DONE: &str = "@@dw-scenarios-done";
 /// `RMMOD_RETURNED <module>`, to the kernel log when a scenario's `rmmod <module>` returned.
 const RMMOD_RETURNED: &str = "@@dw-rmmod-returned";
+/// `STUCK <module>`, to the kernel log after a scenario that left `module` unloading for good
+/// (its `rmmod` hung): no later scenario can load it again.
+const STUCK: &str = "@@dw-stuck-unloading";
 /// `NOTE <name>=<value>`, to the output: a value the checks refer to as `$name` (a pid known
 /// only in the guest, say).
 const NOTE: &str = "@@dw-note";
 
 /// The boot script's functions that mark a scenario's start and end and the end of the boot:
-/// `dw_mark_begin INDEX`, `dw_mark_status INDEX STATUS`, `dw_mark_done`. The begin marker in
+/// `dw_mark_begin INDEX`, `dw_mark_status INDEX STATUS`, `dw_mark_done`; and a module left
+/// unloading, `dw_mark_stuck MODULE`. The begin marker in
 /// the kernel log carries the jiffies (`dw_jiffies`, of the guest's functions), so that a leaked
 /// object's allocation time names its scenario.
 pub fn boot_functions() -> String {
@@ -36,6 +40,9 @@ dw_mark_status() {{
 }}
 dw_mark_done() {{
     echo '{DONE}' > /dev/kmsg
+}}
+dw_mark_stuck() {{
+    echo "{STUCK} $1" > /dev/kmsg
 }}
 "#
     )
@@ -70,6 +77,8 @@ pub enum Marker<'a> {
     RmmodReturned(Vec<&'a str>),
     /// A value noted for the checks: its name and value.
     Note(Option<(&'a str, &'a str)>),
+    /// A module left unloading for good.
+    Stuck(Option<&'a str>),
 }
 
 /// A marker found in a line, and the text before it.
@@ -81,7 +90,7 @@ pub struct Found<'a> {
 
 /// The marker in `line`, if it has one.
 pub fn find(line: &str) -> Option<Found<'_>> {
-    let kinds = [BEGIN, STATUS, DONE, RMMOD_RETURNED, NOTE];
+    let kinds = [BEGIN, STATUS, DONE, RMMOD_RETURNED, STUCK, NOTE];
     let (kind, at) = kinds
         .into_iter()
         .find_map(|kind| Some((kind, line.find(kind)?)))?;
@@ -99,6 +108,7 @@ pub fn find(line: &str) -> Option<Found<'_>> {
         },
         DONE => Marker::Done,
         RMMOD_RETURNED => Marker::RmmodReturned(words),
+        STUCK => Marker::Stuck(words.first().copied()),
         _ => Marker::Note(words.first().and_then(|w| w.split_once('='))),
     };
     Some(Found {
@@ -151,6 +161,8 @@ mod tests {
     /// Another module's marker does not count (`mm` is not `m`).
     #[test]
     fn rmmod_markers_name_their_module() {
+        let stuck = find("@@dw-stuck-unloading dw_kthread").unwrap().marker;
+        assert_eq!(stuck, Marker::Stuck(Some("dw_kthread")));
         assert!(rmmod_returned("junk@@dw-rmmod-returned m", "m"));
         assert!(!rmmod_returned("@@dw-rmmod-returned mm", "m"));
         assert!(!rmmod_returned("@@dw-rmmod-returned m x", "m"));
