@@ -11,15 +11,8 @@ source "$(dirname "$0")/common.sh"
 
 src=$("$DW_ROOT/scripts/fetch-kernel.sh")
 version=${src##*/linux-}
-fragments=("$DW_ROOT/qemu/kernel.config")
-for f in ${DW_KERNEL_CONFIGS-qemu/kernel-debug.config}; do fragments+=("$(realpath "$DW_ROOT/$f")"); done
-key=$({
-    echo "$version"
-    cat "${fragments[@]}"
-    "$DW_RUSTC" --version
-    "clang$DW_LLVM" --version | head -1
-    "$DW_BINDGEN" --version
-} | sha256sum | cut -c1-12)
+mapfile -t fragments < <(kernel_fragments)
+key=$(kernel_key "$version")
 out=$DW_CACHE/kbuild/linux-$version-$key
 built() {
     [[ -f $out/.dw-built ]] || return
