@@ -9,6 +9,16 @@
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
+# A kernel of this configuration in the cache (built, or unpacked from a pack) needs no source.
+for dir in "$DW_CACHE/kbuild/linux-$DW_KERNEL_SERIES".*; do
+    version=${dir##*/linux-}
+    version=${version%-*}
+    if [[ -f $dir/.dw-built && $dir == */linux-$version-$(kernel_key "$version") ]]; then
+        step "kernel $version is built (cache: $dir)"
+        echo "$dir"
+        exit 0
+    fi
+done
 src=$("$DW_ROOT/scripts/fetch-kernel.sh")
 version=${src##*/linux-}
 mapfile -t fragments < <(kernel_fragments)
