@@ -14,10 +14,13 @@
 #   make fmt     format the kernel code (the kernel's .rustfmt.toml) and the host code
 #   make rust-analyzer   write modules/rust-project.json for editors (the kernel's own generator)
 #   make build   only build what is missing (toolchain, kernel, modules, test program, initramfs)
+#   make kernel-pack   the kernel in one archive for other machines (PACK=FILE, by default
+#                build/kernel-pack.tar.zst); KERNEL_PACK=FILE make ... unpacks it instead of building
 #   make clean   remove build/ and target/ (the kernel cache in ~/.cache/deferred-work-rs stays)
 # KDIR=/path/to/your/built/kernel skips the toolchain and kernel setup.
 
-.PHONY: run test soak bench exec build fmt rust-analyzer clean skels check grade grade-proof
+.PHONY: run test soak bench exec build kernel-pack fmt rust-analyzer clean skels check grade \
+    grade-proof
 run:
 	scripts/run.sh
 test:
@@ -30,6 +33,8 @@ exec:
 	scripts/exec.sh -- '$(CMD)'
 build:
 	scripts/build.sh
+kernel-pack:
+	scripts/kernel-pack.sh $(PACK)
 skels:
 	scripts/skels.sh
 check:

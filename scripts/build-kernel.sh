@@ -9,17 +9,20 @@
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
+# A kernel of this configuration in the cache (built, or unpacked from a pack) needs no source.
+for dir in "$DW_CACHE/kbuild/linux-$DW_KERNEL_SERIES".*; do
+    version=${dir##*/linux-}
+    version=${version%-*}
+    if [[ -f $dir/.dw-built && $dir == */linux-$version-$(kernel_key "$version") ]]; then
+        step "kernel $version is built (cache: $dir)"
+        echo "$dir"
+        exit 0
+    fi
+done
 src=$("$DW_ROOT/scripts/fetch-kernel.sh")
 version=${src##*/linux-}
-fragments=("$DW_ROOT/qemu/kernel.config")
-for f in ${DW_KERNEL_CONFIGS-qemu/kernel-debug.config}; do fragments+=("$(realpath "$DW_ROOT/$f")"); done
-key=$({
-    echo "$version"
-    cat "${fragments[@]}"
-    "$DW_RUSTC" --version
-    "clang$DW_LLVM" --version | head -1
-    "$DW_BINDGEN" --version
-} | sha256sum | cut -c1-12)
+mapfile -t fragments < <(kernel_fragments)
+key=$(kernel_key "$version")
 out=$DW_CACHE/kbuild/linux-$version-$key
 built() {
     [[ -f $out/.dw-built ]] || return

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build everything the guest needs, reusing what is built already:
-# toolchain and kernel (cached outside the clone; skipped when KDIR is set), the modules,
+# toolchain and kernel (cached outside the clone; skipped when KDIR is set; unpacked from
+# KERNEL_PACK when that is set: scripts/kernel-unpack.sh), the modules,
 # the static `test` program, and the base initramfs (build/initramfs.cpio.gz).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -9,6 +10,9 @@ if [[ -n ${KDIR:-} ]]; then
     step "using your kernel tree KDIR=$KDIR"
     [[ -f $KDIR/arch/x86/boot/bzImage && -f $KDIR/Module.symvers ]] ||
         die "KDIR=$KDIR is not a built kernel tree (no bzImage or Module.symvers)"
+elif [[ -n ${KERNEL_PACK:-} ]]; then
+    "$DW_ROOT/scripts/setup-toolchain.sh"
+    KDIR=$("$DW_ROOT/scripts/kernel-unpack.sh")
 else
     "$DW_ROOT/scripts/setup-toolchain.sh"
     KDIR=$("$DW_ROOT/scripts/build-kernel.sh")

@@ -71,6 +71,64 @@ kernel_rustfmt_config() {
     if [[ -f $kdir/source/.rustfmt.toml ]]; then echo "$kdir/source/.rustfmt.toml"; else echo "$kdir/.rustfmt.toml"; fi
 }
 
+# kernel_fragments: the guest kernel's config fragments, in order: qemu/kernel.config, then
+# DW_KERNEL_CONFIGS's (by default the debug one).
+kernel_fragments() {
+    local f
+    echo "$DW_ROOT/qemu/kernel.config"
+    for f in ${DW_KERNEL_CONFIGS-qemu/kernel-debug.config}; do realpath "$DW_ROOT/$f"; done
+}
+
+# kernel_key VERSION: the cache key of a kernel build: the version, the config fragments and the
+# toolchain's versions, so a change of any of them makes another key.
+kernel_key() {
+    local fragments
+    mapfile -t fragments < <(kernel_fragments)
+    {
+        echo "$1"
+        cat "${fragments[@]}"
+        "$DW_RUSTC" --version
+        "clang$DW_LLVM" --version | head -1
+        "$DW_BINDGEN" --version
+    } | sha256sum | cut -c1-12
+}
+
+# kernel_key_inputs VERSION: what kernel_key covers, a line each, for people to compare.
+kernel_key_inputs() {
+    local f
+    echo "kernel $1"
+    while read -r f; do
+        echo "fragment ${f#"$DW_ROOT"/} $(sha256sum <"$f" | cut -c1-12)"
+    done < <(kernel_fragments)
+    "$DW_RUSTC" --version
+    "clang$DW_LLVM" --version | head -1
+    "$DW_BINDGEN" --version
+}
+
+# kernel_pack: the file KERNEL_PACK names (`make kernel-pack` writes one); a URL is downloaded
+# once into the cache (delete $DW_CACHE/packs to download it again).
+kernel_pack() {
+    local pack=$KERNEL_PACK file
+    if [[ $pack == http://* || $pack == https://* ]]; then
+        file=$DW_CACHE/packs/$(sha256sum <<<"$pack" | cut -c1-12)-${pack##*/}
+        if [[ ! -f $file ]]; then
+            command -v curl >/dev/null || die "KERNEL_PACK=$pack: downloading it needs curl"
+            mkdir -p "${file%/*}"
+            step "downloading the kernel pack $pack"
+            curl -fsSL --retry 3 -o "$file.part" "$pack" || die "could not download KERNEL_PACK=$pack"
+            mv "$file.part" "$file"
+        fi
+        pack=$file
+    fi
+    [[ -f $pack ]] || die "KERNEL_PACK=$pack: no such file (a relative path is from $PWD)"
+    realpath "$pack"
+}
+
+# kernel_pack_member PACK NAME: print the member NAME of a kernel pack, reading only as far as it.
+kernel_pack_member() {
+    { zstd -dcq "$1" 2>/dev/null || true; } | tar -xO --occurrence=1 -f - "$2" 2>/dev/null
+}
+
 # The kernel make variables every build of ours passes.
 kmake_vars() {
     printf '%s\n' "LLVM=$DW_LLVM" "RUSTC=$DW_RUSTC" "RUSTDOC=$DW_RUSTDOC" "BINDGEN=$DW_BINDGEN" \

@@ -8,6 +8,7 @@ source "$(dirname "$0")/common.sh"
 PACKAGES=(rustc-web rust-web-src cargo-web rustfmt-web rust-web-clippy
           "clang$DW_LLVM" "lld$DW_LLVM" "llvm$DW_LLVM" "libclang$DW_LLVM-dev"
           flex bison bc libelf-dev libssl-dev cpio busybox-static make gcc libc6-dev xz-utils
+          zstd                         # the kernel pack (make kernel-pack, KERNEL_PACK=)
           binutils fonts-dejavu-core   # `size` and the plot's font, for make bench
           shellcheck                   # lint.sh's gate on the shell scripts
           bubblewrap)                  # make grade's sandbox for the students' builds
@@ -35,6 +36,16 @@ fi
 bindgen_ready() { [[ -x $DW_BINDGEN ]] && "$DW_BINDGEN" --version | grep -q "$DW_BINDGEN_VERSION"; }
 if ! bindgen_ready; then
     lock bindgen
+    # A kernel pack carries the bindgen its kernel was built with: no need to compile one.
+    if ! bindgen_ready && [[ -n ${KERNEL_PACK:-} ]]; then
+        pack=$(kernel_pack)
+        mkdir -p "$(dirname "$DW_BINDGEN")"
+        if kernel_pack_member "$pack" bin/bindgen >"$DW_BINDGEN.part"; then
+            chmod +x "$DW_BINDGEN.part" && mv "$DW_BINDGEN.part" "$DW_BINDGEN"
+            step "bindgen: taken from the kernel pack ($("$DW_BINDGEN" --version 2>&1 || true))"
+        fi
+        rm -f "$DW_BINDGEN.part"
+    fi
     if ! bindgen_ready; then
         step "cargo: installing bindgen-cli $DW_BINDGEN_VERSION (a few minutes)"
         cargo install --locked --quiet bindgen-cli --version "$DW_BINDGEN_VERSION" --root "$DW_CACHE/cargo"

@@ -188,6 +188,115 @@ fn module_warnings_survive_a_build_with_nothing_to_rebuild() {
     );
 }
 
+/// A kernel pack (`make kernel-pack`) of another configuration or toolchain is refused with the
+/// line that differs and leaves nothing in the cache; one of this clone's unpacks where the
+/// kernel build would be, its `Makefile` and `source` pointing at its source.
+#[test]
+fn a_kernel_pack_unpacks_only_for_its_own_configuration() {
+    let dir = scratch("kernel-pack");
+    let cache = dir.join("cache");
+    let bin = dir.join("bin");
+    fs::create_dir_all(&bin).unwrap();
+    // The toolchain's versions, from stand-ins.
+    executable(
+        &bin.join("rustc"),
+        "#!/bin/sh\necho 'rustc 1.96.0 (stand-in)'\n",
+    );
+    executable(&bin.join("bindgen"), "#!/bin/sh\necho 'bindgen 0.72.1'\n");
+    executable(
+        &bin.join("clang-pack"),
+        "#!/bin/sh\necho 'clang version 22 (stand-in)'\n",
+    );
+    let script = |command: &str| {
+        Command::new("bash")
+            .arg("-c")
+            .arg(command)
+            .current_dir(&dir)
+            .env("DW_CACHE", &cache)
+            .env("DW_RUSTC", bin.join("rustc"))
+            .env("DW_BINDGEN", bin.join("bindgen"))
+            .env("DW_LLVM", "-pack")
+            .env(
+                "PATH",
+                format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+            )
+            .output()
+            .expect("run bash")
+    };
+    let common = root().join("scripts/common.sh");
+    let key = script(&format!("source {}; kernel_key 7.3.4", common.display()));
+    let key = String::from_utf8(key.stdout).unwrap().trim().to_string();
+    assert_eq!(key.len(), 12, "a key: {key:?}");
+    // pack NAME SED: a pack whose manifest is this clone's, edited by SED.
+    let pack = |name: &str, edit: &str| {
+        let made = script(&format!(
+            "set -e; mkdir -p {name}/build {name}/source; echo CONFIG_HZ=250 >{name}/build/.config\n\
+             echo '# the source Makefile' >{name}/source/Makefile\n\
+             {{ echo 'key {key}'; source {common}; kernel_key_inputs 7.3.4; }} | sed '{edit}' >{name}/dw-kernel-pack\n\
+             tar -C {name} -c dw-kernel-pack build source | zstd -q -o {name}.tar.zst",
+            common = common.display()
+        ));
+        assert!(
+            made.status.success(),
+            "{}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+        dir.join(format!("{name}.tar.zst"))
+    };
+    let unpack = root().join("scripts/kernel-unpack.sh");
+
+    let other = pack("other", "s/^key .*/key 000000000000/; s/1\\.96\\.0/1.95.0/");
+    let refused = script(&format!(
+        "KERNEL_PACK={} {}",
+        other.display(),
+        unpack.display()
+    ));
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success());
+    assert!(
+        said.contains("was built from another kernel configuration or toolchain")
+            && said.contains("  the pack: rustc 1.95.0 (stand-in)\n")
+            && said.contains("  here:     rustc 1.96.0 (stand-in)\n"),
+        "{said}"
+    );
+    assert!(!cache
+        .join("kbuild")
+        .join(format!("linux-7.3.4-{key}"))
+        .exists());
+
+    let own = pack("own", "");
+    let unpacked = script(&format!(
+        "KERNEL_PACK={} {}",
+        own.display(),
+        unpack.display()
+    ));
+    assert!(
+        unpacked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&unpacked.stderr)
+    );
+    let kdir = cache.join("kbuild").join(format!("linux-7.3.4-{key}"));
+    assert_eq!(
+        String::from_utf8_lossy(&unpacked.stdout).trim(),
+        kdir.display().to_string()
+    );
+    assert!(kdir.join(".dw-built").exists());
+    assert_eq!(
+        fs::read_to_string(kdir.join(".config")).unwrap(),
+        "CONFIG_HZ=250\n"
+    );
+    assert_eq!(
+        fs::read_to_string(kdir.join("source/Makefile")).unwrap(),
+        "# the source Makefile\n"
+    );
+    let makefile = fs::read_to_string(kdir.join("Makefile")).unwrap();
+    assert!(
+        makefile.contains(&format!("include {}-source/Makefile", kdir.display())),
+        "{makefile}"
+    );
+    fs::remove_dir_all(&dir).unwrap();
+}
+
 /// `scripts/exec.sh ... > file` keeps the whole command output, then the kernel log
 /// (`exec.sh` prints it after `qemu/boot.sh` returns, on the same descriptor).
 #[test]
