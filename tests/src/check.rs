@@ -57,6 +57,9 @@ enum Check {
     /// The line matching the pattern (`... pid = P, comm = C`) names the task that was running
     /// when it was printed, as the trace shows it.
     RunningTask(String),
+    /// No timer of a module ran while the scenario was traced: what CANCEL disarmed never runs,
+    /// silent or not.
+    NoTimerRuns,
     /// The first line matching `to` after the first one matching `from` comes between `min`
     /// and `max` seconds later (kernel clock). Keep the window generous: this checks that
     /// something happened "about then", not how precisely.
@@ -172,6 +175,12 @@ impl Scenario {
     pub fn names_running_task(mut self, line: &str) -> Self {
         self.traced = true;
         self.with(Check::RunningTask(line.into()))
+    }
+
+    /// No timer callback of a module runs while it is traced.
+    pub fn no_timer_runs(mut self) -> Self {
+        self.traced = true;
+        self.with(Check::NoTimerRuns)
     }
 
     /// The line matching `to` follows the one matching `from` by `min` to `max` seconds.
@@ -327,6 +336,7 @@ impl Scenario {
                     let events = trace::events(log);
                     problems.extend(trace::running_task_problem(&events, &expand(line)));
                 }
+                Check::NoTimerRuns => problems.extend(trace::timer_ran(&trace::events(log))),
                 Check::Delay { from, to, min, max } => {
                     let start = log.iter().position(|l| matches(from, l));
                     let end = start

@@ -168,6 +168,10 @@ pub enum Mechanism {
     WorkFromTimer,
     /// Printed by a kernel thread named `comm` (a task kthreadd made).
     KThread { comm: String },
+    /// Printed while a module timer's callback, on the same CPU, was going to sleep: after it
+    /// armed the timeout of `schedule_timeout()` (a timer of `process_timeout`). The kernel's
+    /// `BUG: scheduling while atomic` of lab task 4.
+    SleepInTimer,
 }
 
 /// What is wrong with how each kernel log line matching `line` came about (nothing if every
@@ -189,6 +193,7 @@ pub fn verify(events: &[Event], line: &str, mechanism: &Mechanism, hz: Option<u3
             }
             Mechanism::WorkFromTimer => work_problem(events, i),
             Mechanism::KThread { comm } => thread_problem(events, i, comm),
+            Mechanism::SleepInTimer => sleep_problem(events, i),
         };
         if let Some(p) = problem {
             problems.push(format!("{:?}: {p}", events[i].details));
@@ -281,6 +286,23 @@ fn work_problem(events: &[Event], i: usize) -> Option<String> {
     }
 }
 
+fn sleep_problem(events: &[Event], i: usize) -> Option<String> {
+    let e = &events[i];
+    let Some(entry) = running_timer(events, i) else {
+        return Some(format!(
+            "not printed while a timer callback of the module ran (printed by {}-{})",
+            e.comm, e.pid
+        ));
+    };
+    let slept = events[entry..i].iter().any(|x| {
+        x.cpu == e.cpu && x.name == "timer_start" && x.field("function") == Some("process_timeout")
+    });
+    (!slept).then(|| {
+        "its timer callback did not go to sleep (it armed no `schedule_timeout()` timer before)"
+            .into()
+    })
+}
+
 fn thread_problem(events: &[Event], i: usize, comm: &str) -> Option<String> {
     let e = &events[i];
     if e.comm != comm {
@@ -294,6 +316,24 @@ fn thread_problem(events: &[Event], i: usize, comm: &str) -> Option<String> {
             && x.field("comm") == Some(comm)
     });
     (!made).then(|| format!("{comm} (pid {pid}) was not started as a kernel thread"))
+}
+
+/// What is wrong if a module timer's callback ran: each run, or an empty trace (nothing was
+/// recorded, so nothing is shown).
+pub fn timer_ran(events: &[Event]) -> Vec<String> {
+    if events.is_empty() {
+        return vec!["the kernel's trace is empty (traced: the scenario's timers)".into()];
+    }
+    events
+        .iter()
+        .filter(|e| e.name == "timer_expire_entry" && e.of_module())
+        .map(|e| {
+            format!(
+                "a timer of the module ran on {}-{}: {}",
+                e.comm, e.pid, e.details
+            )
+        })
+        .collect()
 }
 
 /// The pid and comm of the task that was running when the line matching `line` was printed,
@@ -394,5 +434,58 @@ mod tests {
         assert!(p[0].contains("not printed by a timer callback"), "{p:?}");
         assert!(verify(&trace(TIMER), "x", &ONCE, Some(250))[0].contains("has no"));
         assert!(verify(&trace(TIMER), FIRED, &ONCE, None)[0].contains("HZ"));
+    }
+
+    /// Lab task 4: the timer callback arms the timeout of its sleep, then the scheduler reports.
+    const ATOMIC_SLEEP: &str = "\
+          <idle>-0       [001] ..s1.    28.970000: timer_expire_entry: timer=ffff88801ad08e00 function=0xffffffffa0001000 now=4294900000 baseclk=4294900000
+          <idle>-0       [001] d.s1.    28.980589: console: dw_deferred: [timer_handler] pid = 0, comm = swapper/1
+          <idle>-0       [001] d.s1.    28.982000: timer_start: timer=ffff888000877c00 function=process_timeout expires=4294901250 [timeout=1250] bucket_expiry=4294901256 cpu=1 idx=100 flags=
+          <idle>-0       [001] d.s2.    28.982859: console: BUG: scheduling while atomic: swapper/1/0/0x00000102";
+
+    const BUG: &str = "BUG: scheduling while atomic: *";
+
+    #[test]
+    fn the_report_of_a_timer_callback_that_sleeps_passes() {
+        let sleep = Mechanism::SleepInTimer;
+        assert_eq!(
+            verify(&trace(ATOMIC_SLEEP), BUG, &sleep, Some(250)),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn a_report_printed_by_the_module_fails() {
+        let sleep = Mechanism::SleepInTimer;
+        // The callback prints the report itself and never sleeps.
+        let no_sleep: Vec<&str> = ATOMIC_SLEEP
+            .lines()
+            .filter(|l| !l.contains("timer_start"))
+            .collect();
+        let p = verify(&trace(&no_sleep.join("\n")), BUG, &sleep, Some(250));
+        assert!(p[0].contains("did not go to sleep"), "{p:?}");
+        // The ioctl prints it, after its own (allowed) sleep.
+        let ioctl = "\
+            test-60      [000] d....    33.000000: console: BUG: scheduling while atomic: swapper/0/0/0x00000102";
+        let p = verify(
+            &trace(&format!("{ATOMIC_SLEEP}\n{ioctl}")),
+            BUG,
+            &sleep,
+            Some(250),
+        );
+        assert!(p[0].contains("not printed while a timer callback"), "{p:?}");
+    }
+
+    #[test]
+    fn a_cancelled_timer_that_runs_anyway_is_seen() {
+        let set = TIMER.lines().take(2).collect::<Vec<_>>().join("\n");
+        assert_eq!(timer_ran(&trace(&set)), Vec::<String>::new());
+        let p = timer_ran(&trace(TIMER));
+        assert_eq!(p.len(), 1);
+        assert!(
+            p[0].contains("a timer of the module ran on <idle>-0"),
+            "{p:?}"
+        );
+        assert!(timer_ran(&[])[0].contains("empty"));
     }
 }

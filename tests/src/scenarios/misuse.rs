@@ -8,6 +8,7 @@ use crate::{
         ATOMIC_SLEEP, BH_WITH_IRQS_OFF, DROP_IN_ATOMIC, KTHREAD_DROPS_ITSELF, LEAVES_BH_DISABLED,
         PANIC_IN_WAIT_CONDITION, SLEEP_UNDER_LOCK,
     },
+    trace::Mechanism,
 };
 
 /// Misuses that compile (`dw_misuse`), each reported at run time by `kernel_ext`'s checks; then
@@ -96,6 +97,7 @@ pub(super) fn atomic_sleep() -> Vec<Scenario> {
         &format!("{d}: [timer_handler] pid = *, comm = *"),
         "BUG: scheduling while atomic: *",
     ])
+    .by("BUG: scheduling while atomic: *", Mechanism::SleepInTimer)
     .expect_report(ATOMIC_SLEEP)
     .keep_modules(),
     ]
