@@ -10,5 +10,5 @@ source "$(dirname "$0")/common.sh"
 
 "$DW_ROOT/scripts/build.sh"
 cargo build -q --release --locked --manifest-path "$DW_ROOT/Cargo.toml" -p dw-skels -p dw-tests
-"$DW_ROOT/target/release/dw-tests" --grade-proof --jobs "${JOBS:-1}" \
+"$DW_ROOT/target/release/dw-tests" --grade-proof --jobs "${JOBS:-1}" ${TREES:-} \
     --results "$DW_ROOT/build/grade-proof/results"

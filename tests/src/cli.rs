@@ -7,7 +7,7 @@ pub const USAGE: &str =
                 [--lab-proof | --no-lab-proof] [--results DIR] [--judge] [FILTER...]
        dw-tests judge DIR [--soak] [--modules DIR] [--task N]... [--results DIR] [FILTER...]
        dw-tests --reports CONSOLE_FILE
-       dw-tests --grade-proof [--jobs N] [--results DIR]
+       dw-tests --grade-proof [--jobs N] [--results DIR] [TREE...]
 Runs the guest scenarios whose name contains a FILTER (all without one), one QEMU boot per
 group, and ends with `N passed, N failed, N skipped`.
   --host      first run the host checks (scripts/lint.sh, scripts/compile-tests.sh, cargo test)
@@ -31,7 +31,8 @@ group, and ends with `N passed, N failed, N skipped`.
   --reports   print the kernel reports in a console log; exit 1 if there is one
   --grade-proof  grade a class made from the solutions (the solutions, the skeleton, every
               mutant and forger, trees that do not build, hang or are hostile) with dw-grade,
-              N trees side by side (1), and check each tree's grade and files (make grade-proof)
+              N trees side by side (1), and check each tree's grade and files (make grade-proof);
+              with TREEs, only the trees whose id contains one (solution, mutant-07, ...)
 Environment: DW_BOOT_SH replaces qemu/boot.sh (a stand-in that replays a console, say);
 DW_ICOUNT is passed on to it: unset, the guests run on virtual time (`0`, qemu/boot.sh);
 empty (`DW_ICOUNT=`), on the host's clock with multi-threaded TCG. DW_BOOTS_DIR replaces

@@ -402,9 +402,16 @@ impl Grader {
         let _ = fs::remove_dir_all(&copy);
         let copied = Command::new("cp").arg("-a").arg(tree).arg(&copy).status();
         if !copied.is_ok_and(|s| s.success()) {
-            return format!("\n{}: could not copy the tree to build it alone\n", module.name);
+            return format!(
+                "\n{}: could not copy the tree to build it alone\n",
+                module.name
+            );
         }
-        let own: Vec<&str> = module.files.iter().map(|f| dw_lab::student_file(f)).collect();
+        let own: Vec<&str> = module
+            .files
+            .iter()
+            .map(|f| dw_lab::student_file(f))
+            .collect();
         for other in dw_skels::lab_modules().filter(|m| m.name != module.name) {
             let root = format!("{}.rs", other.name.trim_start_matches("dw_"));
             if !own.contains(&root.as_str()) {

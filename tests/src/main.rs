@@ -93,7 +93,7 @@ fn judge_again(boots: &[Boot], dir: &Path, options: &Options) -> bool {
 /// `--grade-proof`: the grader's proof, its results written too with `--results`. Whether a
 /// check failed.
 fn grade_proof(root: &Path, options: &Options) -> bool {
-    let results = dw_tests::grade_proof::proof(root, options.jobs.unwrap_or(1));
+    let results = dw_tests::grade_proof::proof(root, options.jobs.unwrap_or(1), &options.filters);
     let groups = vec![Group::new("grade proof", results)];
     if let Some(dir) = &options.results {
         if let Err(e) = report::write(dir, &groups) {
