@@ -47,6 +47,7 @@ fn stand_in_harness(dir: &Path, console: &[u8], output: &[u8], status: i32) -> H
         launcher,
         dir: dir.join("tests"),
         files: Vec::new(),
+        restore: false,
         icount_shift: "0".into(),
     }
 }
@@ -286,4 +287,36 @@ fn parallel_boots_run_side_by_side_and_keep_their_output_apart() {
     let report = harness.run_boot(&boots[0]).report;
     assert!(report.starts_with("==> boot first: ") && !report.contains("second"));
     assert!(report.contains("QEMU start and kernel boot to the first scenario"));
+}
+
+/// With `DW_RESTORE=1` the launcher is asked to restore each boot but those marked fresh.
+#[test]
+fn restored_boots_but_the_fresh_ones() {
+    let dir = scratch("restore");
+    let (console, output) = atomic_sleep_run(b"");
+    let launcher = dir.join("records.sh");
+    executable(
+        &launcher,
+        &format!(
+            "#!/bin/bash\necho \"$DW_RESTORE\" >> {d}/restore\nexec {d}/boot.sh \"$@\"\n",
+            d = dir.display()
+        ),
+    );
+    let boot = atomic_sleep_boot();
+    assert!(boot.fresh, "the atomic sleep boot is booted");
+    let other = Boot {
+        name: "other".into(),
+        fresh: false,
+        ..boot.clone()
+    };
+    for restore in [false, true] {
+        let harness = Harness {
+            launcher: launcher.clone(),
+            restore,
+            ..stand_in_harness(&dir, &console, &output, 0)
+        };
+        harness.run_boots(&[boot.clone(), other.clone()], 1);
+    }
+    let recorded = fs::read_to_string(dir.join("restore")).unwrap();
+    assert_eq!(recorded, "0\n0\n0\n1\n");
 }
