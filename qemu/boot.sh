@@ -216,11 +216,13 @@ if [[ -n $restore ]]; then
     # The console starts with the saved boot's, as a booted guest's does; the run's files arrive
     # on ttyS1 (leading bytes may be lost while QEMU loads the state: blank lines first).
     cp "$snapshot/console" "$console"
+    # xz, not gzip: the files of a run (a class's or the mutants' modules) share most bytes.
+    gunzip -c "$tmp/extra.cpio.gz" | xz -6 --check=crc32 >"$tmp/payload.xz"
     {
         printf '\n%.0s' {1..32}
         echo dw-payload
-        echo "$(stat -c %s "$tmp/extra.cpio.gz") $(date +%s)"
-        cat "$tmp/extra.cpio.gz"
+        echo "$(stat -c %s "$tmp/payload.xz") $(date +%s)"
+        cat "$tmp/payload.xz"
     } >"$tmp/payload"
     serial_ports "$console" "$tmp/output" "$tmp/status" append=on "input-path=$tmp/payload"
     initrd=$build/initramfs.cpio.gz
