@@ -172,10 +172,11 @@ if [[ -n $restore ]]; then
     exec {lock}>"$snapshots/$key.lock"
     flock "$lock"
     if [[ ! -s $snapshot/state ]]; then
-        step "restore: booting a guest to save it, in $snapshot (once per kernel, initramfs and QEMU)"
+        step "restore: booting a guest to save it in $snapshot (once per kernel, initramfs, QEMU)"
         # Snapshots of an older kernel or initramfs are of no more use.
         for old in "$snapshots"/*/; do
-            if [[ $old/state -ot $kernel || $old/state -ot $build/initramfs.cpio.gz ]]; then
+            state=$old/state
+            if [[ -e $state && ($state -ot $kernel || $state -ot $build/initramfs.cpio.gz) ]]; then
                 rm -rf "$old"
             fi
         done
@@ -196,7 +197,8 @@ if [[ -n $restore ]]; then
         until grep -q '^dw-init: ready for a payload' "$save/console" 2>/dev/null; do
             if ! kill -0 "$save_pid" 2>/dev/null; then
                 kill "$monitor_cat"
-                die "restore: the guest to save stopped before /init was ready:" "$(tail -3 "$save/qemu.err" "$save/console")"
+                die "restore: the guest to save stopped before /init was ready:" \
+                    "$(tail -3 "$save/qemu.err" "$save/console")"
             fi
             sleep 0.05
         done
@@ -264,6 +266,10 @@ if [[ $accel == kvm-watched ]]; then
 fi
 wait "$qemu_pid" || status=$?
 grep . "$tmp/qemu.err" >&2 || true
+# A saved guest that QEMU cannot load is of no use: the next run saves another.
+if [[ -n $restore ]] && grep -q "load of migration failed" "$tmp/qemu.err"; then
+    rm -rf "$snapshot"
+fi
 # Without --output, through the inherited descriptor: reopening /dev/stdout would truncate a file
 # that it redirects to, and lose its offset.
 if [[ -n $output ]]; then
