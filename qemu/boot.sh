@@ -194,13 +194,16 @@ if [[ -n $restore ]]; then
         exec {to_monitor}<>"$save/monitor.in" {from_monitor}<>"$save/monitor.out"
         cat <&"$from_monitor" >"$save/monitor" &
         monitor_cat=$!
+        # Virtual time runs on while the guest waits to be saved: look often once /init runs.
+        pause=0.2
         until grep -q '^dw-init: ready for a payload' "$save/console" 2>/dev/null; do
             if ! kill -0 "$save_pid" 2>/dev/null; then
                 kill "$monitor_cat"
                 die "restore: the guest to save stopped before /init was ready:" \
                     "$(tail -3 "$save/qemu.err" "$save/console")"
             fi
-            sleep 0.05
+            grep -q "Run /init" "$save/console" 2>/dev/null && pause=0.005
+            sleep "$pause"
         done
         # HMP's migrate returns once the state is written: QEMU quits after it.
         printf 'stop\nmigrate file:%s\nquit\n' "$save/state" >&"$to_monitor"
