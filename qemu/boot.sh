@@ -29,7 +29,7 @@ source "$(dirname "$0")/../scripts/common.sh"
 # DW_BUILD: where the kernel link, initramfs and logs are (scripts/bench.sh has its own).
 build=${DW_BUILD:-$DW_ROOT/build}
 exec_file="" files=() append="" timeout=300 console=$build/console.log output=""
-restore=${DW_RESTORE:-}
+restore=${DW_RESTORE:-0}
 while (($#)); do
     case $1 in
         --exec) exec_file=$2; shift 2 ;;
@@ -123,11 +123,11 @@ entries=("$exec_file:$guest_exec")
 for f in "${files[@]}"; do entries+=("$f"); done
 # The restore path needs the guest clock to be the guest's own (virtual time, under TCG): on the
 # host's clock the command line carries the measured TSC rate, which differs from run to run.
-if [[ -n $restore && $restore != 0 && ( $accel != tcg || -z ${DW_ICOUNT:-} ) ]]; then
+[[ $restore == 0 ]] && restore=""
+if [[ -n $restore && ( $accel != tcg || -z ${DW_ICOUNT:-} ) ]]; then
     step "restore: only on virtual time under TCG (DW_ICOUNT); booting instead"
     restore=""
 fi
-[[ $restore == 0 ]] && restore=""
 if [[ -n $restore ]]; then
     # The guest's /init waits for the run's files on ttyS1 (qemu/init), with a fresh random seed.
     cmdline="$cmdline dw_payload=/dev/ttyS1"
