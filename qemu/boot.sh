@@ -10,6 +10,9 @@
 #   --timeout SECONDS      kill QEMU after this long (non-interactive only; default 300)
 #   --console FILE         kernel console log of a non-interactive run (default build/console.log)
 #   --output FILE          the command's output (default: standard output)
+#   --restore              (or DW_RESTORE=1) start the guest from a saved one instead of booting
+#                          it: on virtual time only; the first run of a kernel, initramfs and QEMU
+#                          command line boots and saves it (build/snapshots, or DW_SNAPSHOTS)
 # Environment: DW_KVM=1 forces KVM, DW_KVM=0 TCG; unset, KVM is used where /dev/kvm opens and
 #   nothing asks for TCG (virtual time, a plugin), once a first boot under it has shown it works:
 #   a guest that prints nothing within DW_KVM_WATCH seconds (10), or a QEMU that stops, makes
@@ -26,6 +29,7 @@ source "$(dirname "$0")/../scripts/common.sh"
 # DW_BUILD: where the kernel link, initramfs and logs are (scripts/bench.sh has its own).
 build=${DW_BUILD:-$DW_ROOT/build}
 exec_file="" files=() append="" timeout=300 console=$build/console.log output=""
+restore=${DW_RESTORE:-0}
 while (($#)); do
     case $1 in
         --exec) exec_file=$2; shift 2 ;;
@@ -34,6 +38,7 @@ while (($#)); do
         --timeout) timeout=$2; shift 2 ;;
         --console) console=$2; shift 2 ;;
         --output) output=$2; shift 2 ;;
+        --restore) restore=1; shift ;;
         *) die "unknown option $1 (see the top of $0)" ;;
     esac
 done
@@ -116,24 +121,123 @@ tmp=$(mktemp -d "$build/boot.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 entries=("$exec_file:$guest_exec")
 for f in "${files[@]}"; do entries+=("$f"); done
+# The restore path needs the guest clock to be the guest's own (virtual time, under TCG): on the
+# host's clock the command line carries the measured TSC rate, which differs from run to run.
+[[ $restore == 0 ]] && restore=""
+if [[ -n $restore && ( $accel != tcg || -z ${DW_ICOUNT:-} ) ]]; then
+    step "restore: only on virtual time under TCG (DW_ICOUNT); booting instead"
+    restore=""
+fi
+if [[ -n $restore ]]; then
+    # The guest's /init waits for the run's files on ttyS1 (qemu/init), with a fresh random seed.
+    cmdline="$cmdline dw_payload=/dev/ttyS1"
+    head -c 64 /dev/urandom >"$tmp/seed"
+    entries+=("$tmp/seed:/dw/seed")
+fi
 "$DW_ROOT/qemu/mkinitramfs.sh" "$kdir" "$tmp/extra.cpio.gz" "${entries[@]}"
-cat "$build/initramfs.cpio.gz" "$tmp/extra.cpio.gz" >"$tmp/initramfs.cpio.gz"
+initrd=$tmp/initramfs.cpio.gz
+cat "$build/initramfs.cpio.gz" "$tmp/extra.cpio.gz" >"$initrd"
 
 : >"$console"
 : >"$tmp/output"
 : >"$tmp/status"
 status=0
 # microvm wires one -serial option only: the three ports as ISA devices, ttyS0 to ttyS2.
-serial=()
-for port in "0:$console" "1:$tmp/output" "2:$tmp/status"; do
-    serial+=(-chardev "file,id=serial${port%%:*},path=${port#*:}")
-    serial+=(-device "isa-serial,chardev=serial${port%%:*},index=${port%%:*}")
-done
+# serial_ports CONSOLE OUTPUT STATUS [OPTIONS0 OPTIONS1]: their options, in `serial`.
+serial_ports() {
+    serial=()
+    local port=0 path opts=("${@:4}")
+    for path in "${@:1:3}"; do
+        serial+=(-chardev "file,id=serial$port,path=$path${opts[port]:+,${opts[port]}}")
+        serial+=(-device "isa-serial,chardev=serial$port,index=$port")
+        port=$((port + 1))
+    done
+}
+serial_ports "$console" "$tmp/output" "$tmp/status"
+incoming=()
+
+# The restore path. The saved guest is keyed by QEMU, its command line, the kernel and the base
+# initramfs; it was saved at the point where /init waits for the run's files.
+if [[ -n $restore ]]; then
+    snapshots=${DW_SNAPSHOTS:-$build/snapshots}
+    key=$({
+        qemu-system-x86_64 --version | head -1
+        printf '%s\n' "${qemu[@]}" "$cmdline"
+        sha256sum <"$kernel"
+        sha256sum <"$build/initramfs.cpio.gz"
+    } | sha256sum | cut -c1-16)
+    snapshot=$snapshots/$key
+    mkdir -p "$snapshots"
+    # One launcher saves a guest while the others with the same key wait.
+    exec {lock}>"$snapshots/$key.lock"
+    flock "$lock"
+    if [[ ! -s $snapshot/state ]]; then
+        step "restore: booting a guest to save it in $snapshot (once per kernel, initramfs, QEMU)"
+        # Snapshots of an older kernel or initramfs are of no more use.
+        for old in "$snapshots"/*/; do
+            state=$old/state
+            if [[ -e $state && ($state -ot $kernel || $state -ot $build/initramfs.cpio.gz) ]]; then
+                rm -rf "$old"
+            fi
+        done
+        save=$tmp/save
+        mkdir "$save"
+        mkfifo "$save/monitor.in" "$save/monitor.out"
+        serial_ports "$save/console" "$save/ttyS1" "$save/ttyS2"
+        timeout -k 5 "$timeout" "${qemu[@]}" -machine isa-serial=off -nodefaults \
+            -initrd "$build/initramfs.cpio.gz" -append "$cmdline" -display none "${serial[@]}" \
+            -chardev "pipe,id=monitor,path=$save/monitor" -mon chardev=monitor,mode=readline \
+            -global migration.store-global-state=off \
+            </dev/null >"$save/qemu.err" 2>&1 &
+        save_pid=$!
+        # Opened read-write: neither open waits for QEMU's.
+        exec {to_monitor}<>"$save/monitor.in" {from_monitor}<>"$save/monitor.out"
+        cat <&"$from_monitor" >"$save/monitor" &
+        monitor_cat=$!
+        # Virtual time runs on while the guest waits to be saved: look often once /init runs.
+        pause=0.2
+        until grep -q '^dw-init: ready for a payload' "$save/console" 2>/dev/null; do
+            if ! kill -0 "$save_pid" 2>/dev/null; then
+                kill "$monitor_cat"
+                die "restore: the guest to save stopped before /init was ready:" \
+                    "$(tail -3 "$save/qemu.err" "$save/console")"
+            fi
+            grep -q "Run /init" "$save/console" 2>/dev/null && pause=0.005
+            sleep "$pause"
+        done
+        # HMP's migrate returns once the state is written: QEMU quits after it.
+        printf 'stop\nmigrate file:%s\nquit\n' "$save/state" >&"$to_monitor"
+        wait "$save_pid" || die "restore: QEMU did not save the guest: $(cat "$save/qemu.err")"
+        kill "$monitor_cat"
+        exec {to_monitor}>&- {from_monitor}>&-
+        if [[ ! -s $save/state ]] || grep -q Error "$save/monitor"; then
+            die "restore: QEMU did not save the guest: $(grep -a -m1 Error "$save/monitor")"
+        fi
+        mkdir -p "$snapshot"
+        mv "$save/console" "$snapshot/console"
+        mv "$save/state" "$snapshot/state"
+    fi
+    flock -u "$lock"
+    # The console starts with the saved boot's, as a booted guest's does; the run's files arrive
+    # on ttyS1 (leading bytes may be lost while QEMU loads the state: blank lines first).
+    cp "$snapshot/console" "$console"
+    # xz, not gzip: the files of a run (a class's or the mutants' modules) share most bytes.
+    gunzip -c "$tmp/extra.cpio.gz" | xz -6 --check=crc32 >"$tmp/payload.xz"
+    {
+        printf '\n%.0s' {1..32}
+        echo dw-payload
+        echo "$(stat -c %s "$tmp/payload.xz") $(date +%s)"
+        cat "$tmp/payload.xz"
+    } >"$tmp/payload"
+    serial_ports "$console" "$tmp/output" "$tmp/status" append=on "input-path=$tmp/payload"
+    initrd=$build/initramfs.cpio.gz
+    incoming=(-incoming "file:$snapshot/state")
+fi
 # boot: the guest, in the background (its `timeout` process is $qemu_pid), QEMU's errors in
 # $tmp/qemu.err.
 boot() {
     timeout -k 5 "$timeout" "${qemu[@]}" -machine isa-serial=off -nodefaults \
-        -initrd "$tmp/initramfs.cpio.gz" -append "$cmdline" -display none "${serial[@]}" \
+        -initrd "$initrd" -append "$cmdline" -display none "${serial[@]}" "${incoming[@]}" \
         </dev/null 2>"$tmp/qemu.err" &
     qemu_pid=$!
 }
@@ -165,6 +269,10 @@ if [[ $accel == kvm-watched ]]; then
 fi
 wait "$qemu_pid" || status=$?
 grep . "$tmp/qemu.err" >&2 || true
+# A saved guest that QEMU cannot load is of no use: the next run saves another.
+if [[ -n $restore ]] && grep -q "load of migration failed" "$tmp/qemu.err"; then
+    rm -rf "$snapshot"
+fi
 # Without --output, through the inherited descriptor: reopening /dev/stdout would truncate a file
 # that it redirects to, and lose its offset.
 if [[ -n $output ]]; then

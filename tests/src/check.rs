@@ -400,6 +400,9 @@ pub struct Boot {
     /// kmemleak scans after the last scenario (the harness's closing leak check): a leak then
     /// fails the section it closes, which names the scenario that allocated it.
     pub leak_check: bool,
+    /// Booted even where the others start from a saved guest (`DW_RESTORE=1`): its checks are
+    /// of a kernel that has just booted.
+    pub fresh: bool,
 }
 
 impl Boot {
@@ -409,6 +412,7 @@ impl Boot {
             append: String::new(),
             scenarios,
             leak_check: true,
+            fresh: false,
         }
     }
 
@@ -416,6 +420,12 @@ impl Boot {
     /// where the scans cost time and can only add a failure.
     pub fn without_leak_check(mut self) -> Self {
         self.leak_check = false;
+        self
+    }
+
+    /// Booted, never restored (`fresh`).
+    pub fn fresh(mut self) -> Self {
+        self.fresh = true;
         self
     }
 }

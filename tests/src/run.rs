@@ -60,6 +60,9 @@ pub struct Harness {
     pub icount_shift: String,
     /// `HOST:GUEST` files for every guest (`qemu/boot.sh --file`): a student's modules.
     pub files: Vec<String>,
+    /// `DW_RESTORE=1`: guests start from a saved one (`qemu/boot.sh`'s restore path), except
+    /// the boots marked `fresh`.
+    pub restore: bool,
 }
 
 impl Harness {
@@ -80,6 +83,7 @@ impl Harness {
             dir,
             icount_shift,
             files: Vec::new(),
+            restore: std::env::var_os("DW_RESTORE").is_some_and(|r| r == "1"),
         }
     }
 
@@ -167,6 +171,10 @@ impl Harness {
             .args(["--append", &boot.append])
             .args(files.iter().flat_map(|f| ["--file", f.as_str()]))
             .env("DW_ICOUNT", &self.icount_shift)
+            .env(
+                "DW_RESTORE",
+                u8::from(self.restore && !boot.fresh).to_string(),
+            )
             .spawn()
             .unwrap_or_else(|e| panic!("run {}: {e}", self.launcher.display()));
         let (status, marks) = wall::watch(&mut child, &console, boot.scenarios.len(), started);

@@ -47,6 +47,7 @@ fn stand_in_harness(dir: &Path, console: &[u8], output: &[u8], status: i32) -> H
         launcher,
         dir: dir.join("tests"),
         files: Vec::new(),
+        restore: false,
         icount_shift: "0".into(),
     }
 }
@@ -395,4 +396,124 @@ fn parallel_boots_run_side_by_side_and_keep_their_output_apart() {
     let report = harness.run_boot(&boots[0]).report;
     assert!(report.starts_with("==> boot first: ") && !report.contains("second"));
     assert!(report.contains("QEMU start and kernel boot to the first scenario"));
+}
+
+/// With `DW_RESTORE=1` the launcher is asked to restore each boot but those marked fresh.
+#[test]
+fn restored_boots_but_the_fresh_ones() {
+    let dir = scratch("restore");
+    let (console, output) = atomic_sleep_run(b"");
+    let launcher = dir.join("records.sh");
+    executable(
+        &launcher,
+        &format!(
+            "#!/bin/bash\necho \"$DW_RESTORE\" >> {d}/restore\nexec {d}/boot.sh \"$@\"\n",
+            d = dir.display()
+        ),
+    );
+    let boot = atomic_sleep_boot();
+    assert!(boot.fresh, "the atomic sleep boot is booted");
+    let other = Boot {
+        name: "other".into(),
+        fresh: false,
+        ..boot.clone()
+    };
+    for restore in [false, true] {
+        let harness = Harness {
+            launcher: launcher.clone(),
+            restore,
+            ..stand_in_harness(&dir, &console, &output, 0)
+        };
+        harness.run_boots(&[boot.clone(), other.clone()], 1);
+    }
+    let recorded = fs::read_to_string(dir.join("restore")).unwrap();
+    assert_eq!(recorded, "0\n0\n0\n1\n");
+}
+
+/// A stand-in for QEMU under `qemu/boot.sh --restore`: a guest to save prints /init's ready line
+/// and writes a state on `migrate`; a restored one (`-incoming`) checks that state, loses the
+/// first byte of its ttyS1 input (as a restore may), then does what /init does with the rest and
+/// lists the files on ttyS1.
+const RESTORE_QEMU: &str = r#"#!/bin/bash
+[[ $1 == --version ]] && { echo "QEMU emulator version 0 (stand-in)"; exit 0; }
+chardevs=() incoming="" monitor=""
+while (($#)); do
+    case $1 in
+        -chardev) case $2 in file,*) chardevs+=("$2") ;; pipe,*) monitor=${2##*path=} ;; esac; shift 2 ;;
+        -incoming) incoming=${2#file:}; shift 2 ;;
+        *) shift ;;
+    esac
+done
+path() { local c=${chardevs[$1]#*path=}; echo "${c%%,*}"; }
+if [[ -n $monitor ]]; then
+    echo "dw-init: ready for a payload on /dev/ttyS1" >>"$(path 0)"
+    while read -r command arg; do
+        case $command in migrate) echo saved >"${arg#file:}" ;; quit) exit 0 ;; esac
+    done <"$monitor.in"
+fi
+[[ $(cat "$incoming") == saved ]] || exit 1
+tail -c +2 "${chardevs[1]#*input-path=}" | {
+    while IFS= read -r line; do [ "$line" = dw-payload ] && break; done
+    read -r size epoch
+    head -c "$size" | unxz | cpio -it 2>/dev/null
+} >"$(path 1)"
+echo restored >>"$(path 0)"
+echo 0 >"$(path 2)"
+"#;
+
+/// `qemu/boot.sh --restore`: the first run saves a guest, the next ones restore it; each run's
+/// script and files reach the restored guest, and its console starts with the saved boot's.
+/// Needs the kernel tree (`build/kdir`) for its cpio tool; skipped without it.
+#[test]
+fn boot_sh_saves_a_guest_once_then_restores_it_with_each_run_s_files() {
+    let kdir = root().join("build/kdir");
+    if !kdir.join("usr/gen_init_cpio").exists() {
+        eprintln!("skipped: no build/kdir");
+        return;
+    }
+    let dir = scratch("restore-boot-sh");
+    let bin = dir.join("bin");
+    fs::create_dir_all(&bin).unwrap();
+    executable(&bin.join("qemu-system-x86_64"), RESTORE_QEMU);
+    let build = dir.join("build");
+    fs::create_dir_all(&build).unwrap();
+    std::os::unix::fs::symlink(&kdir, build.join("kdir")).unwrap();
+    fs::write(build.join("initramfs.cpio.gz"), "base").unwrap();
+    executable(&dir.join("script"), "#!/bin/sh\n");
+    fs::write(dir.join("module.ko"), "module").unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    for run in ["first", "second"] {
+        let console = dir.join(format!("{run}.console"));
+        let out = Command::new(root().join("qemu/boot.sh"))
+            .arg("--exec")
+            .arg(dir.join("script"))
+            .arg("--file")
+            .arg(format!(
+                "{}:/root/module.ko",
+                dir.join("module.ko").display()
+            ))
+            .arg("--console")
+            .arg(&console)
+            .env("PATH", &path)
+            .env("DW_BUILD", &build)
+            .env("DW_ICOUNT", "0")
+            .env("DW_RESTORE", "1")
+            .env("DW_SNAPSHOTS", dir.join("snapshots"))
+            .output()
+            .expect("qemu/boot.sh");
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert!(out.status.success(), "{run}: {stdout}{stderr}");
+        let files: Vec<&str> = stdout.lines().collect();
+        let expected = ["dw", "dw/exec", "root", "root/module.ko", "dw/seed"];
+        assert_eq!(files, expected, "{run}");
+        assert_eq!(
+            stderr.contains("booting a guest to save it"),
+            run == "first"
+        );
+        let console = fs::read_to_string(console).unwrap();
+        assert!(console.starts_with("dw-init: ready") && console.ends_with("restored\n"));
+    }
 }

@@ -86,7 +86,7 @@ pub fn all(intensity: Intensity) -> Vec<Boot> {
         Boot::new("toolbox", tasks::toolbox()),
         Boot::new("abuse", abuse::all(intensity)),
         // In a boot of its own: the bug leaves the timers of one CPU stuck.
-        Boot::new("atomic sleep", misuse::atomic_sleep()),
+        Boot::new("atomic sleep", misuse::atomic_sleep()).fresh(),
         // In a boot of its own: the Oops turns lockdep off for the rest of the boot.
         Boot::new("panic", vec![misuse::panic_in_wait_condition()]),
     ]
