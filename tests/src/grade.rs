@@ -675,6 +675,8 @@ pub fn class_md(tasks: &[u32], grades: &[Grade]) -> String {
         .unwrap();
     }
     md += "| pass rate |";
+    // Over the students graded (a refused folder has no tasks).
+    let graded = grades.iter().filter(|g| !g.tasks.is_empty()).count();
     for (i, _) in tasks.iter().enumerate() {
         let full = grades
             .iter()
@@ -684,7 +686,7 @@ pub fn class_md(tasks: &[u32], grades: &[Grade]) -> String {
                     .is_some_and(|t| t.max > 0.0 && t.points >= t.max)
             })
             .count();
-        write!(md, " {}/{} |", full, grades.len()).unwrap();
+        write!(md, " {full}/{graded} |").unwrap();
     }
     md += " | | |\n";
     md
