@@ -24,14 +24,10 @@ version=${src##*/linux-}
 mapfile -t fragments < <(kernel_fragments)
 key=$(kernel_key "$version")
 out=$DW_CACHE/kbuild/linux-$version-$key
-built() {
-    [[ -f $out/.dw-built ]] || return
-    step "kernel $version is built (cache: $out)"
-    echo "$out"
-}
-built && exit 0
+built="kernel $version is built (cache: $out)"
+cached_kernel "$out" "$built" && exit 0
 lock "kbuild-linux-$version-$key"
-built && exit 0
+cached_kernel "$out" "$built" && exit 0
 
 mapfile -t vars < <(kmake_vars)
 kmake() { make -C "$src" O="$out" "${vars[@]}" "$@"; }

@@ -55,6 +55,13 @@ as_root() {
 
 # lock NAME: wait for the cache's lock NAME, then hold it until the script exits, so that two
 # clones filling the same cache entry at once take turns instead of mixing their files.
+# cached_kernel DIR MESSAGE: prints DIR (after MESSAGE) if a whole kernel build is there.
+cached_kernel() {
+    [[ -f $1/.dw-built ]] || return
+    step "$2"
+    echo "$1"
+}
+
 lock() {
     local file=$DW_CACHE/locks/$1.lock
     mkdir -p "${file%/*}"

@@ -22,14 +22,10 @@ Make the pack again with this clone (make kernel-pack), or unset KERNEL_PACK to 
 fi
 
 out=$DW_CACHE/kbuild/linux-$version-$key
-ready() {
-    [[ -f $out/.dw-built ]] || return
-    step "kernel $version is in the cache ($out)"
-    echo "$out"
-}
-ready && exit 0
+ready="kernel $version is in the cache ($out)"
+cached_kernel "$out" "$ready" && exit 0
 lock "kbuild-linux-$version-$key"
-ready && exit 0
+cached_kernel "$out" "$ready" && exit 0
 
 step "kernel $version: unpacking $pack (key $key)"
 mkdir -p "$DW_CACHE/kbuild"

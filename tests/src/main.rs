@@ -80,12 +80,18 @@ fn judge_again(boots: &[Boot], dir: &Path, options: &Options) -> bool {
         results.iter().for_each(CheckResult::print);
         groups.push(Group::new(&format!("boot {}", boot.name), results));
     }
-    if let Some(results) = &options.results {
-        if let Err(e) = report::write(results, &groups) {
-            eprintln!("dw-tests: {}: {e}", results.display());
+    close(&groups, options)
+}
+
+/// The end of a run that only judges: the results written with `--results`, and the closing
+/// line. Whether a check failed.
+fn close(groups: &[Group], options: &Options) -> bool {
+    if let Some(dir) = &options.results {
+        if let Err(e) = report::write(dir, groups) {
+            eprintln!("dw-tests: {}: {e}", dir.display());
         }
     }
-    let tally = report::tally(&groups);
+    let tally = report::tally(groups);
     println!("{tally}");
     tally.failed > 0
 }
@@ -94,15 +100,7 @@ fn judge_again(boots: &[Boot], dir: &Path, options: &Options) -> bool {
 /// check failed.
 fn grade_proof(root: &Path, options: &Options) -> bool {
     let results = dw_tests::grade_proof::proof(root, options.jobs.unwrap_or(1), &options.filters);
-    let groups = vec![Group::new("grade proof", results)];
-    if let Some(dir) = &options.results {
-        if let Err(e) = report::write(dir, &groups) {
-            eprintln!("dw-tests: {}: {e}", dir.display());
-        }
-    }
-    let tally = report::tally(&groups);
-    println!("{tally}");
-    tally.failed > 0
+    close(&[Group::new("grade proof", results)], options)
 }
 
 /// `HOST:GUEST` entries for the modules of a student's tree (`--modules`).
