@@ -356,7 +356,7 @@ fn row_problems(csv: &str, student: &str, expected: &Expected) -> Vec<String> {
         .lines()
         .find(|l| l.starts_with(&format!("\"{student}\",")))
     else {
-        return vec![format!("no row in class.csv")];
+        return vec!["no row in class.csv".to_string()];
     };
     let fields: Vec<&str> = line.splitn(TASKS.len() + 6, ',').collect();
     let points = |task: u32| -> Option<f64> {
