@@ -693,7 +693,7 @@ pub fn class_md(tasks: &[u32], grades: &[Grade]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -782,9 +782,9 @@ mod tests {
         assert!(dw_lab::TASKS.iter().all(|t| tasks.contains(&t.number)));
     }
 
-    #[test]
-    fn the_class_files_have_a_row_per_student() {
-        let grade = Grade {
+    /// Ana's grade: task 1 with its one check passed, and these notes.
+    pub(crate) fn one_task_graded(notes: Vec<String>) -> Grade {
+        Grade {
             student: "ana".into(),
             tasks: vec![TaskGrade {
                 task: 1,
@@ -794,10 +794,15 @@ mod tests {
                 not_checked: None,
                 todos: Vec::new(),
             }],
-            notes: vec!["not used (the lab's own files are): Kbuild".into()],
+            notes,
             kernel_reports: 0,
             seconds: 12.4,
-        };
+        }
+    }
+
+    #[test]
+    fn the_class_files_have_a_row_per_student() {
+        let grade = one_task_graded(vec!["not used (the lab's own files are): Kbuild".into()]);
         let csv = class_csv(&[1], std::slice::from_ref(&grade));
         assert_eq!(
             csv,

@@ -55,7 +55,7 @@ pub fn class_check(root: &Path) -> Vec<crate::result::CheckResult> {
         };
         CheckResult::new(format!("grading: {name}"), Outcome::from_problems(problems))
     };
-    let gradescope = gradescope_problems(root, &out.join("solution/results.json"));
+    let gradescope = gradescope_problems(root, &out.join("solution/results.json"), Some(10.0));
     // The solution's KTAP and JUnit XML, read by the kernel's kunit.py and a JUnit library with
     // the counts of its results.
     let readers = solution_readers(root, &out.join("solution/results"));
@@ -138,8 +138,8 @@ pub fn class_check(root: &Path) -> Vec<crate::result::CheckResult> {
 }
 
 /// What is wrong with a `results.json`, next to the JSON schema of Gradescope's fields, and
-/// with its score (the solution's: 10).
-fn gradescope_problems(root: &Path, file: &Path) -> Vec<String> {
+/// with its score (`score`, when given).
+pub(crate) fn gradescope_problems(root: &Path, file: &Path, score: Option<f64>) -> Vec<String> {
     let read = |path: &Path| -> Result<serde_json::Value, String> {
         let text = fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
@@ -158,15 +158,29 @@ fn gradescope_problems(root: &Path, file: &Path) -> Vec<String> {
             .collect(),
         Err(e) => vec![format!("the schema: {e}")],
     };
-    if results["score"] != 10.0 {
-        problems.push(format!("score {}, expected 10", results["score"]));
+    match score {
+        Some(score) if results["score"] != score => {
+            problems.push(format!("score {}, expected {score}", results["score"]));
+        }
+        _ => {}
     }
     problems
 }
 
 /// The solution's KTAP and JUnit XML read by their readers with the counts of its JSON.
 fn solution_readers(root: &Path, results: &Path) -> Vec<crate::result::CheckResult> {
-    use crate::{report, result::CheckResult};
+    readers(root, results)
+        .into_iter()
+        .map(|r| crate::result::CheckResult {
+            name: r.name.replacen("results:", "grading: the solution's", 1),
+            ..r
+        })
+        .collect()
+}
+
+/// The KTAP and JUnit XML of `dw-tests --results DIR` read by their readers, with the counts
+/// of its JSON.
+pub(crate) fn readers(root: &Path, results: &Path) -> Vec<crate::result::CheckResult> {
     let json = fs::read_to_string(results.join("results.json"))
         .ok()
         .and_then(|j| serde_json::from_str::<serde_json::Value>(&j).ok())
@@ -177,13 +191,7 @@ fn solution_readers(root: &Path, results: &Path) -> Vec<crate::result::CheckResu
         failed: count("failed"),
         skipped: count("skipped"),
     };
-    report::check_readers(results, &crate::run::kernel_source(root), &expected)
-        .into_iter()
-        .map(|r| CheckResult {
-            name: r.name.replacen("results:", "grading: the solution's", 1),
-            ..r
-        })
-        .collect()
+    crate::report::check_readers(results, &crate::run::kernel_source(root), &expected)
 }
 
 /// The class of [`class_check`]: `solution` (task 1 done), `skeleton`, `forger`, `hostile`
@@ -306,28 +314,15 @@ mod tests {
         let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
         let dir = std::env::temp_dir().join(format!("dw-gradescope-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let grade = crate::grade::Grade {
-            student: "ana".into(),
-            tasks: vec![crate::grade::TaskGrade {
-                task: 1,
-                points: 10.0,
-                max: 10.0,
-                checks: vec![("timer: a".into(), true, String::new())],
-                not_checked: None,
-                todos: Vec::new(),
-            }],
-            notes: Vec::new(),
-            kernel_reports: 0,
-            seconds: 1.0,
-        };
+        let grade = crate::grade::tests::one_task_graded(Vec::new());
         let file = dir.join("results.json");
         std::fs::write(&file, crate::grade::gradescope(&grade, &[])).unwrap();
         assert_eq!(
-            super::gradescope_problems(root, &file),
+            super::gradescope_problems(root, &file, Some(10.0)),
             Vec::<String>::new()
         );
         std::fs::write(&file, r#"{"tests": []}"#).unwrap();
-        assert_eq!(super::gradescope_problems(root, &file).len(), 2);
+        assert_eq!(super::gradescope_problems(root, &file, Some(10.0)).len(), 2);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -18,14 +18,15 @@
 
 use crate::{
     grade::{read_results, todo_map},
+    grade_check::{gradescope_problems, readers},
     lab::{read_mutants, TodoChecks, BY_THE_BUILD},
-    result::{CheckResult, Outcome, Tally},
+    result::{CheckResult, Outcome},
 };
 use dw_lab::TASKS;
 use std::{
     collections::BTreeMap,
     fs,
-    path::{Path, PathBuf},
+    path::Path,
     process::{Command, Stdio},
     time::Instant,
 };
@@ -57,6 +58,18 @@ fn exact(tasks: BTreeMap<u32, f64>) -> Expected {
         less_than_all: Vec::new(),
         note: None,
     }
+}
+
+/// Every point on the tasks whose files are not `task`'s.
+fn others_full(task: u32) -> BTreeMap<u32, f64> {
+    other_files(task).iter().map(|&t| (t, POINTS)).collect()
+}
+
+/// Every point on the tasks whose files are not `task`'s, and `points` on `task`.
+fn others_full_and(task: u32, points: f64) -> BTreeMap<u32, f64> {
+    let mut tasks = others_full(task);
+    tasks.insert(task, points);
+    tasks
 }
 
 fn all_tasks(points: f64) -> BTreeMap<u32, f64> {
@@ -141,7 +154,11 @@ pub fn proof(root: &Path, jobs: usize, filters: &[String]) -> Vec<CheckResult> {
     for (student, why, expected) in trees {
         let expected = expected(&baseline, &map);
         let mut problems = row_problems(&csv, &student, &expected);
-        problems.extend(format_problems(root, &out.join(&student)));
+        problems.extend(format_problems(
+            root,
+            &out.join(&student),
+            row_total(&csv, &student),
+        ));
         if student == "hostile" && trace.exists() {
             problems.push(format!(
                 "{} exists: the hostile Kbuild ran",
@@ -245,13 +262,7 @@ fn make_class(
         }
         let id = format!("mutant-{}", m.dir);
         write(&id, &files)?;
-        let (task, others) = (m.task, other_files(m.task));
-        let full = move || {
-            others
-                .iter()
-                .map(|&t| (t, POINTS))
-                .collect::<BTreeMap<_, _>>()
-        };
+        let task = m.task;
         let expect: MakeExpected = match m.todo.clone() {
             Some((place, _)) => Box::new(move |baseline, map| {
                 let caught = map
@@ -259,12 +270,13 @@ fn make_class(
                     .find(|r| r.place == place)
                     .map(|r| r.checks.clone())
                     .unwrap_or_default();
-                let mut tasks = full();
-                tasks.insert(task, mutant_points(task, &caught, baseline, map));
-                exact(tasks)
+                exact(others_full_and(
+                    task,
+                    mutant_points(task, &caught, baseline, map),
+                ))
             }),
             None => Box::new(move |_, _| Expected {
-                exactly: full(),
+                exactly: others_full(task),
                 less_than_all: vec![task],
                 note: None,
             }),
@@ -282,15 +294,10 @@ fn make_class(
     trees.push((
         "broken".into(),
         "task 1 does not build".into(),
-        Box::new(|_, _| {
-            let mut tasks: BTreeMap<u32, f64> =
-                other_files(1).iter().map(|&t| (t, POINTS)).collect();
-            tasks.insert(1, 0.0);
-            Expected {
-                exactly: tasks,
-                less_than_all: Vec::new(),
-                note: Some("dw_timer does not build"),
-            }
+        Box::new(|_, _| Expected {
+            exactly: others_full_and(1, 0.0),
+            less_than_all: Vec::new(),
+            note: Some("dw_timer does not build"),
         }),
     ));
     let kthread = solution
@@ -311,12 +318,7 @@ fn make_class(
     trees.push((
         "hang".into(),
         "its thread never stops: unloading hangs".into(),
-        Box::new(|_, _| {
-            let mut tasks: BTreeMap<u32, f64> =
-                other_files(6).iter().map(|&t| (t, POINTS)).collect();
-            tasks.insert(6, 0.0);
-            exact(tasks)
-        }),
+        Box::new(|_, _| exact(others_full_and(6, 0.0))),
     ));
     let touch = format!("$(shell touch {})\n", trace.display());
     let mut hostile = solution.clone();
@@ -350,15 +352,24 @@ fn make_class(
     Ok(trees)
 }
 
+/// The fields of `student`'s row of `class.csv` (the notes, last, whole).
+fn row<'a>(csv: &'a str, student: &str) -> Option<Vec<&'a str>> {
+    let line = csv
+        .lines()
+        .find(|l| l.starts_with(&format!("\"{student}\",")))?;
+    Some(line.splitn(TASKS.len() + 6, ',').collect())
+}
+
+/// `student`'s total in `class.csv`.
+fn row_total(csv: &str, student: &str) -> Option<f64> {
+    row(csv, student)?.get(TASKS.len() + 1)?.parse().ok()
+}
+
 /// What is wrong with `student`'s row of `class.csv` against `expected`.
 fn row_problems(csv: &str, student: &str, expected: &Expected) -> Vec<String> {
-    let Some(line) = csv
-        .lines()
-        .find(|l| l.starts_with(&format!("\"{student}\",")))
-    else {
+    let Some(fields) = row(csv, student) else {
         return vec!["no row in class.csv".to_string()];
     };
-    let fields: Vec<&str> = line.splitn(TASKS.len() + 6, ',').collect();
     let points = |task: u32| -> Option<f64> {
         let i = TASKS.iter().position(|t| t.number == task)?;
         fields.get(i + 1)?.parse().ok()
@@ -389,42 +400,17 @@ fn row_problems(csv: &str, student: &str, expected: &Expected) -> Vec<String> {
     problems
 }
 
-/// What is wrong with a graded tree's files: `results.json` against Gradescope's fields, and
-/// the KTAP and JUnit XML of its checks against their readers (a tree none of whose tasks
-/// built has no checks, hence no KTAP or JUnit XML).
-fn format_problems(root: &Path, out: &Path) -> Vec<String> {
-    let mut problems = Vec::new();
-    let schema = fs::read_to_string(root.join("ci/gradescope-results.schema.json"))
-        .ok()
-        .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok());
-    let results = fs::read_to_string(out.join("results.json"))
-        .ok()
-        .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok());
-    match (schema, results) {
-        (Some(schema), Some(results)) => match jsonschema::validator_for(&schema) {
-            Ok(v) => problems.extend(
-                v.iter_errors(&results)
-                    .map(|e| format!("results.json: {e}")),
-            ),
-            Err(e) => problems.push(format!("the schema: {e}")),
-        },
-        _ => problems.push("results.json or the schema missing or not JSON".into()),
-    }
+/// What is wrong with a graded tree's files: `results.json` against Gradescope's fields and
+/// with the score of `class.csv`, and the KTAP and JUnit XML of its checks against their
+/// readers (a tree none of whose tasks built has no checks, hence no KTAP or JUnit XML).
+fn format_problems(root: &Path, out: &Path, total: Option<f64>) -> Vec<String> {
+    let mut problems = gradescope_problems(root, &out.join("results.json"), total);
     let checks = out.join("results");
-    let Ok(json) = fs::read_to_string(checks.join("results.json")) else {
-        return problems;
-    };
-    let json: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
-    let count = |key: &str| json[key].as_u64().unwrap_or_default() as usize;
-    let tally = Tally {
-        passed: count("passed"),
-        failed: count("failed"),
-        skipped: count("skipped"),
-    };
-    let ksrc: PathBuf = crate::run::kernel_source(root);
-    for r in crate::report::check_readers(&checks, &ksrc, &tally) {
-        if let Outcome::Fail(p) = r.outcome {
-            problems.extend(p);
+    if checks.join("results.json").exists() {
+        for r in readers(root, &checks) {
+            if let Outcome::Fail(p) = r.outcome {
+                problems.extend(p);
+            }
         }
     }
     problems
