@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The compiler's half of kernel_ext's claims, checked against the real kernel crate:
-#   compile-fail: each case in tests/compile-fail/ must fail with exactly the error it names;
+#   compile-fail: each case in tests/compile-fail/ must fail with exactly the error it names,
+#   and say the words it names;
 #   compile-pass: each example in kernel_ext's documentation must compile.
 # Each is compiled (--emit=metadata) with the rustc command Kbuild used for the modules, as the
 # crate root of a small crate that has the layer as `mod kernel_ext;`. Prints PASS/FAIL per check
@@ -46,13 +47,16 @@ compile() {
         --crate-name "$name" --emit=metadata --out-dir out -Awarnings "$1" 2>&1)
 }
 
-# compile-fail cases: "// compile-fail: WHAT" and "// error: E0308" on top (comma-separated error
-# codes, or messages of errors that have none).
+# compile-fail cases: "// compile-fail: WHAT" and "// error: E0277" on top (comma-separated error
+# codes, or messages of errors that have none), then one "// says: WORDS" line or more: words
+# that rustc's diagnostics must contain, as printed (the lesson of a context error).
 for case in "$DW_ROOT"/tests/compile-fail/*.rs; do
     what=$(sed -n 's|^// compile-fail: ||p' "$case" | head -1)
     want=$(sed -n 's|^// error: ||p' "$case" | head -1)
+    mapfile -t says < <(sed -n 's|^// says: ||p' "$case")
     name="compile-fail: ${what:-$(basename "$case")}"
-    [[ -n $what && -n $want ]] || { report FAIL "$name" "no '// compile-fail:' or '// error:' line"; continue; }
+    [[ -n $what && -n $want && ${#says[@]} -gt 0 ]] ||
+        { report FAIL "$name" "no '// compile-fail:', '// error:' or '// says:' line"; continue; }
     root=$work/fail_$(basename "$case")
     printf '%s\n%s\n%s\n' "$prelude" "$module" "$(cat "$case")" >"$root"
     if out=$(compile "$root"); then
@@ -69,8 +73,16 @@ for case in "$DW_ROOT"/tests/compile-fail/*.rs; do
         if [[ $w =~ ^E[0-9]+$ ]]; then pattern="error[$w]: "; else pattern="error: $w"; fi
         others=$(grep -vF "$pattern" <<<"$others")
     done
+    unsaid=()
+    for words in "${says[@]}"; do
+        grep -qF -- "$words" <<<"$out" || unsaid+=("$words")
+    done
     if [[ -z $errors || -n $others ]]; then
         report FAIL "$name" "expected only error $want, got:
+$out"
+    elif ((${#unsaid[@]})); then
+        report FAIL "$name" "the error does not say: $(printf '\n    %s' "${unsaid[@]}")
+got:
 $out"
     else
         report PASS "$name"

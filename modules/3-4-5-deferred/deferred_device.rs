@@ -13,7 +13,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 use crate::kernel_ext::{
-    context::{BhDisabled, ProcessContext},
+    context::{BhDisabled, MaySleep, ProcessContext},
     miscdev::{SharedDevice, SharedMiscDevice},
     sync::{new_spinlock_bh, SpinLockBh},
     task::{find_task, TaskExt},
@@ -242,7 +242,7 @@ impl TimerCallback for DeviceState {
                 Alloc::FromTimer => {
                     // TODO 4/2: call `alloc_io()` here. Try `alloc_io(bh)` first and read the
                     // compiler's error: a timer handler runs in softirq context, where nothing may
-                    // sleep, and gets a `BhDisabled`, not the `ProcessContext` `alloc_io` needs.
+                    // sleep; its `BhDisabled` is no `MaySleep` context, which `alloc_io` needs.
                     // Then forge one, the lab's bug, with one marked `unsafe` line that calls
                     // `ProcessContext::assume_unchecked()`, call
                     // `alloc_io(&ctx)`, and run `./test a 1`: expect `BUG: sleeping function
@@ -306,8 +306,9 @@ impl WorkCallback for AllocWork {
     }
 }
 
-/// The lab's slow allocation: sleeps 5 seconds. Only process context may call it.
-fn alloc_io(ctx: &ProcessContext) {
+/// The lab's slow allocation: sleeps 5 seconds. Only a context that may sleep can call it: in a
+/// timer handler, `alloc_io(bh)` is a compile error that says so.
+fn alloc_io(ctx: &impl MaySleep) {
     ctx.schedule_timeout_interruptible(5 * HZ);
     pr_info!("Yawn! I've been sleeping for 5 seconds.\n");
 }

@@ -50,7 +50,7 @@
 //! }
 //! ```
 
-use super::context::{might_sleep, ProcessContext};
+use super::context::{might_sleep, MaySleep};
 use kernel::{bindings, prelude::*, types::Opaque};
 
 /// A completion (`struct completion`) whose waits and signals pair up one to one. (Named apart
@@ -101,7 +101,7 @@ impl CountingCompletion {
     /// (uninterruptible, no timeout).
     #[inline]
     #[track_caller]
-    pub fn wait_for_completion(&self, _ctx: &ProcessContext) {
+    pub fn wait_for_completion(&self, _ctx: &impl MaySleep) {
         might_sleep();
         // SAFETY: `inner` is initialised by the type invariants; `_ctx` proves we may sleep.
         unsafe { bindings::wait_for_completion(self.inner.get()) };

@@ -7,22 +7,41 @@
 //! Timer and tasklet callbacks run in atomic (softirq) context and must never sleep; work items,
 //! kernel threads and file operations run in process context and may. In C, a sleep in the wrong
 //! context is found at run time, if `CONFIG_DEBUG_ATOMIC_SLEEP` is on and the path is taken
-//! (`BUG: scheduling while atomic`). Here, a function that may sleep takes a [`ProcessContext`],
-//! which only process-context callbacks of this layer receive; atomic callbacks receive a
-//! [`BhDisabled`] instead. So calling this layer's sleeping functions in a timer callback does
-//! not compile (`tests/compile-fail/` checks it, and every other claim of this page); the
-//! `kernel` crate's own (`Mutex::lock`, `GFP_KERNEL` allocations, `CondVar::wait`) take no
-//! token, compile anywhere, and are reported at run time by their own `might_sleep()`:
+//! (`BUG: scheduling while atomic`). Here, only process-context callbacks of this layer receive a
+//! [`ProcessContext`]; atomic callbacks receive a [`BhDisabled`] instead. A function that may
+//! sleep takes a context that [`MaySleep`], a trait that only the process-context proofs
+//! implement, so calling this layer's sleeping functions in a timer callback does not compile,
+//! and the compiler says why (`tests/compile-fail/` checks it, and every other claim of this
+//! page); the `kernel` crate's own (`Mutex::lock`, `GFP_KERNEL` allocations, `CondVar::wait`)
+//! take no token, compile anywhere, and are reported at run time by their own `might_sleep()`:
 //!
 //! ```ignore
-//! fn sleepy(_ctx: &ProcessContext) {}
+//! fn sleepy(ctx: &impl MaySleep) {
+//!     ctx.schedule_timeout_uninterruptible(1);
+//! }
 //!
 //! impl TimerCallback for Oops {
 //!     fn run(_timer: &Timer<Self>, bh: &BhDisabled) {
-//!         sleepy(bh); // error[E0308]: expected `&ProcessContext`, found `&BhDisabled`
+//!         sleepy(bh);
 //!     }
 //! }
 //! ```
+//!
+//! ```text
+//! error[E0277]: this may sleep, but `BhDisabled` means atomic context: a timer or tasklet callback (softirq) must not sleep
+//!    |
+//!    |         sleepy(bh);
+//!    |         ------ ^^ atomic context, not a `ProcessContext`
+//!    |         |
+//!    |         required by a bound introduced by this call
+//!    |
+//!    = note: hand the sleeping part to a work item (`OwnedWork`, lab task 5): it runs in process context, where it may sleep
+//! ```
+//!
+//! A function that takes `&ProcessContext` itself is as safe, but its error is only a type
+//! mismatch (`error[E0308]: mismatched types`, expected `&ProcessContext`, found
+//! `&BhDisabled`). [`InTask`] does the same for what needs the current task rather than sleep
+//! ([`find_task`](super::task::find_task)).
 //!
 //! Callbacks receive the context as `&mut ProcessContext`, and this layer's atomic sections
 //! ([`local_bh_disable`](super::bh::local_bh_disable), [`SpinLockBh::lock`](super::sync::SpinLockBh::lock))
@@ -44,6 +63,7 @@
 //! checks at run time: [`InProcessContext`](super::module::InProcessContext)), copied, or sent
 //! to another thread, and a reference to one cannot outlive the callback that received it.
 
+use super::kthread::KThreadContext;
 use kernel::{bindings, fmt, prelude::*, time::Jiffies, types::NotThreadSafe};
 
 unsafe extern "C" {
@@ -237,6 +257,82 @@ impl ProcessContext {
         Jiffies::try_from(left).unwrap_or(0)
     }
 }
+
+/// A context that runs in a task of its own, not in an interrupt or softirq on top of one:
+/// `in_task()` in C. There `current` is the task that runs the code, and its pid namespace is
+/// there to look pids up in ([`find_task`](super::task::find_task)).
+///
+/// Implemented by [`ProcessContext`] and [`KThreadContext`] only (the trait is sealed), so a function that takes `&impl InTask` cannot be called with
+/// the [`BhDisabled`] of a timer or tasklet callback; the compiler says why.
+#[diagnostic::on_unimplemented(
+    message = "this needs the current task, but `{Self}` means atomic context: in a timer or tasklet callback (softirq), `current` is whichever task was interrupted",
+    label = "atomic context, not a `ProcessContext`",
+    note = "look the task up beforehand, in process context (the ioctl, lab task 7), and keep the reference"
+)]
+pub trait InTask: private::Sealed {}
+
+/// A context that may sleep: process context, with interrupts and bottom halves enabled and no
+/// spinlock held.
+///
+/// The functions of this layer that may sleep or wait take `&impl MaySleep` (a sleeping
+/// function of a module may too, with the methods below), rather than `&ProcessContext`, so that
+/// calling one in a timer or tasklet callback is an error that states the rule:
+///
+/// ```text
+/// error[E0277]: this may sleep, but `BhDisabled` means atomic context: a timer or tasklet callback (softirq) must not sleep
+/// ```
+///
+/// Implemented by [`ProcessContext`] and [`KThreadContext`] only (the trait is sealed): a context that may sleep still cannot be forged.
+#[diagnostic::on_unimplemented(
+    message = "this may sleep, but `{Self}` means atomic context: a timer or tasklet callback (softirq) must not sleep",
+    label = "atomic context, not a `ProcessContext`",
+    note = "hand the sleeping part to a work item (`OwnedWork`, lab task 5): it runs in process context, where it may sleep"
+)]
+pub trait MaySleep: InTask {
+    /// [`ProcessContext::schedule_timeout_interruptible`].
+    #[inline]
+    #[track_caller]
+    fn schedule_timeout_interruptible(&self, timeout: Jiffies) -> Jiffies {
+        self.process().schedule_timeout_interruptible(timeout)
+    }
+
+    /// [`ProcessContext::schedule_timeout_uninterruptible`].
+    #[inline]
+    #[track_caller]
+    fn schedule_timeout_uninterruptible(&self, timeout: Jiffies) -> Jiffies {
+        self.process().schedule_timeout_uninterruptible(timeout)
+    }
+}
+
+mod private {
+    use super::ProcessContext;
+
+    /// Keeps [`InTask`](super::InTask) and [`MaySleep`](super::MaySleep) to this layer's
+    /// process-context proofs.
+    pub trait Sealed {
+        /// The proof itself.
+        fn process(&self) -> &ProcessContext;
+    }
+
+    impl Sealed for ProcessContext {
+        #[inline]
+        fn process(&self) -> &ProcessContext {
+            self
+        }
+    }
+
+    impl Sealed for super::KThreadContext {
+        #[inline]
+        fn process(&self) -> &ProcessContext {
+            self
+        }
+    }
+}
+
+impl InTask for ProcessContext {}
+impl InTask for KThreadContext {}
+impl MaySleep for ProcessContext {}
+impl MaySleep for KThreadContext {}
 
 /// Proof that bottom halves (softirqs) cannot run on this CPU right now, because the code runs
 /// in one (a timer or tasklet callback) or disabled them.

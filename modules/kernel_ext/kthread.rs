@@ -49,7 +49,7 @@
 //! }
 //! ```
 
-use super::context::{in_task, might_sleep, ProcessContext};
+use super::context::{in_task, might_sleep, MaySleep, ProcessContext};
 use core::{
     ops::{Deref, DerefMut},
     ptr::NonNull,
@@ -149,7 +149,7 @@ impl<T: ThreadFn> KThread<T> {
     /// starts it: `kthread_run` in C. Creating a thread sleeps (it waits for `kthreadd`).
     #[inline]
     #[track_caller]
-    pub fn run(name: &CStr, data: Arc<T>, _ctx: &ProcessContext) -> Result<Self> {
+    pub fn run(name: &CStr, data: Arc<T>, _ctx: &impl MaySleep) -> Result<Self> {
         might_sleep();
         let control = KBox::into_raw(KBox::new(
             Control {

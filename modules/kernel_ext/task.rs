@@ -21,7 +21,7 @@
 //! }
 //! ```
 
-use super::context::ProcessContext;
+use super::context::InTask;
 use core::ptr::NonNull;
 use kernel::{
     bindings, fmt,
@@ -39,7 +39,7 @@ use kernel::{
 /// more, whose namespace `find_get_pid` would dereference (a null pointer: an Oops in softirq,
 /// which panics the kernel). There, look the task up beforehand and keep the reference.
 #[inline]
-pub fn find_task(pid: Pid, _ctx: &ProcessContext) -> Option<ARef<Task>> {
+pub fn find_task(pid: Pid, _ctx: &impl InTask) -> Option<ARef<Task>> {
     // SAFETY: `find_get_pid` takes any number and returns a counted `struct pid` or null. It
     // looks in `current`'s pid namespace, which `_ctx` proves is a task that runs its own code in
     // process context, so is not past `exit_notify` (where its pid is detached).

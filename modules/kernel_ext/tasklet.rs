@@ -44,7 +44,7 @@
 //! # Ok::<(), Error>(())
 //! ```
 
-use super::context::{might_sleep, BhDisabled, ProcessContext};
+use super::context::{might_sleep, BhDisabled, MaySleep};
 use core::{marker::PhantomPinned, ops::Deref};
 use kernel::{
     bindings,
@@ -129,7 +129,7 @@ impl<T: TaskletCallback> Tasklet<T> {
     /// to finish (`tasklet_disable`, which may sleep). A scheduled tasklet waits meanwhile.
     #[inline]
     #[track_caller]
-    pub fn disable(&self, _ctx: &ProcessContext) -> TaskletDisabled<'_, T> {
+    pub fn disable(&self, _ctx: &impl MaySleep) -> TaskletDisabled<'_, T> {
         might_sleep();
         // INVARIANT: counted before the disable, uncounted after the enable.
         self.disables.fetch_add(1, Relaxed);

@@ -48,7 +48,7 @@
 //! # Ok::<(), Error>(())
 //! ```
 
-use super::context::{BhDisabled, ProcessContext};
+use super::context::{BhDisabled, MaySleep};
 use core::{marker::PhantomPinned, ops::Deref};
 use kernel::{
     bindings,
@@ -102,7 +102,7 @@ pub trait TimerCallback: Sized + Send + Sync + 'static {
     /// Runs in softirq (atomic) context when `timer` expires.
     ///
     /// It may re-arm `timer`. It cannot sleep, nor wait for `timer` itself ([`Timer::cancel`]
-    /// would wait forever for the callback it is called from): both need a [`ProcessContext`].
+    /// would wait forever for the callback it is called from): both need a [`MaySleep`] context.
     fn run(timer: &Timer<Self>, bh: &BhDisabled);
 }
 
@@ -180,10 +180,10 @@ impl<T: TimerCallback> Timer<T> {
     /// Disarms the timer and waits for a running callback to finish: `timer_delete_sync` in C.
     /// Returns whether the timer was armed. The timer can be armed again afterwards.
     ///
-    /// Takes a [`ProcessContext`] so that the timer's own callback, which would wait for itself
+    /// Takes a [`MaySleep`] context so that the timer's own callback, which would wait for itself
     /// for ever, cannot call it. It must not be called with a lock the callback takes.
     #[inline]
-    pub fn cancel(&self, _ctx: &ProcessContext) -> bool {
+    pub fn cancel(&self, _ctx: &impl MaySleep) -> bool {
         // SAFETY: `raw` is an initialised timer by the type invariants.
         unsafe { bindings::timer_delete_sync(self.raw.get()) != 0 }
     }

@@ -40,7 +40,7 @@
 //! }
 //! ```
 
-use super::context::{might_sleep, ProcessContext};
+use super::context::{might_sleep, MaySleep};
 use kernel::{
     bindings,
     error::code::ERESTARTSYS,
@@ -109,7 +109,7 @@ impl WaitQueue {
     #[track_caller]
     pub fn wait_interruptible(
         &self,
-        _ctx: &mut ProcessContext,
+        _ctx: &mut impl MaySleep,
         condition: impl Fn() -> bool,
     ) -> Result {
         might_sleep();

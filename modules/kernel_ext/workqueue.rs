@@ -50,7 +50,7 @@
 //! ```
 
 use super::{
-    context::{might_sleep, ProcessContext},
+    context::{might_sleep, MaySleep, ProcessContext},
     timer::dw_timer_init_key,
 };
 use core::{
@@ -239,7 +239,7 @@ impl<T: WorkCallback> OwnedWork<T> {
     /// may be queued again afterwards.
     #[inline]
     #[track_caller]
-    pub fn cancel(&self, _ctx: &ProcessContext) -> bool {
+    pub fn cancel(&self, _ctx: &impl MaySleep) -> bool {
         might_sleep();
         // SAFETY: `raw` is initialised by the type invariants; `_ctx` proves we may sleep.
         unsafe { bindings::cancel_delayed_work_sync(self.raw.get()) }
@@ -249,7 +249,7 @@ impl<T: WorkCallback> OwnedWork<T> {
     /// `flush_delayed_work` in C. Returns whether there was anything to wait for.
     #[inline]
     #[track_caller]
-    pub fn flush(&self, _ctx: &ProcessContext) -> bool {
+    pub fn flush(&self, _ctx: &impl MaySleep) -> bool {
         might_sleep();
         // SAFETY: `raw` is initialised by the type invariants; `_ctx` proves we may sleep.
         unsafe { bindings::flush_delayed_work(self.raw.get()) }
@@ -350,7 +350,7 @@ impl OwnedQueue {
     /// (`alloc_ordered_workqueue`; the old `create_singlethread_workqueue`).
     #[inline]
     #[track_caller]
-    pub fn new_ordered(name: &CStr, ctx: &ProcessContext) -> Result<Self> {
+    pub fn new_ordered(name: &CStr, ctx: &impl MaySleep) -> Result<Self> {
         Self::new(
             name,
             bindings::wq_flags_WQ_UNBOUND | bindings::wq_flags___WQ_ORDERED,
@@ -363,7 +363,7 @@ impl OwnedQueue {
     /// per CPU (`alloc_workqueue(name, WQ_PERCPU, max_active)`; the old `create_workqueue`).
     #[inline]
     #[track_caller]
-    pub fn new_per_cpu(name: &CStr, max_active: u16, ctx: &ProcessContext) -> Result<Self> {
+    pub fn new_per_cpu(name: &CStr, max_active: u16, ctx: &impl MaySleep) -> Result<Self> {
         Self::new(name, bindings::wq_flags_WQ_PERCPU, max_active.into(), ctx)
     }
 
@@ -374,7 +374,7 @@ impl OwnedQueue {
         name: &CStr,
         flags: bindings::wq_flags,
         max_active: c_int,
-        _ctx: &ProcessContext,
+        _ctx: &impl MaySleep,
     ) -> Result<Self> {
         might_sleep();
         // INVARIANT: no `WQ_BH` in `flags`.
@@ -395,7 +395,7 @@ impl OwnedQueue {
     /// Waits until everything queued so far has run: `flush_workqueue` in C.
     #[inline]
     #[track_caller]
-    pub fn flush(&self, _ctx: &ProcessContext) {
+    pub fn flush(&self, _ctx: &impl MaySleep) {
         might_sleep();
         // SAFETY: `raw` is live by the type invariants; `_ctx` proves we may sleep.
         unsafe { bindings::__flush_workqueue(self.raw.as_ptr()) }
@@ -441,7 +441,7 @@ pub trait OnEachCpu: 'static {
 /// }
 /// ```
 #[inline]
-pub fn schedule_on_each_cpu<T: OnEachCpu>(ctx: &ProcessContext) -> Result {
+pub fn schedule_on_each_cpu<T: OnEachCpu>(ctx: &impl MaySleep) -> Result {
     struct OnCpu<T>(PhantomData<T>);
 
     // SAFETY: `OnCpu` holds no data.
@@ -487,7 +487,7 @@ struct CpusReadLock(NotThreadSafe);
 
 impl CpusReadLock {
     #[inline]
-    fn new(_ctx: &ProcessContext) -> Self {
+    fn new(_ctx: &impl MaySleep) -> Self {
         might_sleep();
         // SAFETY: `_ctx` proves we may sleep, as `cpus_read_lock` may.
         unsafe { bindings::cpus_read_lock() };
@@ -507,7 +507,7 @@ impl Drop for CpusReadLock {
 /// in C (which the `kernel` crate does not offer). Returns whether there was anything to wait for.
 #[inline]
 #[track_caller]
-pub fn flush<T, const ID: u64>(work: &Work<T, ID>, _ctx: &ProcessContext) -> bool {
+pub fn flush<T, const ID: u64>(work: &Work<T, ID>, _ctx: &impl MaySleep) -> bool {
     might_sleep();
     // SAFETY: `work` is a valid, initialised work item while borrowed; `_ctx` proves we may sleep.
     unsafe { bindings::flush_work(Work::raw_get(work)) }

@@ -1,5 +1,7 @@
 // compile-fail: cancelling a timer from its own callback (it would wait for itself)
-// error: E0308
+// error: E0277
+// says: this may sleep, but `BhDisabled` means atomic context: a timer or tasklet callback (softirq) must not sleep
+// says: required by a bound in `Timer::<T>::cancel`
 use kernel_ext::{
     context::BhDisabled,
     timer::{Timer, TimerCallback},

@@ -1,5 +1,6 @@
 // compile-fail: keeping a work item's context after its run
 // error: lifetime may not live long enough
+// says: type annotation requires that `'1` must outlive `'static`
 use kernel_ext::{
     context::ProcessContext,
     workqueue::{OwnedWork, WorkCallback},

@@ -1,11 +1,13 @@
 // compile-fail: sleeping in a tasklet
-// error: E0308
+// error: E0277
+// says: this may sleep, but `BhDisabled` means atomic context: a timer or tasklet callback (softirq) must not sleep
+// says: hand the sleeping part to a work item (`OwnedWork`, lab task 5): it runs in process context, where it may sleep
 use kernel_ext::{
-    context::{BhDisabled, ProcessContext},
+    context::{BhDisabled, MaySleep},
     tasklet::{Tasklet, TaskletCallback},
 };
 
-fn nap(ctx: &ProcessContext) {
+fn nap(ctx: &impl MaySleep) {
     ctx.schedule_timeout_uninterruptible(1);
 }
 

@@ -1,12 +1,14 @@
 // compile-fail: sleeping in a timer callback (lab task 4)
-// error: E0308
+// error: E0277
+// says: this may sleep, but `BhDisabled` means atomic context: a timer or tasklet callback (softirq) must not sleep
+// says: hand the sleeping part to a work item (`OwnedWork`, lab task 5): it runs in process context, where it may sleep
 use kernel_ext::{
-    context::{BhDisabled, ProcessContext},
+    context::{BhDisabled, MaySleep},
     time::HZ,
     timer::{Timer, TimerCallback},
 };
 
-fn alloc_io(ctx: &ProcessContext) {
+fn alloc_io(ctx: &impl MaySleep) {
     ctx.schedule_timeout_interruptible(5 * HZ);
 }
 

@@ -1,5 +1,7 @@
 // compile-fail: a timer callback that borrows non-'static data
 // error: E0477, E0478, E0803, lifetime may not live long enough
+// says: the type `Peek<'_>` does not fulfill the required lifetime
+// says: requires that `'a` must outlive `'static`
 //
 // Armed and then leaked with `mem::forget`, such a timer would fire after the borrowed vector
 // is freed. Deferred work owns `'static` data.

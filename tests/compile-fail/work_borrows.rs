@@ -1,5 +1,7 @@
 // compile-fail: a work item that borrows non-'static data
 // error: E0477, E0478, E0803, lifetime may not live long enough
+// says: the type `Peek<'_>` does not fulfill the required lifetime
+// says: requires that `'a` must outlive `'static`
 use kernel_ext::{
     context::ProcessContext,
     workqueue::{OwnedWork, WorkCallback},
