@@ -12,7 +12,7 @@
 //! the wait comes before or after it. This is that completion.
 //!
 //! Completing is callable from any context, including timer callbacks; waiting sleeps, so it
-//! takes a [`ProcessContext`].
+//! takes a context that [`MaySleep`].
 //!
 //! # Examples
 //!

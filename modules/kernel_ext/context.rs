@@ -29,13 +29,19 @@
 //!
 //! ```text
 //! error[E0277]: this may sleep, but `BhDisabled` means atomic context: a timer or tasklet callback (softirq) must not sleep
-//!    |
-//!    |         sleepy(bh);
-//!    |         ------ ^^ atomic context, not a `ProcessContext`
-//!    |         |
-//!    |         required by a bound introduced by this call
-//!    |
-//!    = note: hand the sleeping part to a work item (`OwnedWork`, lab task 5): it runs in process context, where it may sleep
+//!    --> oops.rs:25:16
+//!     |
+//!  25 |         sleepy(bh);
+//!     |         ------ ^^ atomic context, not a `ProcessContext`
+//!     |         |
+//!     |         required by a bound introduced by this call
+//!     |
+//! help: the trait `MaySleep` is not implemented for `BhDisabled`
+//!    --> kernel_ext/context.rs:356:1
+//!     |
+//! 356 | pub struct BhDisabled {
+//!     | ^^^^^^^^^^^^^^^^^^^^^
+//!     = note: hand the sleeping part to a work item (`OwnedWork`, lab task 5): it runs in process context, where it may sleep
 //! ```
 //!
 //! A function that takes `&ProcessContext` itself is as safe, but its error is only a type
@@ -262,8 +268,9 @@ impl ProcessContext {
 /// `in_task()` in C. There `current` is the task that runs the code, and its pid namespace is
 /// there to look pids up in ([`find_task`](super::task::find_task)).
 ///
-/// Implemented by [`ProcessContext`] and [`KThreadContext`] only (the trait is sealed), so a function that takes `&impl InTask` cannot be called with
-/// the [`BhDisabled`] of a timer or tasklet callback; the compiler says why.
+/// Implemented by [`ProcessContext`] and [`KThreadContext`] only (the trait is sealed), so a
+/// function that takes `&impl InTask` cannot be called with the [`BhDisabled`] of a timer or
+/// tasklet callback; the compiler says why.
 #[diagnostic::on_unimplemented(
     message = "this needs the current task, but `{Self}` means atomic context: in a timer or tasklet callback (softirq), `current` is whichever task was interrupted",
     label = "atomic context, not a `ProcessContext`",
@@ -282,7 +289,9 @@ pub trait InTask: private::Sealed {}
 /// error[E0277]: this may sleep, but `BhDisabled` means atomic context: a timer or tasklet callback (softirq) must not sleep
 /// ```
 ///
-/// Implemented by [`ProcessContext`] and [`KThreadContext`] only (the trait is sealed): a context that may sleep still cannot be forged.
+/// Implemented by [`ProcessContext`] and [`KThreadContext`] only (the trait is sealed): a context
+/// that may sleep still cannot be forged. Generic code runs once per context type it is called
+/// with (inlined, like the rest of this layer).
 #[diagnostic::on_unimplemented(
     message = "this may sleep, but `{Self}` means atomic context: a timer or tasklet callback (softirq) must not sleep",
     label = "atomic context, not a `ProcessContext`",

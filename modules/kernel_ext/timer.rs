@@ -15,7 +15,7 @@
 //! dropped, so a callback can never run on freed data, and nothing can re-arm it afterwards.
 //!
 //! The callback runs in atomic (softirq) context: it must not sleep, and gets a
-//! [`BhDisabled`] rather than a [`ProcessContext`] to show it.
+//! [`BhDisabled`] rather than a context that [`MaySleep`] to show it.
 //!
 //! The data is `'static` (it may not borrow anything shorter-lived): a timer whose owner is
 //! leaked with [`core::mem::forget`] is never shut down, and keeps running on what it owns.

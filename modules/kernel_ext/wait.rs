@@ -14,7 +14,7 @@
 //! `wake_up` to write through. So here the condition runs only while the entry is off the queue,
 //! with the task running, and a count of wake-ups closes the window that C's order closes: a
 //! wake-up between the condition and the queueing makes the wait look again instead of
-//! sleeping. The wait borrows the [`ProcessContext`] mutably, so the condition cannot sleep
+//! sleeping. The wait borrows the context ([`MaySleep`]) mutably, so the condition cannot sleep
 //! through it (it should not: it is checked again on every wake-up).
 //!
 //! # Examples
