@@ -132,7 +132,6 @@
 use super::context::{BhDisabled, ProcessContext};
 use kernel::{
     bindings,
-    ffi::c_int,
     prelude::*,
     str::CStr,
     sync::{
@@ -142,16 +141,13 @@ use kernel::{
 };
 
 unsafe extern "C" {
+    fn dw_local_bh_disable();
+    fn dw_local_bh_enable();
     fn dw_spin_lock_bh_unless_off(lock: *mut bindings::spinlock_t) -> bool;
     fn dw_spin_lock_bh(lock: *mut bindings::spinlock_t);
-    fn dw_spin_unlock_bh(lock: *mut bindings::spinlock_t);
-    fn dw_spin_trylock_bh_unless_off(lock: *mut bindings::spinlock_t) -> c_int;
+    fn dw_spin_unlock_bh_if(lock: *mut bindings::spinlock_t, disabled_bh: bool);
     fn dw_spin_relock_bh_off(lock: *mut bindings::spinlock_t);
 }
-
-/// `dw_spin_trylock_bh_unless_off`'s results (`helpers.h`).
-const DW_LOCK_PLAIN: c_int = 1;
-const DW_LOCK_BH: c_int = 2;
 
 /// Creates a [`SpinLockBh`] initialiser with the given name and a new lock class.
 // Each module compiles this whole layer in but may not use every part of it.
@@ -225,12 +221,14 @@ pub struct SpinLockBhBackend;
 
 /// What a [`SpinLockBhGuard`] undoes as it releases the lock: its
 /// [`GuardState`](Backend::GuardState).
+// The values of the helpers' `bool`, so that converting costs nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
 pub enum BhLockState {
-    /// Taking the lock disabled bottom halves (`spin_lock_bh`); releasing it enables them.
-    DisabledBh,
     /// Bottom halves were off already (`spin_lock`); releasing it leaves them off.
-    BhWereOff,
+    BhWereOff = 0,
+    /// Taking the lock disabled bottom halves (`spin_lock_bh`); releasing it enables them.
+    DisabledBh = 1,
 }
 
 // SAFETY: The `spinlock_t` gives mutual exclusion whichever way it is taken (`spin_lock_bh` is
@@ -260,25 +258,28 @@ unsafe impl Backend for SpinLockBhBackend {
         }
     }
 
+    /// Disables bottom halves wherever it runs (they nest), as `spin_trylock_bh`: it is reached
+    /// only through [`Guard::lock_ref`], rarely enough to spare a helper.
     #[inline]
     unsafe fn try_lock(ptr: *mut Self::State) -> Option<Self::GuardState> {
+        // SAFETY: Not in hard interrupt context: a `&Lock` of this backend comes only from a
+        // guard, which borrows a `ProcessContext` or a `BhDisabled` (by their lifetimes).
+        unsafe { dw_local_bh_disable() };
         // SAFETY: `ptr` points to an initialised `spinlock_t`, as our caller guarantees.
-        match unsafe { dw_spin_trylock_bh_unless_off(ptr) } {
-            DW_LOCK_BH => Some(BhLockState::DisabledBh),
-            DW_LOCK_PLAIN => Some(BhLockState::BhWereOff),
-            _ => None,
+        if unsafe { SpinLockBackend::try_lock(ptr) }.is_some() {
+            // INVARIANT: `unlock` is then `spin_unlock_bh`: `spin_unlock` and `local_bh_enable`.
+            return Some(BhLockState::DisabledBh);
         }
+        // SAFETY: Pairs with the `dw_local_bh_disable` above, on this thread.
+        unsafe { dw_local_bh_enable() };
+        None
     }
 
     #[inline]
     unsafe fn unlock(ptr: *mut Self::State, guard_state: &Self::GuardState) {
-        match guard_state {
-            // SAFETY: The caller owns the lock, taken with `spin_lock_bh` on this CPU (guards are
-            // not `Send`), as the state records.
-            BhLockState::DisabledBh => unsafe { dw_spin_unlock_bh(ptr) },
-            // SAFETY: The caller owns the lock, taken with `spin_lock`, as the state records.
-            BhLockState::BhWereOff => unsafe { SpinLockBackend::unlock(ptr, &()) },
-        }
+        // SAFETY: The caller owns the lock, taken the way the state records, on this CPU (guards
+        // are not `Send`): with `spin_lock_bh` if it disabled bottom halves, else `spin_lock`.
+        unsafe { dw_spin_unlock_bh_if(ptr, *guard_state == BhLockState::DisabledBh) }
     }
 
     #[inline]

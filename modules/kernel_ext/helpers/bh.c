@@ -46,18 +46,13 @@ void dw_spin_lock_bh(spinlock_t *lock)
 	spin_lock_bh(lock);
 }
 
-void dw_spin_unlock_bh(spinlock_t *lock)
+/* Undoes dw_spin_lock_bh_unless_off() (or dw_spin_lock_bh(): @disabled_bh true). */
+void dw_spin_unlock_bh_if(spinlock_t *lock, bool disabled_bh)
 {
-	spin_unlock_bh(lock);
-}
-
-/* As dw_spin_lock_bh_unless_off(), or DW_LOCK_BUSY if the lock is held. */
-int dw_spin_trylock_bh_unless_off(spinlock_t *lock)
-{
-	if (softirq_count())
-		return spin_trylock(lock) ? DW_LOCK_PLAIN : DW_LOCK_BUSY;
-	lockdep_assert_irqs_enabled();
-	return spin_trylock_bh(lock) ? DW_LOCK_BH : DW_LOCK_BUSY;
+	if (disabled_bh)
+		spin_unlock_bh(lock);
+	else
+		spin_unlock(lock);
 }
 
 /*

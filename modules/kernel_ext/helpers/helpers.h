@@ -24,14 +24,9 @@ void dw_end_atomic_sections(unsigned int state);
 
 void dw_local_bh_disable(void);
 void dw_local_bh_enable(void);
-/* What dw_spin_trylock_bh_unless_off() did (kernel_ext/sync.rs: `SpinLockBhBackend`). */
-#define DW_LOCK_BUSY 0
-#define DW_LOCK_PLAIN 1
-#define DW_LOCK_BH 2
 bool dw_spin_lock_bh_unless_off(spinlock_t *lock);
 void dw_spin_lock_bh(spinlock_t *lock);
-void dw_spin_unlock_bh(spinlock_t *lock);
-int dw_spin_trylock_bh_unless_off(spinlock_t *lock);
+void dw_spin_unlock_bh_if(spinlock_t *lock, bool disabled_bh);
 void dw_spin_relock_bh_off(spinlock_t *lock);
 
 bool dw_object_is_on_stack(const void *obj);
