@@ -95,10 +95,13 @@ impl Events {
             try_pin_init!(Event { number, links <- ListLinks::new() }),
             flags,
         )?;
-        match from {
-            Sender::Timer(bh) => self.list.lock_with(bh).push_back(event),
-            Sender::Process(ctx) => self.list.lock(ctx).push_back(event),
-        }
+        // One guard type, whichever side took the lock.
+        let mut list = match from {
+            Sender::Timer(bh) => self.list.lock_with(bh),
+            Sender::Process(ctx) => self.list.lock(ctx),
+        };
+        list.push_back(event);
+        drop(list);
         self.queued.fetch_add(1, Release);
         self.queue.wake_up();
         Ok(())

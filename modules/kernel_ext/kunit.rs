@@ -14,7 +14,7 @@ mod tests {
         kthread::{KThread, KThreadContext, ThreadFn},
         miscdev::{SharedDevice, SharedMiscDevice},
         module::{InProcessContext, ProcessModule},
-        sync::{new_spinlock_bh, SpinLockBh},
+        sync::{new_spinlock_bh, SpinLockBh, SpinLockBhGuard},
         task::{find_task, TaskExt},
         tasklet::{Tasklet, TaskletCallback},
         time::{jiffies, secs_to_jiffies, time_after, HZ, MAX_JIFFY_OFFSET},
@@ -27,7 +27,7 @@ mod tests {
         prelude::*,
         sync::{
             atomic::{Acquire, Atomic, Relaxed, Release},
-            Arc,
+            new_condvar, Arc, CondVar, CondVarTimeoutResult,
         },
         task::Task,
     };
@@ -150,19 +150,70 @@ mod tests {
         Ok(())
     }
 
+    /// Takes a guard of either side: `lock` and `lock_with` return the same type.
+    fn bump(count: &mut SpinLockBhGuard<'_, u32>) {
+        **count += 1;
+    }
+
     #[test]
     fn bh_spinlock_from_both_sides() -> Result {
         let mut ctx = process_context();
         let lock: Pin<KBox<SpinLockBh<u32>>> = KBox::pin_init(new_spinlock_bh!(0), GFP_KERNEL)?;
-        *lock.lock(&mut ctx) += 1;
+        bump(&mut lock.lock(&mut ctx));
         {
             let bh = local_bh_disable(&mut ctx);
             let nested = bh.nest();
-            *lock.lock_with(&nested) += 1;
+            bump(&mut lock.lock_with(&nested));
             drop(nested);
-            *lock.lock_with(&bh) += 1;
+            bump(&mut lock.lock_with(&bh));
         }
         assert_eq!(*lock.lock(&mut ctx), 3);
+        Ok(())
+    }
+
+    /// A value a timer posts under a `SpinLockBh`, and the condition variable its reader waits on.
+    #[pin_data]
+    struct Mailbox {
+        #[pin]
+        letter: SpinLockBh<Option<u32>>,
+        #[pin]
+        arrived: CondVar,
+    }
+
+    struct Postman(Arc<Mailbox>);
+
+    impl TimerCallback for Postman {
+        fn run(timer: &Timer<Self>, bh: &BhDisabled) {
+            *timer.0.letter.lock_with(bh) = Some(7);
+            timer.0.arrived.notify_all();
+        }
+    }
+
+    #[test]
+    fn condvar_waits_on_a_bh_spinlock_for_a_timer() -> Result {
+        let mut ctx = process_context();
+        let mailbox = Arc::pin_init(
+            pin_init!(Mailbox { letter <- new_spinlock_bh!(None), arrived <- new_condvar!() }),
+            GFP_KERNEL,
+        )?;
+        let timer = KBox::pin_init(new_timer!(Postman(mailbox.clone())), GFP_KERNEL)?;
+        let mut letter = mailbox.letter.lock(&mut ctx);
+        // Armed with the lock held: the callback can take it only while a wait has released it
+        // (and, on this CPU, enabled bottom halves again).
+        timer.arm_after(kernel::time::Delta::from_millis(20));
+        let mut waits = 0;
+        while letter.is_none() && waits < 10 {
+            waits += 1;
+            match mailbox.arrived.wait_interruptible_timeout(&mut letter, HZ) {
+                CondVarTimeoutResult::Signal { .. } => return Err(EINTR),
+                CondVarTimeoutResult::Timeout | CondVarTimeoutResult::Woken { .. } => {}
+            }
+        }
+        // Held again on return, with bottom halves off: the timer's value is there to take.
+        assert_eq!(letter.take(), Some(7));
+        assert!(waits >= 1);
+        drop(letter);
+        assert_eq!(*mailbox.letter.lock(&mut ctx), None);
         Ok(())
     }
 

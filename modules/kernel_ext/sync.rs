@@ -1,25 +1,66 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A spinlock that disables bottom halves: `spin_lock_bh` in C.
+//! A spinlock that disables bottom halves: `spin_lock_bh` in C, on the `kernel` crate's lock
+//! framework ([`Lock`], [`Backend`], [`Guard`]).
 //!
 //! C header: [`include/linux/spinlock.h`](srctree/include/linux/spinlock.h).
 //!
 //! Data shared between process context and a bottom half (a timer, a tasklet) needs more than
 //! a plain spinlock: if a bottom half interrupted the process-context holder on its CPU and took
 //! the same lock, that CPU would spin forever. [`SpinLockBh::lock`] disables bottom halves while
-//! the lock is held (`spin_lock_bh` is exactly `local_bh_disable` then `spin_lock`). The bottom
-//! half itself, which cannot be interrupted by another one on its CPU, takes the lock plainly
-//! with [`lock_with`](SpinLockBh::lock_with) and its [`BhDisabled`] proof. This is
-//! [`SpinLockIrq`](kernel::sync::SpinLockIrq)'s design, one level down.
+//! the lock is held (`spin_lock_bh`, which is `local_bh_disable` then `spin_lock`). The bottom
+//! half itself, which no other bottom half interrupts on its CPU, takes the lock plainly
+//! (`spin_lock`) with [`lock_with`](SpinLockBh::lock_with) and its [`BhDisabled`] proof. Both
+//! return the same guard, [`SpinLockBhGuard`] (the `kernel` crate's [`Guard`]), which remembers
+//! whether it disabled bottom halves, so code can take the lock from either side and go on with
+//! one type.
 //!
-//! [`SpinLockBh::lock`] borrows the [`ProcessContext`] mutably while the lock is held, so
-//! nothing that may sleep can be called under it.
+//! [`SpinLockBh::lock`] borrows the [`ProcessContext`] mutably while the guard lives, so nothing
+//! of this layer that may sleep can be called under it.
+//!
+//! # Waiting on a [`CondVar`]
+//!
+//! A [`CondVar`](kernel::sync::CondVar) waits on a guard of [`SpinLockBh::lock`]: the wait queues
+//! the task, releases the lock and enables bottom halves (`spin_unlock_bh`, which may run pending
+//! softirqs there and then, as in C's `__lock_sock`: a wake-up from them only makes the sleep
+//! return at once), sleeps, and takes both again (`spin_lock_bh`) before it returns. That sleep is
+//! sound: it happens with the lock released and bottom halves on, in the process context that the
+//! guard holds borrowed (the wait needs no context of its own, and the context stays unusable
+//! until the guard is dropped, as without the wait).
+//!
+//! A guard of [`lock_with`](SpinLockBh::lock_with) has the same type, so `CondVar::wait` accepts it
+//! too, but waiting on it would sleep in a bottom half, or with bottom halves off: never do it.
+//! The compiler does not stop it, as it does not stop any sleeping function of the `kernel` crate
+//! (`CondVar::wait` takes no context token; see [`context`](super::context)). The kernel reports
+//! it when it happens (`BUG: scheduling while atomic`, a stack trace through `CondVar::wait`), and
+//! the lock names it as it is taken again (`a CondVar waited on a SpinLockBh guard taken with
+//! bottom halves off`, a `WARNING`). Waking waiters is fine from anywhere:
+//! [`CondVar::notify_all`](kernel::sync::CondVar::notify_all) does not sleep.
+//!
+//! # Where this departs from upstream
+//!
+//! Upstream's `SpinLockIrq` is a type alias of [`Lock`] whose `lock()` takes no token, and whose
+//! `lock_with(&LocalInterruptDisabled)` returns another guard type (a plain `SpinLockGuard`, by
+//! treating the lock as a `SpinLock`). [`SpinLockBh`] instead wraps the [`Lock`] in a new type:
+//! [`Lock::lock`] is an inherent method taking no argument, so on an alias a `lock(ctx)` that
+//! borrows the [`ProcessContext`] could not be written, and without that borrow sleeping under
+//! the lock would compile (`tests/compile-fail/sleep_under_spinlock_bh.rs`). And its backend
+//! decides at run time, from the preempt count, whether to disable bottom halves: where they are
+//! off already it takes the lock plainly and records that in the guard's [`Backend::GuardState`],
+//! which the unlock and the relock after a wait read. That gives both methods one guard type
+//! without reaching into [`Lock`]'s private fields, and makes the one path around the tokens
+//! harmless: [`Guard::lock_ref`] hands out the inner [`Lock`], whose own `lock()` then also picks
+//! the right way for where it runs (and its lifetime keeps the token borrowed, so it cannot leave
+//! the context it was taken in).
 //!
 //! # Examples
 //!
 //! ```
 //! use kernel::prelude::*;
-//! use kernel_ext::{context::{BhDisabled, ProcessContext}, sync::{new_spinlock_bh, SpinLockBh}};
+//! use kernel_ext::{
+//!     context::{BhDisabled, ProcessContext},
+//!     sync::{new_spinlock_bh, SpinLockBh, SpinLockBhGuard},
+//! };
 //!
 //! #[pin_data]
 //! struct Counter {
@@ -27,27 +68,86 @@
 //!     count: SpinLockBh<u64>,
 //! }
 //!
+//! // One guard type, whichever side took the lock.
+//! fn bump(count: &mut SpinLockBhGuard<'_, u64>) {
+//!     **count += 1;
+//! }
+//!
 //! // Process context: bottom halves off while the lock is held.
 //! fn add(c: &Counter, ctx: &mut ProcessContext) {
-//!     *c.count.lock(ctx) += 1;
+//!     bump(&mut c.count.lock(ctx));
 //! }
 //!
 //! // A timer callback: bottom halves cannot interrupt it, a plain lock is enough.
 //! fn add_from_timer(c: &Counter, bh: &BhDisabled) {
-//!     *c.count.lock_with(bh) += 1;
+//!     bump(&mut c.count.lock_with(bh));
+//! }
+//!
+//! fn new_counter() -> impl PinInit<Counter> {
+//!     pin_init!(Counter { count <- new_spinlock_bh!(0) })
 //! }
 //! ```
+//!
+//! A timer hands a value to process context, which waits for it on a [`CondVar`]:
+//!
+//! ```
+//! use kernel::{prelude::*, sync::{new_condvar, CondVar}};
+//! use kernel_ext::{
+//!     context::{BhDisabled, ProcessContext},
+//!     sync::{new_spinlock_bh, SpinLockBh},
+//! };
+//!
+//! #[pin_data]
+//! struct Mailbox {
+//!     #[pin]
+//!     letter: SpinLockBh<Option<u32>>,
+//!     #[pin]
+//!     arrived: CondVar,
+//! }
+//!
+//! // In the timer callback: post, and wake the reader.
+//! fn post(m: &Mailbox, value: u32, bh: &BhDisabled) {
+//!     *m.letter.lock_with(bh) = Some(value);
+//!     m.arrived.notify_all();
+//! }
+//!
+//! // In process context: each wait releases the lock and enables bottom halves while it sleeps.
+//! fn fetch(m: &Mailbox, ctx: &mut ProcessContext) -> u32 {
+//!     let mut letter = m.letter.lock(ctx);
+//!     loop {
+//!         if let Some(value) = letter.take() {
+//!             return value;
+//!         }
+//!         m.arrived.wait(&mut letter);
+//!     }
+//! }
+//!
+//! fn new_mailbox() -> impl PinInit<Mailbox> {
+//!     pin_init!(Mailbox { letter <- new_spinlock_bh!(None), arrived <- new_condvar!() })
+//! }
+//! ```
+//!
+//! [`CondVar`]: kernel::sync::CondVar
 
-use super::{
-    bh::{local_bh_disable, BhGuard},
-    context::{BhDisabled, ProcessContext},
-};
-use core::ops::{Deref, DerefMut};
+use super::context::{BhDisabled, ProcessContext};
 use kernel::{
+    bindings,
     prelude::*,
     str::CStr,
-    sync::{LockClassKey, SpinLock, SpinLockGuard},
+    sync::{
+        lock::{spinlock::SpinLockBackend, Backend, Guard, Lock},
+        LockClassKey,
+    },
 };
+
+unsafe extern "C" {
+    fn dw_local_bh_disable();
+    fn dw_local_bh_enable();
+    fn dw_spin_lock_bh_unless_off(lock: *mut bindings::spinlock_t) -> bool;
+    fn dw_spin_lock_bh(lock: *mut bindings::spinlock_t);
+    fn dw_spin_unlock_bh_if(lock: *mut bindings::spinlock_t, disabled_bh: bool);
+    fn dw_spin_relock_bh_off(lock: *mut bindings::spinlock_t);
+}
 
 /// Creates a [`SpinLockBh`] initialiser with the given name and a new lock class.
 // Each module compiles this whole layer in but may not use every part of it.
@@ -65,22 +165,33 @@ macro_rules! new_spinlock_bh {
 pub(crate) use new_spinlock_bh;
 
 /// A spinlock (`spinlock_t`) for data shared with bottom halves.
+///
+/// Instances need a lock class and to be pinned: create them with [`new_spinlock_bh!`] in a
+/// [`pin_init!`].
 #[pin_data]
 pub struct SpinLockBh<T> {
     #[pin]
-    inner: SpinLock<T>,
+    inner: Lock<T, SpinLockBhBackend>,
 }
+
+/// A held [`SpinLockBh`], from either [`SpinLockBh::lock`] or [`SpinLockBh::lock_with`]; dropping
+/// it releases the lock, then enables bottom halves if taking it disabled them
+/// (`spin_unlock_bh`, or `spin_unlock`).
+///
+/// The `kernel` crate's [`Guard`], so a [`CondVar`](kernel::sync::CondVar) can wait on it: only
+/// on one from [`SpinLockBh::lock`] (see [the module documentation](self)).
+pub type SpinLockBhGuard<'a, T> = Guard<'a, T, SpinLockBhBackend>;
 
 impl<T> SpinLockBh<T> {
     /// Creates an unlocked lock holding `data`. Prefer the [`new_spinlock_bh!`] macro.
     #[inline]
     pub fn new(
-        data: T,
+        data: impl PinInit<T>,
         name: &'static CStr,
         key: Pin<&'static LockClassKey>,
     ) -> impl PinInit<Self> {
         pin_init!(Self {
-            inner <- SpinLock::new(data, name, key),
+            inner <- Lock::new(data, name, key),
         })
     }
 
@@ -88,42 +199,102 @@ impl<T> SpinLockBh<T> {
     /// `ctx` cannot be used meanwhile.
     #[inline]
     pub fn lock<'a>(&'a self, ctx: &'a mut ProcessContext) -> SpinLockBhGuard<'a, T> {
-        let bh = local_bh_disable(ctx);
-        SpinLockBhGuard {
-            guard: self.inner.lock(),
-            _bh: bh,
-        }
+        // Process context, as `ctx` proves: bottom halves are on, the backend disables them.
+        let _ = ctx;
+        self.inner.lock()
     }
 
     /// Takes the lock without touching the bottom-half state (`spin_lock`): for timer and
-    /// tasklet callbacks, and code that disabled bottom halves.
+    /// tasklet callbacks, and code that disabled bottom halves. Never wait on a
+    /// [`CondVar`](kernel::sync::CondVar) with the guard: that would sleep in atomic context.
     #[inline]
-    pub fn lock_with<'a>(&'a self, _bh: &'a BhDisabled) -> SpinLockGuard<'a, T> {
+    pub fn lock_with<'a>(&'a self, bh: &'a BhDisabled) -> SpinLockBhGuard<'a, T> {
+        // Bottom halves are off, as `bh` proves: the backend takes the lock plainly.
+        let _ = bh;
         self.inner.lock()
     }
 }
 
-/// A [`SpinLockBh`] held with bottom halves disabled; dropping it releases the lock, then
-/// enables bottom halves (`spin_unlock_bh`).
-#[must_use = "the lock is released as soon as the guard is dropped"]
-pub struct SpinLockBhGuard<'a, T> {
-    // Fields drop in order: unlock first, then enable bottom halves.
-    guard: SpinLockGuard<'a, T>,
-    _bh: BhGuard<'a>,
+/// The backend of [`SpinLockBh`]: a `spinlock_t` taken with `spin_lock_bh`, or with `spin_lock`
+/// where bottom halves are off already (read from the preempt count as the lock is taken).
+pub struct SpinLockBhBackend;
+
+/// What a [`SpinLockBhGuard`] undoes as it releases the lock: its
+/// [`GuardState`](Backend::GuardState).
+// The values of the helpers' `bool`, so that converting costs nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum BhLockState {
+    /// Bottom halves were off already (`spin_lock`); releasing it leaves them off.
+    BhWereOff = 0,
+    /// Taking the lock disabled bottom halves (`spin_lock_bh`); releasing it enables them.
+    DisabledBh = 1,
 }
 
-impl<T> Deref for SpinLockBhGuard<'_, T> {
-    type Target = T;
+// SAFETY: The `spinlock_t` gives mutual exclusion whichever way it is taken (`spin_lock_bh` is
+// `local_bh_disable` then `spin_lock`). `relock` takes it the way the guard's state records.
+unsafe impl Backend for SpinLockBhBackend {
+    type State = bindings::spinlock_t;
+    type GuardState = BhLockState;
 
     #[inline]
-    fn deref(&self) -> &T {
-        &self.guard
+    unsafe fn init(
+        ptr: *mut Self::State,
+        name: *const kernel::ffi::c_char,
+        key: *mut bindings::lock_class_key,
+    ) {
+        // SAFETY: The same `spinlock_t` and the same requirements (`ptr` valid for writes, `name`
+        // and `key` valid for ever), which our caller guarantees.
+        unsafe { SpinLockBackend::init(ptr, name, key) }
     }
-}
 
-impl<T: Unpin> DerefMut for SpinLockBhGuard<'_, T> {
     #[inline]
-    fn deref_mut(&mut self) -> &mut T {
-        &mut self.guard
+    unsafe fn lock(ptr: *mut Self::State) -> Self::GuardState {
+        // SAFETY: `ptr` points to an initialised `spinlock_t`, as our caller guarantees.
+        if unsafe { dw_spin_lock_bh_unless_off(ptr) } {
+            BhLockState::DisabledBh
+        } else {
+            BhLockState::BhWereOff
+        }
+    }
+
+    /// Disables bottom halves wherever it runs (they nest), as `spin_trylock_bh`: it is reached
+    /// only through [`Guard::lock_ref`], rarely enough to spare a helper.
+    #[inline]
+    unsafe fn try_lock(ptr: *mut Self::State) -> Option<Self::GuardState> {
+        // SAFETY: Not in hard interrupt context: a `&Lock` of this backend comes only from a
+        // guard, which borrows a `ProcessContext` or a `BhDisabled` (by their lifetimes).
+        unsafe { dw_local_bh_disable() };
+        // SAFETY: `ptr` points to an initialised `spinlock_t`, as our caller guarantees.
+        if unsafe { SpinLockBackend::try_lock(ptr) }.is_some() {
+            // INVARIANT: `unlock` is then `spin_unlock_bh`: `spin_unlock` and `local_bh_enable`.
+            return Some(BhLockState::DisabledBh);
+        }
+        // SAFETY: Pairs with the `dw_local_bh_disable` above, on this thread.
+        unsafe { dw_local_bh_enable() };
+        None
+    }
+
+    #[inline]
+    unsafe fn unlock(ptr: *mut Self::State, guard_state: &Self::GuardState) {
+        // SAFETY: The caller owns the lock, taken the way the state records, on this CPU (guards
+        // are not `Send`): with `spin_lock_bh` if it disabled bottom halves, else `spin_lock`.
+        unsafe { dw_spin_unlock_bh_if(ptr, *guard_state == BhLockState::DisabledBh) }
+    }
+
+    #[inline]
+    unsafe fn relock(ptr: *mut Self::State, guard_state: &mut Self::GuardState) {
+        match guard_state {
+            // SAFETY: `ptr` is initialised (it was locked before, as our caller guarantees).
+            BhLockState::DisabledBh => unsafe { dw_spin_lock_bh(ptr) },
+            // SAFETY: As above; the helper reports the wait that came before, then `spin_lock`s.
+            BhLockState::BhWereOff => unsafe { dw_spin_relock_bh_off(ptr) },
+        }
+    }
+
+    #[inline]
+    unsafe fn assert_is_held(ptr: *mut Self::State) {
+        // SAFETY: `ptr` points to an initialised `spinlock_t`, as our caller guarantees.
+        unsafe { SpinLockBackend::assert_is_held(ptr) }
     }
 }

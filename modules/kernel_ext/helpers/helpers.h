@@ -9,6 +9,7 @@
 #define DW_KERNEL_EXT_HELPERS_H
 
 #include <linux/interrupt.h>
+#include <linux/spinlock.h>
 #include <linux/timer.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
@@ -23,6 +24,10 @@ void dw_end_atomic_sections(unsigned int state);
 
 void dw_local_bh_disable(void);
 void dw_local_bh_enable(void);
+bool dw_spin_lock_bh_unless_off(spinlock_t *lock);
+void dw_spin_lock_bh(spinlock_t *lock);
+void dw_spin_unlock_bh_if(spinlock_t *lock, bool disabled_bh);
+void dw_spin_relock_bh_off(spinlock_t *lock);
 
 bool dw_object_is_on_stack(const void *obj);
 void dw_timer_init_key(struct timer_list *timer, void (*func)(struct timer_list *),
