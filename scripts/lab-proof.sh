@@ -16,7 +16,9 @@ skels=$DW_ROOT/target/release/dw-skels
 mapfile -t vars < <(kmake_vars)
 kmake() { make -s -C "$kdir" "${vars[@]}" -j"$(nproc)" "$@"; }
 
-# No module of an earlier build may stand in for one that no longer builds.
+# No module of an earlier build may stand in for one that no longer builds. (The trees' sources
+# are written over only where they changed, so Kbuild recompiles only those; linking again the
+# modules of objects it keeps is quick.)
 find "$out/skels" "$out/mutants" -name '*.ko' -delete
 step "lab proof: the skeleton tree"
 kmake M="$out/skels" modules >"$out/skels.log" 2>&1 || tail -20 "$out/skels.log" >&2

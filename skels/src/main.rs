@@ -179,9 +179,14 @@ fn student_tree(root: &Path, args: &[&str]) -> Result<(), String> {
     Ok(())
 }
 
+/// Writes `files` into `out`, but those already there as they are: their times stay, so a build
+/// of a tree written again redoes only what changed.
 fn write_all(out: &Path, files: &Files) -> Result<(), String> {
     for (rel, data) in files {
         let path = out.join(rel);
+        if fs::read(&path).is_ok_and(|old| old == *data) {
+            continue;
+        }
         fs::create_dir_all(path.parent().expect("a file in the tree"))
             .and_then(|()| fs::write(&path, data))
             .map_err(|e| format!("{}: {e}", path.display()))?;
@@ -195,10 +200,9 @@ fn write_all(out: &Path, files: &Files) -> Result<(), String> {
 }
 
 /// One tree per region, `OUT/NN/`, holding the region's module with only that region removed.
+/// The trees of an earlier run are written over (a file that is the same is left as it is), so
+/// their builds redo only what changed.
 fn mutants(root: &Path, out: &Path) -> Result<(), String> {
-    if out.exists() {
-        fs::remove_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
-    }
     let layer = layer(root)?;
     let (mut table, mut n) = (String::new(), 0);
     let mut seen = Vec::new();
@@ -257,6 +261,13 @@ fn mutants(root: &Path, out: &Path) -> Result<(), String> {
         let dir = format!("{n:02}");
         write_all(&out.join(&dir), &files)?;
         table += &format!("{dir}\t{task}\tforger {name}\t{}\n", module.name);
+    }
+    // The trees of an earlier run that this one has not written.
+    for stale in fs::read_dir(out).into_iter().flatten().flatten() {
+        let name = stale.file_name().to_string_lossy().into_owned();
+        if name.parse::<usize>().is_ok_and(|k| k > n) {
+            fs::remove_dir_all(stale.path()).map_err(|e| format!("{name}: {e}"))?;
+        }
     }
     write_all(out, &vec![("mutants.tsv".into(), table.into_bytes())])?;
     println!(

@@ -400,7 +400,7 @@ pub struct Boot {
     /// kmemleak scans after the last scenario (the harness's closing leak check): a leak then
     /// fails the section it closes, which names the scenario that allocated it.
     pub leak_check: bool,
-    /// Booted even where the others start from a saved guest (`DW_RESTORE=1`): its checks are
+    /// Booted even where the others start from a saved guest (by default): its checks are
     /// of a kernel that has just booted.
     pub fresh: bool,
 }

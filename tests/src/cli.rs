@@ -36,8 +36,8 @@ group, and ends with `N passed, N failed, N skipped`.
 Environment: DW_BOOT_SH replaces qemu/boot.sh (a stand-in that replays a console, say);
 DW_ICOUNT is passed on to it: unset, the guests run on virtual time (`0`, qemu/boot.sh);
 empty (`DW_ICOUNT=`), on the host's clock with multi-threaded TCG. DW_BOOTS_DIR replaces
-build/tests, where each boot's files go. DW_RESTORE=1 starts each guest from one saved after
-its boot, but the boots that must be fresh (docs/running.md).";
+build/tests, where each boot's files go. Each guest starts from one saved after its boot, but
+the boots that must be fresh; DW_RESTORE=0 boots every guest (docs/running.md).";
 
 /// What to do.
 #[derive(Debug, PartialEq)]

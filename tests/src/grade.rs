@@ -274,6 +274,8 @@ pub struct Grader {
     pub points: Points,
     /// The checks the untouched skeleton passes ([`Grader::baseline`]): they earn no points.
     pub baseline: Vec<String>,
+    /// The boots of one tree side by side (each guest takes one host CPU).
+    pub boot_jobs: usize,
 }
 
 impl Grader {
@@ -438,7 +440,7 @@ impl Grader {
             .arg("--results")
             .arg(&results)
             .arg("--jobs")
-            .arg("1");
+            .arg(self.boot_jobs.to_string());
         for t in tasks {
             command.arg("--task").arg(t.to_string());
         }

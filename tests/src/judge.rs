@@ -215,6 +215,31 @@ pub fn rejudged_alike(boots: &[Boot], dir: &Path, verdicts: &[Vec<CheckResult>])
     Outcome::from_problems(problems)
 }
 
+/// Whether two runs of one boot came out alike: as many checks, each with the same status
+/// (pass, fail or skip; what a failure says, and the boot's name, may differ).
+pub fn alike(one: &[CheckResult], other: &[CheckResult]) -> Outcome {
+    let status = |o: &Outcome| match o {
+        Outcome::Pass => "pass",
+        Outcome::Fail(_) => "fail",
+        Outcome::Skip(_) => "skip",
+    };
+    let mut problems = Vec::new();
+    for (a, b) in one.iter().zip(other) {
+        let (sa, sb) = (status(&a.outcome), status(&b.outcome));
+        if sa != sb {
+            problems.push(format!("{}: {sa}, and {sb} the other time", a.name));
+        }
+    }
+    if one.len() != other.len() {
+        problems.push(format!(
+            "{} checks, and {} the other time",
+            one.len(),
+            other.len()
+        ));
+    }
+    Outcome::from_problems(problems)
+}
+
 /// A section's kernel log lines with their times (kernel seconds), so that an excerpt shows
 /// when each thing happened ("fired too early" is a time).
 fn timed(section: &log::Section) -> Vec<String> {
@@ -252,6 +277,31 @@ fn tail(lines: &[String]) -> String {
 mod tests {
     use super::*;
     use crate::scenarios::{selected, Intensity};
+
+    /// Two runs of a boot are alike when each check has the same status, whatever a failure
+    /// says; a check that passed once and failed once, or a missing one, is named.
+    #[test]
+    fn runs_alike_by_status() {
+        let check = |name: &str, outcome: Outcome| CheckResult::new(name, outcome);
+        let restored = [
+            check("a", Outcome::Pass),
+            check("b", Outcome::Fail(vec!["late by 1 jiffy".into()])),
+        ];
+        let booted = [
+            check("a", Outcome::Pass),
+            check("b", Outcome::Fail(vec!["late by 2 jiffies".into()])),
+        ];
+        assert_eq!(alike(&restored, &booted), Outcome::Pass);
+        let passed = [check("a", Outcome::Pass), check("b", Outcome::Pass)];
+        assert_eq!(
+            alike(&restored, &passed),
+            Outcome::Fail(vec!["b: fail, and pass the other time".into()])
+        );
+        assert_eq!(
+            alike(&restored, &passed[..1]),
+            Outcome::Fail(vec!["2 checks, and 1 the other time".into()])
+        );
+    }
 
     /// The atomic-sleep boot of a real run, as its files were saved, judged again: every check
     /// passes; without its status file, one failure says so.

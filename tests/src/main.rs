@@ -126,8 +126,30 @@ fn run(harness: &Harness, boots: &[Boot], options: &Options) -> bool {
         groups.extend(host_checks(&harness.root));
     }
     let jobs = options.jobs.unwrap_or_else(|| harness.default_jobs());
-    let verdicts = harness.run_boots(boots, jobs);
+    // With guests restored, the whole suite also boots its first boot, beside the others: each
+    // run shows that a restored guest checks as a booted one.
+    let twin = boots
+        .first()
+        .filter(|_| harness.restore && options.whole_suite() && !harness.icount_shift.is_empty());
+    let (verdicts, booted) = std::thread::scope(|scope| {
+        let booted = twin.map(|boot| {
+            let mut booted = boot.clone().fresh();
+            booted.name += " (booted)";
+            scope.spawn(move || harness.booted().run_boots(&[booted], 1))
+        });
+        let verdicts = harness.run_boots(boots, jobs);
+        (verdicts, booted.map(|b| b.join().expect("the booted twin")))
+    });
     let rejudged = judge::rejudged_alike(boots, &harness.dir, &verdicts);
+    if let (Some(boot), Some(booted)) = (twin, booted) {
+        let name = format!(
+            "restore: boot {} gets the same verdicts restored and booted",
+            boot.name
+        );
+        let result = CheckResult::new(name, judge::alike(&verdicts[0], &booted[0]));
+        result.print();
+        groups.push(Group::new("restored and booted", vec![result]));
+    }
     for (boot, results) in boots.iter().zip(verdicts) {
         groups.push(Group::new(&format!("boot {}", boot.name), results));
     }

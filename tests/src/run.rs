@@ -60,8 +60,8 @@ pub struct Harness {
     pub icount_shift: String,
     /// `HOST:GUEST` files for every guest (`qemu/boot.sh --file`): a student's modules.
     pub files: Vec<String>,
-    /// `DW_RESTORE=1`: guests start from a saved one (`qemu/boot.sh`'s restore path), except
-    /// the boots marked `fresh`.
+    /// Guests start from a saved one (`qemu/boot.sh`'s restore path), except the boots marked
+    /// `fresh`: the default; `DW_RESTORE=0` boots every guest.
     pub restore: bool,
 }
 
@@ -83,7 +83,19 @@ impl Harness {
             dir,
             icount_shift,
             files: Vec::new(),
-            restore: std::env::var_os("DW_RESTORE").is_some_and(|r| r == "1"),
+            restore: std::env::var_os("DW_RESTORE").is_none_or(|r| r != "0"),
+        }
+    }
+
+    /// This harness, booting every guest, its files in a folder `booted` of its own.
+    pub fn booted(&self) -> Self {
+        Self {
+            root: self.root.clone(),
+            launcher: self.launcher.clone(),
+            dir: self.dir.join("booted"),
+            icount_shift: self.icount_shift.clone(),
+            files: self.files.clone(),
+            restore: false,
         }
     }
 

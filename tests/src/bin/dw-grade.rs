@@ -12,12 +12,12 @@ const USAGE: &str =
     "usage: dw-grade SUBMISSIONS [--out DIR] [--jobs N] [--task N]... [--points FILE]
 Grades every subfolder of SUBMISSIONS, a student's tree named by the student's id, on its own:
 only the tasks' files are taken from it (timer.rs, periodic_timer.rs, deferred_device.rs,
-kthread.rs), built in the lab's own tree as untrusted code, and checked in fresh guests. Writes
+kthread.rs), built in the lab's own tree as untrusted code, and checked in guests of its own. Writes
 DIR/class.csv and DIR/class.md, and per student DIR/ID/: results.json (Gradescope's format),
 junit.xml, ktap.txt, log.txt (what `make check` shows) and build.log. Prints `ID: Total: N/M`
 per student and `Total: N/M` for the class.
   --out     where to write (build/grade)
-  --jobs    students graded side by side (1)
+  --jobs    students graded side by side (1); each tree's boots share the CPUs left
   --task    only the points of lab task N (repeatable; all tasks without one)
   --points  a file of `task N = POINTS` lines (10 points a task without one)";
 
@@ -103,6 +103,10 @@ fn grade_class(args: &[String]) -> Result<bool, String> {
         tasks: tasks.clone(),
         points,
         baseline: Vec::new(),
+        // The host's CPUs shared by the trees graded side by side.
+        boot_jobs: std::thread::available_parallelism()
+            .map_or(1, |n| n.get() / jobs)
+            .max(1),
     };
     println!("the untouched skeleton first: the checks it passes earn no points");
     grader.baseline = grader.baseline();
