@@ -301,3 +301,38 @@ fn forgers(root: &Path) -> Result<Vec<(String, u32, String)>, String> {
     forgers.sort();
     Ok(forgers)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tree written again keeps the files that did not change as they were (their times: a
+    /// build redoes only what changed) and writes the others.
+    #[test]
+    fn a_tree_written_again_keeps_its_unchanged_files() {
+        let dir = std::env::temp_dir().join(format!("dw-skels-{}-write", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let files = |b: &str| -> Files {
+            vec![
+                ("same.rs".into(), b"same".to_vec()),
+                ("changed.rs".into(), b.into()),
+            ]
+        };
+        write_all(&dir, &files("one")).unwrap();
+        let old = std::time::SystemTime::UNIX_EPOCH;
+        for f in ["same.rs", "changed.rs"] {
+            fs::File::options()
+                .write(true)
+                .open(dir.join(f))
+                .unwrap()
+                .set_modified(old)
+                .unwrap();
+        }
+        write_all(&dir, &files("two")).unwrap();
+        let modified = |f: &str| fs::metadata(dir.join(f)).unwrap().modified().unwrap();
+        assert_eq!(modified("same.rs"), old);
+        assert_ne!(modified("changed.rs"), old);
+        assert_eq!(fs::read(dir.join("changed.rs")).unwrap(), b"two");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}
