@@ -10,6 +10,8 @@
 #   --timeout SECONDS      kill QEMU after this long (non-interactive only; default 300)
 #   --console FILE         kernel console log of a non-interactive run (default build/console.log)
 #   --output FILE          the command's output (default: standard output)
+#   --cpu-time FILE        write there, on exit, the CPU time QEMU and this script used (bash's
+#                          `times`): unlike wall time, it hardly changes with the host's load
 #   --restore              (or DW_RESTORE=1) start the guest from a saved one instead of booting
 #                          it: on virtual time only; the first run of a kernel, initramfs and QEMU
 #                          command line boots and saves it (build/snapshots, or DW_SNAPSHOTS)
@@ -28,7 +30,7 @@ source "$(dirname "$0")/../scripts/common.sh"
 
 # DW_BUILD: where the kernel link, initramfs and logs are (scripts/bench.sh has its own).
 build=${DW_BUILD:-$DW_ROOT/build}
-exec_file="" files=() append="" timeout=300 console=$build/console.log output=""
+exec_file="" files=() append="" timeout=300 console=$build/console.log output="" cpu_time=""
 restore=${DW_RESTORE:-0}
 while (($#)); do
     case $1 in
@@ -38,6 +40,7 @@ while (($#)); do
         --timeout) timeout=$2; shift 2 ;;
         --console) console=$2; shift 2 ;;
         --output) output=$2; shift 2 ;;
+        --cpu-time) cpu_time=$2; shift 2 ;;
         --restore) restore=1; shift ;;
         *) die "unknown option $1 (see the top of $0)" ;;
     esac
@@ -118,7 +121,9 @@ fi
 guest_exec=/dw/exec
 cmdline="$cmdline dw_exec=$guest_exec dw_output=/dev/ttyS1 dw_status=/dev/ttyS2"
 tmp=$(mktemp -d "$build/boot.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+# With --cpu-time, bash's `times` there: this shell's user and system time ("0m0.010s 0m0.002s"),
+# then its waited-for children's (QEMU's).
+trap 'rm -rf "$tmp"; [[ -z $cpu_time ]] || times >"$cpu_time"' EXIT
 entries=("$exec_file:$guest_exec")
 for f in "${files[@]}"; do entries+=("$f"); done
 # The restore path needs the guest clock to be the guest's own (virtual time, under TCG): on the

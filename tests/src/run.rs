@@ -159,10 +159,10 @@ impl Harness {
     /// skeleton's, a mutant's), so their failures are reported without their logs.
     fn run_boot_with(&self, boot: &Boot, files: &[String], proof: bool) -> BootRun {
         fs::create_dir_all(&self.dir).expect("create build/tests");
-        let [script, console, output] =
-            ["sh", "console", "output"].map(|ext| judge::file(&self.dir, boot, ext));
+        let [script, console, output, cpu] =
+            ["sh", "console", "output", "cpu"].map(|ext| judge::file(&self.dir, boot, ext));
         // A boot that stops early must not leave the previous run's files to be read as its own.
-        for file in [&console, &output] {
+        for file in [&console, &output, &cpu] {
             match fs::remove_file(file) {
                 Err(e) if e.kind() != io::ErrorKind::NotFound => panic!("{}: {e}", file.display()),
                 _ => {}
@@ -180,6 +180,7 @@ impl Harness {
         let mut child = Command::new(&self.launcher)
             .args(["--exec", path(&script), "--console", path(&console)])
             .args(["--output", path(&output), "--timeout", &timeout.to_string()])
+            .args(["--cpu-time", path(&cpu)])
             .args(["--append", &boot.append])
             .args(files.iter().flat_map(|f| ["--file", f.as_str()]))
             .env("DW_ICOUNT", &self.icount_shift)
@@ -196,7 +197,12 @@ impl Harness {
         fs::write(status_file, launch.save()).expect("write the boot's status");
         let (console_text, output_text) = (judge::read_lossy(&console), judge::read_lossy(&output));
         let judged = judge::judge(boot, &console_text, &output_text, &launch);
-        let mut report = format!("==> boot {}: {wall:.0} s\n", boot.name);
+        let mut report = format!("==> boot {}: {wall:.0} s", boot.name);
+        // The launcher's CPU time, QEMU's: what the boot costs whatever else the host runs.
+        if let Some(cpu) = fs::read_to_string(&cpu).ok().and_then(|t| timing::cpu_seconds(&t)) {
+            write!(report, " (CPU {cpu:.0} s)").unwrap();
+        }
+        report.push('\n');
         report += &timing::table(boot, &judged.split, &marks, wall);
         let mut failures = String::new();
         for (i, result) in judged.results.iter().enumerate() {

@@ -63,3 +63,26 @@ pub fn table(boot: &Boot, split: &Split, marks: &MarkerTimes, wall: f64) -> Stri
     );
     table
 }
+
+/// The CPU seconds in bash's `times` output (`qemu/boot.sh --cpu-time`): the shell's user and
+/// system time, then its children's, each as `1m2.500s`; `None` if it is not that.
+pub fn cpu_seconds(times: &str) -> Option<f64> {
+    let fields: Vec<&str> = times.split_whitespace().collect();
+    (fields.len() == 4).then_some(())?;
+    fields.iter().try_fold(0.0, |sum, f| {
+        let (minutes, seconds) = f.strip_suffix('s')?.split_once('m')?;
+        Some(sum + minutes.parse::<f64>().ok()? * 60.0 + seconds.parse::<f64>().ok()?)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cpu_seconds_are_read_from_bash_times() {
+        let times = "0m0.250s 0m0.050s\n1m2.500s 0m3.200s\n";
+        let cpu = super::cpu_seconds(times).unwrap();
+        assert!((cpu - 66.0).abs() < 1e-9, "{cpu}");
+        assert_eq!(super::cpu_seconds("0m0.250s\n"), None);
+        assert_eq!(super::cpu_seconds(""), None);
+    }
+}
