@@ -199,7 +199,10 @@ impl Harness {
         let judged = judge::judge(boot, &console_text, &output_text, &launch);
         let mut report = format!("==> boot {}: {wall:.0} s", boot.name);
         // The launcher's CPU time, QEMU's: what the boot costs whatever else the host runs.
-        if let Some(cpu) = fs::read_to_string(&cpu).ok().and_then(|t| timing::cpu_seconds(&t)) {
+        if let Some(cpu) = fs::read_to_string(&cpu)
+            .ok()
+            .and_then(|t| timing::cpu_seconds(&t))
+        {
             write!(report, " (CPU {cpu:.0} s)").unwrap();
         }
         report.push('\n');
