@@ -14,18 +14,32 @@ skels=$DW_ROOT/target/release/dw-skels
 "$skels" --force "$out/skels" >/dev/null
 "$skels" --mutants "$out/mutants"
 mapfile -t vars < <(kmake_vars)
-kmake() { make -s -C "$kdir" "${vars[@]}" -j"$(nproc)" "$@"; }
 
-# No module of an earlier build may stand in for one that no longer builds. (The trees' sources
-# are written over only where they changed, so Kbuild recompiles only those; linking again the
-# modules of objects it keeps is quick.)
-find "$out/skels" "$out/mutants" -name '*.ko' -delete
+# build_tree DIR [LOG]: `make M=DIR modules` into LOG (DIR/build.log), unless DIR was built before from the
+# same sources (not the `.mod.c` Kbuild writes) against the same kernel and toolchain (its
+# `.dw-built` stamp): a warm run builds
+# only the trees whose sources changed. No module of an earlier build may stand in for one that
+# no longer builds: a tree built again loses its modules first.
+build_tree() {
+    local dir=$1 log=${2:-$1/build.log} stamp
+    stamp=$( (printf '%s\n' "$(readlink -f "$kdir")" "${vars[@]}"
+        cd "$dir" && find . -type f \( -name '*.rs' -o -name '*.c' -o -name '*.h' -o -name '*.mk' \
+            -o -name Kbuild \) ! -name '*.mod.c' -print0 | sort -z | xargs -0 sha256sum) | sha256sum)
+    [[ -f $dir/.dw-built && $(cat "$dir/.dw-built") == "$stamp" ]] && return 0
+    find "$dir" -maxdepth 1 -name '*.ko' -delete
+    rm -f "$dir/.dw-built"
+    make -s -C "$kdir" "${vars[@]}" -j"$(nproc)" M="$dir" modules >"$log" 2>&1 || true
+    echo "$stamp" >"$dir/.dw-built"
+}
+export -f build_tree
+export kdir
 step "lab proof: the skeleton tree"
-kmake M="$out/skels" modules >"$out/skels.log" 2>&1 || tail -20 "$out/skels.log" >&2
+build_tree "$out/skels" "$out/skels.log"
+[[ -n $(find "$out/skels" -maxdepth 1 -name '*.ko') ]] || tail -20 "$out/skels.log" >&2
 
 step "lab proof: the mutants, one build each (Kbuild refuses two modules of one name in one)"
-# Each build is mostly one rustc: $(nproc) of them side by side.
+# Each build is mostly one rustc: $(nproc) of them side by side. (The array `vars` goes to the
+# child shells as a declaration.)
 cut -f1 "$out/mutants/mutants.tsv" | xargs -P "$(nproc)" -I{} bash -c \
-    'dir=$1; shift; make -s "$@" M="$dir" modules >"$dir/build.log" 2>&1 || true' \
-    _ "$out/mutants/{}" -C "$kdir" "${vars[@]}"
+    "$(declare -p vars); build_tree \"\$1\"" _ "$out/mutants/{}"
 step "lab proof: $(find "$out/mutants" -name '*.ko' | wc -l) mutants and forgers built"
