@@ -55,6 +55,7 @@ build_modules() {
     mkdir -p "$dir/src"
     (cd "$DW_ROOT" && find Kbuild modules bench/modules \
         \( -name '*.rs' -o -name '*.[ch]' -o -name '*.mk' -o -name Kbuild \) -exec cp --parents -u {} "$dir/src/" \;)
+    "$DW_ROOT/scripts/doctests.sh" "$dir/src/modules" "$KDIR"
     "$DW_ROOT/scripts/build-modules.sh" "$KDIR" "$dir/src" "$dir.log" "$@"
     while IFS= read -r ko; do cp -u "$ko" "$dir/"; done < <(find "$dir/src" -name '*.ko')
 }

@@ -26,6 +26,7 @@ clippy=()
 # The two folders of the top Kbuild, one by one (M=$DW_ROOT would also clean and search build/
 # and target/): the lab's modules, then the benchmark's with the C twins.
 step "modules: make -C KDIR M=modules, M=bench/modules ${clippy[*]}"
+"$DW_ROOT/scripts/doctests.sh"
 "$DW_ROOT/scripts/build-modules.sh" "$KDIR" "$DW_ROOT/modules" "$DW_ROOT/build/modules.log" "${clippy[@]}"
 "$DW_ROOT/scripts/build-modules.sh" "$KDIR" "$DW_ROOT/bench/modules" "$DW_ROOT/build/bench-modules.log" \
     "${clippy[@]}"

@@ -2,7 +2,8 @@
 # The compiler's half of kernel_ext's claims, checked against the real kernel crate:
 #   compile-fail: each case in tests/compile-fail/ must fail with exactly the error it names,
 #   and say the words it names;
-#   compile-pass: each example in kernel_ext's documentation must compile.
+#   compile-pass: each example in kernel_ext's documentation must compile (they also run in the
+#   guest, as KUnit test cases: scripts/doctests.sh).
 # Each is compiled (--emit=metadata) with the rustc command Kbuild used for the modules, as the
 # crate root of a small crate that has the layer as `mod kernel_ext;`. Prints PASS/FAIL per check
 # and, last, "N passed, N failed"; exits 1 if any failed. Needs scripts/build.sh first.
@@ -89,47 +90,34 @@ $out"
     fi
 done
 
-# compile-pass: the ``` examples of kernel_ext's docs (not `ignore` or `compile_fail`), with
-# rustdoc's hidden `# ` lines shown, wrapped in a function (or at the crate's top level when they
-# declare a module). One crate per example, named after its file and line.
-for src in "$DW_ROOT"/modules/kernel_ext/*.rs; do
-    [[ $src == */kunit.rs || $src == */mod.rs ]] && continue
-    awk -v out="$work" -v stem="$(basename "$src" .rs)" '
-        function flush(  f, last) {
-            f = out "/doc_" stem "_" start ".rs"
-            last = body
-            sub(/\n+$/, "", last)
-            n = split(last, ls, "\n")
-            if (body ~ /module! *\{/) printf "%s", body > f
-            else if (ls[n] ~ /^ *Ok::</) printf "#[allow(dead_code, unused)]\nfn doc_example() -> Result<(), Error> {\n%s}\n", body > f
-            else printf "#[allow(dead_code, unused)]\nfn doc_example() {\n%s}\n", body > f
-            close(f)
-        }
-        {
-            line = $0
-            if (line !~ /^ *\/\/[\/!]( |$)/) { inblock = 0; next }
-            sub(/^ *\/\/[\/!] ?/, "", line)
-            if (skipping) { if (line ~ /^```$/) skipping = 0; next }
-            if (!inblock && line ~ /^```(rust)?$/) { inblock = 1; start = FNR; body = ""; next }
-            if (!inblock && line ~ /^```/) { skipping = 1; next }
-            if (inblock && line ~ /^```$/) { inblock = 0; flush(); next }
-            if (inblock) {
-                if (line ~ /^# /) line = substr(line, 3); else if (line == "#") line = ""
-                body = body line "\n"
-            }
-        }' "$src"
-done
-for example in "$work"/doc_*.rs; do
-    [[ -e $example ]] || break
-    stem=${example##*/doc_}
-    name="compile-pass: doc example ${stem%_*}.rs:${stem##*_}"
-    name=${name%.rs}
-    own=$module
-    grep -q 'module! *{' "$example" && own=""
-    printf '%s\n%s\n%s\n' "$prelude" "$own" "$(cat "$example")" >"$example.tmp"
-    mv "$example.tmp" "$example"
+# compile-pass: the ``` examples of kernel_ext's docs (plain or `no_run`; not `ignore` or
+# `compile_fail`), with rustdoc's hidden `# ` lines shown (scripts/doc-examples.awk), wrapped in a
+# function (or at the crate's top level when they declare a module). One crate per example,
+# named after its file and line. (The examples also run in the guest, but for the `no_run` ones:
+# scripts/doctests.sh.)
+doc_examples "$work/examples"
+while IFS=$'\t' read -r stem line _; do
+    body=$work/examples/${stem}_$line.rs
+    example=$work/doc_${stem}_$line.rs
+    name="compile-pass: doc example $stem.rs:$line"
+    last=$(grep -v '^[[:space:]]*$' "$body" | tail -1)
+    {
+        printf '%s\n' "$prelude"
+        if grep -q 'module! *{' "$body"; then
+            cat "$body"
+        else
+            printf '%s\n#[allow(dead_code, unused)]\n' "$module"
+            if [[ $last =~ ^[[:space:]]*Ok::\< ]]; then
+                printf 'fn doc_example() -> Result<(), Error> {\n'
+            else
+                printf 'fn doc_example() {\n'
+            fi
+            cat "$body"
+            printf '}\n'
+        fi
+    } >"$example"
     if out=$(compile "$example"); then report PASS "$name"; else report FAIL "$name" "$out"; fi
-done
+done < <(sort -t$'\t' -k1,1 -k2,2 "$work/examples/index.tsv")
 
 echo "$passed passed, $failed failed"
 ((failed == 0))

@@ -65,9 +65,10 @@
 //! `CONFIG_DEBUG_ATOMIC_SLEEP`, the kernel reports `BUG: sleeping function called from invalid
 //! context at <the caller's file:line>`, whether or not the call would really have slept.
 //!
-//! Neither token can be created by safe code (but for a module's `init`, a safe function that
-//! checks at run time: [`InProcessContext`](super::module::InProcessContext)), copied, or sent
-//! to another thread, and a reference to one cannot outlive the callback that received it.
+//! Neither token can be created by safe code (but where a safe function checks at run time: a
+//! module's `init`, [`InProcessContext`](super::module::InProcessContext), and
+//! [`in_process_context`]), copied, or sent to another thread, and a reference to one cannot
+//! outlive the callback that received it.
 
 use super::kthread::KThreadContext;
 use kernel::{bindings, fmt, prelude::*, time::Jiffies, types::NotThreadSafe};
@@ -97,6 +98,33 @@ pub(crate) fn might_sleep() {
         CONFIG_PREEMPT_DYNAMIC
     ))]
     kernel::task::might_sleep();
+}
+
+/// Runs `f` with a [`ProcessContext`] if the current context may sleep, as far as the kernel can
+/// tell (the check of [`InProcessContext`](super::module::InProcessContext)'s `init`), or fails
+/// with `EPERM`: for code that the kernel runs in process context without handing it a token,
+/// such as a KUnit test case or a documentation example. The token is lent to `f` only.
+///
+/// # Examples
+///
+/// ```
+/// use kernel_ext::{context::in_process_context, time::HZ};
+///
+/// let left = in_process_context(|ctx| ctx.schedule_timeout_uninterruptible(HZ / 100))?;
+/// assert_eq!(left, 0);
+/// # Ok::<(), Error>(())
+/// ```
+#[inline]
+pub fn in_process_context<R>(f: impl FnOnce(&mut ProcessContext) -> R) -> Result<R> {
+    // SAFETY: Checked; the token lives in this call and is lent to `f` only, which cannot keep it
+    // (a `ProcessContext` is neither `Clone` nor `Copy`).
+    let Some(mut ctx) = (unsafe { ProcessContext::new_checked() }) else {
+        return Err(EPERM);
+    };
+    Ok(returns_balanced(
+        format_args!("in_process_context's callback"),
+        || f(&mut ctx),
+    ))
 }
 
 /// Whether the current code runs in a task, not in an interrupt or softirq on top of one:

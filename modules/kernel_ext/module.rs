@@ -14,7 +14,7 @@
 //!
 //! # Examples
 //!
-//! ```
+//! ```no_run
 //! use kernel::prelude::*;
 //! use kernel_ext::{context::ProcessContext, module::{InProcessContext, ProcessModule}, time::HZ};
 //!

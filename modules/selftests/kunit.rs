@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The abstraction layer's KUnit tests (`kernel_ext/kunit.rs`): loading this module runs them.
+//! The abstraction layer's KUnit tests (`kernel_ext/kunit.rs`) and its documentation's examples
+//! (`doctests.rs`): loading this module runs them.
 
 use kernel::prelude::*;
 
@@ -8,6 +9,9 @@ use kernel::prelude::*;
 pub mod kernel_ext;
 #[path = "../kernel_ext/kunit.rs"]
 mod kernel_ext_tests;
+// The examples of the layer's documentation, run as KUnit test cases (suite
+// `kernel_ext_doctests`): written by scripts/doctests.sh before each build.
+mod doctests;
 
 module! {
     type: KunitModule,

@@ -238,7 +238,8 @@ fn device_features(l: &'static Language) -> Vec<Scenario> {
 }
 
 /// Lab task 6 and the rest of the lab text: kthreads, tasklets, BH disabling, workqueues; and
-/// the abstraction layer's own KUnit tests (each test case counts as a result).
+/// the abstraction layer's own KUnit tests and its doc examples (each test case counts as a
+/// result).
 pub(super) fn toolbox() -> Vec<Scenario> {
     let (e, t, w) = ("dw_kthread_events", "dw_tasklet", "dw_wq_toolbox");
     let handled = |n: u32| {
@@ -249,13 +250,16 @@ pub(super) fn toolbox() -> Vec<Scenario> {
     };
     let mut scenarios = vec![KUNIT
         .rust(
-            "the kernel_ext suite runs at insmod and passes",
+            "the kernel_ext suites (its unit tests, its doc examples) run at insmod and pass",
             "insmod dw_kunit.ko\nrmmod dw_kunit",
         )
         .in_order(&[
             "    # Subtest: dw_kernel_ext",
             "# dw_kernel_ext: pass:* fail:0 skip:0 total:*",
             "ok * dw_kernel_ext",
+            "    # Subtest: kernel_ext_doctests",
+            "# kernel_ext_doctests: pass:* fail:0 skip:0 total:*",
+            "ok * kernel_ext_doctests",
         ])];
     for l in LANGUAGES {
         let k = l.kthread;
