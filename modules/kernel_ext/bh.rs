@@ -28,6 +28,8 @@
 //!     drop(inner);
 //!     drop(outer); // Bottom halves raised meanwhile run now, on this CPU.
 //! }
+//! # kernel_ext::context::in_process_context(nested)?;
+//! # Ok::<(), Error>(())
 //! ```
 
 use super::context::{BhDisabled, ProcessContext};

@@ -48,6 +48,8 @@
 //!     }
 //!     Ok(())
 //! }
+//! # kernel_ext::context::in_process_context(|ctx| ping_three_times(ctx))??;
+//! # Ok::<(), Error>(())
 //! ```
 
 use super::context::{might_sleep, MaySleep};

@@ -47,6 +47,8 @@
 //!     drop(thread); // Stops it and waits for it to exit.
 //!     Ok(())
 //! }
+//! # kernel_ext::context::in_process_context(|ctx| start_and_stop(ctx))??;
+//! # Ok::<(), Error>(())
 //! ```
 
 use super::context::{in_task, might_sleep, MaySleep, ProcessContext};

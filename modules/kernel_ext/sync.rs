@@ -86,6 +86,13 @@
 //! fn new_counter() -> impl PinInit<Counter> {
 //!     pin_init!(Counter { count <- new_spinlock_bh!(0) })
 //! }
+//! # let counter = KBox::pin_init(new_counter(), GFP_KERNEL)?;
+//! # kernel_ext::context::in_process_context(|ctx| {
+//! #     add(&counter, ctx);
+//! #     add_from_timer(&counter, &kernel_ext::bh::local_bh_disable(ctx));
+//! #     assert_eq!(*counter.count.lock(ctx), 2);
+//! # })?;
+//! # Ok::<(), Error>(())
 //! ```
 //!
 //! A timer hands a value to process context, which waits for it on a [`CondVar`]:
@@ -125,6 +132,13 @@
 //! fn new_mailbox() -> impl PinInit<Mailbox> {
 //!     pin_init!(Mailbox { letter <- new_spinlock_bh!(None), arrived <- new_condvar!() })
 //! }
+//! # let mailbox = KBox::pin_init(new_mailbox(), GFP_KERNEL)?;
+//! # let value = kernel_ext::context::in_process_context(|ctx| {
+//! #     post(&mailbox, 7, &kernel_ext::bh::local_bh_disable(ctx));
+//! #     fetch(&mailbox, ctx)
+//! # })?;
+//! # assert_eq!(value, 7);
+//! # Ok::<(), Error>(())
 //! ```
 //!
 //! [`CondVar`]: kernel::sync::CondVar

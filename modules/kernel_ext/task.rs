@@ -19,6 +19,8 @@
 //!         pr_info!("{} is {}\n", init.pid(), if init.is_dead() { "dead" } else { "alive" });
 //!     } // Dropping the `ARef<Task>` drops the task reference (`put_task_struct`).
 //! }
+//! # kernel_ext::context::in_process_context(|ctx| report(ctx))?;
+//! # Ok::<(), Error>(())
 //! ```
 
 use super::context::InTask;

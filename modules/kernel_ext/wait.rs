@@ -38,6 +38,13 @@
 //!     door.open.store(true, Relaxed);
 //!     door.queue.wake_up_interruptible();
 //! }
+//! # let door = KBox::pin_init(
+//! #     pin_init!(Door { open: Atomic::new(false), queue <- new_wait_queue!() }),
+//! #     GFP_KERNEL,
+//! # )?;
+//! # open_door(&door);
+//! # kernel_ext::context::in_process_context(|ctx| wait_for_door(&door, ctx))??;
+//! # Ok::<(), Error>(())
 //! ```
 
 use super::context::{might_sleep, MaySleep};
