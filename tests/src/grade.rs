@@ -351,15 +351,18 @@ impl Grader {
         if let Some(dir) = dir {
             grade.notes.extend(unused_files(dir, &tree));
         }
-        // The build, as untrusted code.
+        // The build, as untrusted code, of the graded tasks' modules only.
+        let graded: Vec<&LabModule> = dw_skels::lab_modules()
+            .filter(|m| m.tasks.iter().any(|t| self.tasks.contains(t)))
+            .collect();
+        only_crate_roots_of(&tree, &graded);
         let mut log = self.sandbox_build(&tree);
         // One file that does not compile stops the whole build (Kbuild links no module when
         // an object fails): build each module of the graded tasks again on its own.
         let built_none =
             dw_skels::lab_modules().all(|m| !tree.join(format!("{}.ko", m.name)).exists());
         if built_none && dir.is_some() {
-            let graded = |m: &&LabModule| m.tasks.iter().any(|t| self.tasks.contains(t));
-            for module in dw_skels::lab_modules().filter(graded) {
+            for &module in &graded {
                 log += &self.build_alone(&tree, &out, module);
             }
         }
@@ -409,17 +412,7 @@ impl Grader {
                 module.name
             );
         }
-        let own: Vec<&str> = module
-            .files
-            .iter()
-            .map(|f| dw_lab::student_file(f))
-            .collect();
-        for other in dw_skels::lab_modules().filter(|m| m.name != module.name) {
-            let root = format!("{}.rs", other.name.trim_start_matches("dw_"));
-            if !own.contains(&root.as_str()) {
-                let _ = fs::remove_file(copy.join(root));
-            }
-        }
+        only_crate_roots_of(&copy, &[module]);
         let log = self.sandbox_build(&copy);
         let ko = format!("{}.ko", module.name);
         let _ = fs::copy(copy.join(&ko), tree.join(&ko));
@@ -481,6 +474,21 @@ impl Grader {
 }
 
 /// The files of the student's tree the grader did not use, where they are not the lab's own.
+/// Removes from `tree` the crate roots of the lab's modules but `modules` (a module's file that
+/// is also one of theirs stays): Kbuild builds only those.
+fn only_crate_roots_of(tree: &Path, modules: &[&LabModule]) {
+    let own: Vec<&str> = modules
+        .iter()
+        .flat_map(|m| m.files.iter().map(|f| dw_lab::student_file(f)))
+        .collect();
+    for other in dw_skels::lab_modules().filter(|m| !modules.iter().any(|o| o.name == m.name)) {
+        let root = format!("{}.rs", other.name.trim_start_matches("dw_"));
+        if !own.contains(&root.as_str()) {
+            let _ = fs::remove_file(tree.join(root));
+        }
+    }
+}
+
 fn unused_files(dir: &Path, tree: &Path) -> Vec<String> {
     let taken: Vec<&str> = dw_lab::TASKS
         .iter()
@@ -708,6 +716,38 @@ pub(crate) mod tests {
         assert!(Points::parse("task 9 = 1").is_err());
         assert!(Points::parse("task one = 1").is_err());
         assert!(Points::parse("task 1 = -2").is_err());
+    }
+
+    /// Only the graded modules are built: the other modules' crate roots leave the tree, but
+    /// not a file one of the graded modules shares.
+    #[test]
+    fn only_the_graded_modules_crate_roots_stay() {
+        let dir = std::env::temp_dir().join(format!("dw-grade-{}-roots", std::process::id()));
+        let roots = |kept: &[&str]| {
+            let _ = fs::remove_dir_all(&dir);
+            fs::create_dir_all(&dir).unwrap();
+            for m in dw_skels::lab_modules() {
+                for f in m.files {
+                    fs::write(dir.join(dw_lab::student_file(f)), "").unwrap();
+                }
+            }
+            let graded: Vec<&LabModule> = dw_skels::lab_modules()
+                .filter(|m| kept.contains(&m.name))
+                .collect();
+            only_crate_roots_of(&dir, &graded);
+            let mut left: Vec<String> = fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            left.sort();
+            left
+        };
+        assert_eq!(roots(&["dw_timer"]), ["deferred_device.rs", "timer.rs"]);
+        assert_eq!(
+            roots(&["dw_procmon", "dw_kthread"]),
+            ["deferred_device.rs", "kthread.rs", "procmon.rs"]
+        );
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
