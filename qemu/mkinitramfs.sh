@@ -36,4 +36,6 @@ for arg; do
         echo "file $guest $(realpath "$host") 0755 0 0" >>"$list"
     fi
 done
-"$gen" "$list" | gzip -1 >"$out"
+# One fixed time for every entry, and none in gzip's header: the same files give the same archive,
+# which keys the saved guest that runs restore from (qemu/boot.sh).
+"$gen" -t 0 "$list" | gzip -1 -n >"$out"
