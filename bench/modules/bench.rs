@@ -33,9 +33,10 @@ use kernel_ext::{
     kthread::{KThread, KThreadContext, ThreadFn},
     module::{InProcessContext, ProcessModule},
     time::{jiffies, time_after, HZ, TICK_NSEC},
-    timer::{new_timer, Timer, TimerCallback},
+    deferred::impl_deferred_fields,
+    timer::{new_timer, HasTimer, Timer, TimerCallback},
     wait::{new_wait_queue, WaitQueue},
-    workqueue::{new_work, OwnedWork, WorkCallback},
+    workqueue::{new_work, HasOwnedWork, OwnedWork, WorkCallback},
 };
 
 #[path = "../../modules/kernel_ext/mod.rs"]
@@ -92,16 +93,24 @@ impl Tick {
 }
 
 /// 1. A one-shot timer that records when it fires.
-#[pin_data]
+#[pin_data(PinnedDrop)]
 struct OneShot {
+    #[pin]
+    timer: Timer<Self>,
     epoch: Instant<Monotonic>,
     tick: Tick,
     #[pin]
     done: CountingCompletion,
 }
 
+impl_deferred_fields! {
+    impl DeferredFields for OneShot {
+        timer: Timer,
+    }
+}
+
 impl TimerCallback for OneShot {
-    fn run(timer: &Timer<Self>, _bh: &BhDisabled) {
+    fn run(timer: &Self, _bh: &BhDisabled) {
         timer.tick.record(now_ns(timer.epoch), jiffies());
         timer.done.complete();
     }
@@ -114,11 +123,12 @@ fn timer_lateness(
     ctx: &ProcessContext,
 ) -> Result {
     let timer = KBox::pin_init(
-        new_timer!(try_pin_init!(OneShot {
+        try_pin_init!(OneShot {
+            timer <- new_timer!(),
             epoch,
             tick: Tick::new(),
             done <- CountingCompletion::new(),
-        }? Error)),
+        }? Error),
         GFP_KERNEL,
     )?;
     for i in 0..lateness_ns.len() {
@@ -138,8 +148,10 @@ fn timer_lateness(
 }
 
 /// 2. A timer re-armed by its callback until it has fired `ticks.len()` times.
-#[pin_data]
+#[pin_data(PinnedDrop)]
 struct Periodic {
+    #[pin]
+    timer: Timer<Self>,
     epoch: Instant<Monotonic>,
     fired: Atomic<usize>,
     ticks: KVVec<Tick>,
@@ -147,8 +159,14 @@ struct Periodic {
     done: CountingCompletion,
 }
 
+impl_deferred_fields! {
+    impl DeferredFields for Periodic {
+        timer: Timer,
+    }
+}
+
 impl TimerCallback for Periodic {
-    fn run(timer: &Timer<Self>, _bh: &BhDisabled) {
+    fn run(timer: &Self, _bh: &BhDisabled) {
         let (ns, jf) = (now_ns(timer.epoch), jiffies());
         let k = timer.fired.load(Relaxed);
         if let Some(tick) = timer.ticks.get(k) {
@@ -174,12 +192,13 @@ fn periodic(
         firings.push(Tick::new(), GFP_KERNEL)?;
     }
     let timer = KBox::pin_init(
-        new_timer!(try_pin_init!(Periodic {
+        try_pin_init!(Periodic {
+            timer <- new_timer!(),
             epoch,
             fired: Atomic::new(0),
             ticks: firings,
             done <- CountingCompletion::new(),
-        }? Error)),
+        }? Error),
         GFP_KERNEL,
     )?;
     timer.arm_at(jiffies().wrapping_add(PERIOD));
@@ -193,54 +212,58 @@ fn periodic(
     Ok(())
 }
 
-/// 3. A timer whose callback queues a work item. The timer owns the work, so it is shut down
-/// before the work is cancelled.
-#[pin_data]
+/// 3. A timer whose callback queues a work item, both fields of one struct: its drop shuts the
+/// timer down and cancels the work before anything else goes.
+#[pin_data(PinnedDrop)]
 struct Handoff {
-    timer_ns: Atomic<i64>,
     #[pin]
-    work: OwnedWork<Handed>,
-}
-
-/// The work item of [`Handoff`].
-#[pin_data]
-struct Handed {
+    timer: Timer<Self>,
+    #[pin]
+    work: OwnedWork<Self>,
     epoch: Instant<Monotonic>,
+    timer_ns: Atomic<i64>,
     work_ns: Atomic<i64>,
     #[pin]
     done: CountingCompletion,
 }
 
-impl TimerCallback for Handoff {
-    fn run(timer: &Timer<Self>, _bh: &BhDisabled) {
-        timer.timer_ns.store(now_ns(timer.work.epoch), Relaxed);
-        timer.work.queue();
+impl_deferred_fields! {
+    impl DeferredFields for Handoff {
+        timer: Timer,
+        work: OwnedWork,
     }
 }
 
-impl WorkCallback for Handed {
-    fn run(work: &OwnedWork<Self>, _ctx: &mut ProcessContext) {
-        work.work_ns.store(now_ns(work.epoch), Relaxed);
-        work.done.complete();
+impl TimerCallback for Handoff {
+    fn run(this: &Self, _bh: &BhDisabled) {
+        this.timer_ns.store(now_ns(this.epoch), Relaxed);
+        this.queue();
+    }
+}
+
+impl WorkCallback for Handoff {
+    fn run(this: &Self, _ctx: &mut ProcessContext) {
+        this.work_ns.store(now_ns(this.epoch), Relaxed);
+        this.done.complete();
     }
 }
 
 fn work_handoff(epoch: Instant<Monotonic>, ns: &mut [i64], ctx: &ProcessContext) -> Result {
     let timer = KBox::pin_init(
-        new_timer!(try_pin_init!(Handoff {
+        try_pin_init!(Handoff {
+            timer <- new_timer!(),
+            work <- new_work!(),
+            epoch,
             timer_ns: Atomic::new(0),
-            work <- new_work!(try_pin_init!(Handed {
-                epoch,
-                work_ns: Atomic::new(0),
-                done <- CountingCompletion::new(),
-            }? Error)),
-        }? Error)),
+            work_ns: Atomic::new(0),
+            done <- CountingCompletion::new(),
+        }? Error),
         GFP_KERNEL,
     )?;
     for slot in ns.iter_mut() {
         timer.arm_at(jiffies().wrapping_add(1));
-        timer.work.done.wait_for_completion(ctx);
-        *slot = timer.work.work_ns.load(Relaxed) - timer.timer_ns.load(Relaxed);
+        timer.done.wait_for_completion(ctx);
+        *slot = timer.work_ns.load(Relaxed) - timer.timer_ns.load(Relaxed);
     }
     Ok(())
 }

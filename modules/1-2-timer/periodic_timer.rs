@@ -8,8 +8,9 @@ use kernel::{
 };
 use kernel_ext::{
     context::BhDisabled,
+    deferred::impl_deferred_fields,
     time::{jiffies, HZ},
-    timer::{new_timer, Timer, TimerCallback},
+    timer::{new_timer, HasTimer, Timer, TimerCallback},
 };
 
 #[path = "../kernel_ext/mod.rs"]
@@ -25,49 +26,46 @@ module! {
 
 const TIMER_TIMEOUT: usize = 1;
 
-/// The timer's state: seconds elapsed since load, as counted by the handler.
-struct Ticker {
+/// The module's state: its timer and the seconds elapsed since load, as counted by the handler.
+#[pin_data(PinnedDrop)]
+struct PeriodicTimerModule {
+    #[pin]
+    timer: Timer<Self>,
     // TODO 2: a counter of the seconds elapsed (`Atomic<usize>`: the handler may run on any CPU)
     nseconds: Atomic<usize>,
 }
 
-impl TimerCallback for Ticker {
-    fn run(timer: &Timer<Self>, _bh: &BhDisabled) {
-        // TODO 2/2: add `TIMER_TIMEOUT` to the counter and print `[timer_handler] nseconds = N`
-        let nseconds = timer.nseconds.fetch_add(TIMER_TIMEOUT, Relaxed) + TIMER_TIMEOUT;
-        pr_info!("[timer_handler] nseconds = {}\n", nseconds);
-        // TODO 2: re-arm the timer `TIMER_TIMEOUT` seconds from now
-        timer.arm_at(jiffies().wrapping_add(TIMER_TIMEOUT * HZ));
+impl_deferred_fields! {
+    impl DeferredFields for PeriodicTimerModule {
+        timer: Timer,
+    }
+    drop(_this) {
+        pr_info!("[timer_exit] Exit module\n");
+        // Then the timer is shut down, even if its handler is re-arming it.
     }
 }
 
-#[pin_data(PinnedDrop)]
-struct PeriodicTimerModule {
-    #[pin]
-    timer: Timer<Ticker>,
+impl TimerCallback for PeriodicTimerModule {
+    fn run(this: &Self, _bh: &BhDisabled) {
+        // TODO 2/2: add `TIMER_TIMEOUT` to the counter and print `[timer_handler] nseconds = N`
+        let nseconds = this.nseconds.fetch_add(TIMER_TIMEOUT, Relaxed) + TIMER_TIMEOUT;
+        pr_info!("[timer_handler] nseconds = {}\n", nseconds);
+        // TODO 2: re-arm the timer `TIMER_TIMEOUT` seconds from now
+        this.arm_at(jiffies().wrapping_add(TIMER_TIMEOUT * HZ));
+    }
 }
 
 impl kernel::InPlaceModule for PeriodicTimerModule {
     fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
         pr_info!("[timer_init] Init module\n");
         try_pin_init!(Self {
-            timer <- new_timer!(Ticker {
-                // TODO 2: start the counter at 0
-                nseconds: Atomic::new(0),
-            }),
+            timer <- new_timer!(),
+            // TODO 2: start the counter at 0
+            nseconds: Atomic::new(0),
         })
         .pin_chain(|this| {
-            this.timer
-                .arm_at(jiffies().wrapping_add(TIMER_TIMEOUT * HZ));
+            this.arm_at(jiffies().wrapping_add(TIMER_TIMEOUT * HZ));
             Ok(())
         })
-    }
-}
-
-#[pinned_drop]
-impl PinnedDrop for PeriodicTimerModule {
-    fn drop(self: Pin<&mut Self>) {
-        pr_info!("[timer_exit] Exit module\n");
-        // Then the timer field drops: it is shut down even if its handler is re-arming it.
     }
 }

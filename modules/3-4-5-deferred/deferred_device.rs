@@ -18,8 +18,9 @@ use crate::kernel_ext::{
     sync::{new_spinlock_bh, SpinLockBh},
     task::{find_task, TaskExt},
     time::{jiffies, secs_to_jiffies, HZ},
-    timer::{new_timer, Timer, TimerCallback},
-    workqueue::{new_work, OwnedWork, WorkCallback},
+    deferred::impl_deferred_fields,
+    timer::{new_timer, HasTimer, Timer, TimerCallback},
+    workqueue::{new_work, HasOwnedWork, OwnedWork, WorkCallback},
 };
 use core::marker::PhantomData;
 use kernel::{
@@ -75,7 +76,7 @@ pub trait LabTask: Send + Sync + 'static {
 
 /// The module that registers `/dev/deferred` for lab task `T`: the `type` of its `module!`.
 pub struct DeviceModule<T: LabTask> {
-    _device: Pin<KBox<SharedMiscDevice<Deferred>>>,
+    _device: Pin<KBox<SharedMiscDevice<DeviceData>>>,
     _task: PhantomData<T>,
 }
 
@@ -83,7 +84,7 @@ impl<T: LabTask> kernel::Module for DeviceModule<T> {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         pr_info!("[deferred_init] Init module\n");
         Ok(Self {
-            _device: Deferred::register(T::FEATURES)?,
+            _device: DeviceData::register(T::FEATURES)?,
             _task: PhantomData,
         })
     }
@@ -96,7 +97,7 @@ impl<T: LabTask> Drop for DeviceModule<T> {
     }
 }
 
-/// What the timer does when it fires: the lab's `TIMER_TYPE_*`.
+/// What the timer does when it fires: the lab's `TIMER_TYPE_*`, kept in the device's `flag`.
 #[derive(Clone, Copy, PartialEq, Eq)]
 #[repr(i32)]
 enum TimerType {
@@ -106,25 +107,43 @@ enum TimerType {
     Mon = 2,
 }
 
-/// The device: its timer owns the rest of its state, so that dropping the timer (which waits for
-/// a running handler and stops re-arming) comes before dropping what the handler uses.
-#[pin_data]
-pub struct Deferred {
-    #[pin]
-    timer: Timer<DeviceState>,
+impl TimerType {
+    fn from_flag(flag: i32) -> Self {
+        match flag {
+            0 => Self::Set,
+            1 => Self::Alloc,
+            2 => Self::Mon,
+            _ => Self::None,
+        }
+    }
 }
 
-#[pin_data]
-struct DeviceState {
-    features: Features,
-    timer_type: Atomic<i32>,
-    // TODO 5/2: a pinned work item (`OwnedWork`) whose callback data is `AllocWork`
+/// The device: the lab's `struct my_device_data`. Its timer and work item are fields whose
+/// callbacks get the device; the device's drop stops both (waiting for a running handler, and
+/// for good) before any field goes.
+#[pin_data(PinnedDrop)]
+pub struct DeviceData {
     #[pin]
-    work: OwnedWork<AllocWork>,
+    timer: Timer<Self>,
+    // TODO 5/2: a pinned work item (`OwnedWork`) whose callback gets the device (`Self`)
+    #[pin]
+    work: OwnedWork<Self>,
     // TODO 7/2: the monitored processes (a `List` of `MonProc`), shared by the ioctl (process
-    // context) and the timer (softirq): under a `SpinLockBh`
+    // context) and the timer (softirq): under a `SpinLockBh`, which holds the list it locks
     #[pin]
-    monitored: SpinLockBh<List<MonProc>>,
+    list: SpinLockBh<List<MonProc>>,
+    /// What the timer does next (a [`TimerType`]).
+    flag: Atomic<i32>,
+    features: Features,
+}
+
+// The device's deferred fields: their callbacks find the device, and its drop stops them first.
+impl_deferred_fields! {
+    impl DeferredFields for DeviceData {
+        timer: Timer,
+        // TODO 5: name the work field here (`work: OwnedWork`)
+        work: OwnedWork,
+    }
 }
 
 /// A monitored process: the lab's `struct mon_proc`. The `ARef` holds a task reference until the
@@ -143,19 +162,18 @@ impl_list_item! {
     impl ListItem<0> for MonProc { using ListLinks { self.links }; }
 }
 
-impl Deferred {
+impl DeviceData {
     /// Registers `/dev/deferred` with `features`.
     pub fn register(features: Features) -> Result<Pin<KBox<SharedMiscDevice<Self>>>> {
         let device = Arc::pin_init(
-            pin_init!(Self {
-                timer <- new_timer!(try_pin_init!(DeviceState {
-                    features,
-                    timer_type: Atomic::new(TimerType::None as i32),
-                    // TODO 5: set the work item up (`new_work!`)
-                    work <- new_work!(AllocWork),
-                    // TODO 7: an empty list under a new lock (`new_spinlock_bh!`)
-                    monitored <- new_spinlock_bh!(List::new()),
-                }? Error)),
+            try_pin_init!(Self {
+                timer <- new_timer!(),
+                // TODO 5: set the work item up (`new_work!()`)
+                work <- new_work!(),
+                // TODO 7: an empty list under a new lock (`new_spinlock_bh!`)
+                list <- new_spinlock_bh!(List::new()),
+                flag: Atomic::new(TimerType::None as i32),
+                features,
             }? Error),
             GFP_KERNEL,
         )?;
@@ -167,12 +185,17 @@ impl Deferred {
             })
     }
 
+    /// What the timer does next.
+    fn timer_type(&self) -> TimerType {
+        TimerType::from_flag(self.flag.load(Relaxed))
+    }
+
     /// Arms the timer to fire `secs` seconds from now, for `timer_type`.
     fn arm(&self, timer_type: TimerType, secs: usize) -> Result {
         let delay = secs_to_jiffies(secs as u64).ok_or(EINVAL)?;
-        self.timer.timer_type.store(timer_type as i32, Relaxed);
+        self.flag.store(timer_type as i32, Relaxed);
         // TODO 3: arm the timer `delay` ticks from now (`arm_at`; jiffies wrap: `wrapping_add`)
-        self.timer.arm_at(jiffies().wrapping_add(delay));
+        self.arm_at(jiffies().wrapping_add(delay));
         Ok(())
     }
 
@@ -191,14 +214,32 @@ impl Deferred {
             }),
             GFP_KERNEL,
         )?;
-        self.timer.monitored.lock(ctx).push_back(entry);
-        self.timer.timer_type.store(TimerType::Mon as i32, Relaxed);
-        self.timer.arm_at(jiffies().wrapping_add(HZ));
+        self.list.lock(ctx).push_back(entry);
+        self.flag.store(TimerType::Mon as i32, Relaxed);
+        self.arm_at(jiffies().wrapping_add(HZ));
         Ok(())
+    }
+
+    /// Task 7: reports each monitored process that has died, and drops it from the list (with its
+    /// task reference).
+    fn report_dead_tasks(&self, bh: &BhDisabled) {
+        // TODO 7/10: walk the list under the lock (`lock_with(bh)`, `cursor_front`): print
+        // `task COMM (PID) is dead` for each task that `is_dead()` and remove it (dropping the
+        // entry drops its task reference)
+        let mut list = self.list.lock_with(bh);
+        let mut cursor = list.cursor_front();
+        while let Some(next) = cursor.peek_next() {
+            if next.task.is_dead() {
+                let dead = next.remove();
+                pr_info!("task {} ({}) is dead\n", dead.task.comm(), dead.task.pid());
+            } else {
+                cursor.move_next();
+            }
+        }
     }
 }
 
-impl SharedDevice for Deferred {
+impl SharedDevice for DeviceData {
     fn open(&self, _ctx: &mut ProcessContext) -> Result {
         pr_info!("[deferred_open] Device opened\n");
         Ok(())
@@ -220,15 +261,15 @@ impl SharedDevice for Deferred {
             // TODO 4: ALLOC: arm the timer `arg` seconds ahead, for `TimerType::Alloc`
             MY_IOCTL_TIMER_ALLOC => self.arm(TimerType::Alloc, arg)?,
             // TODO 7: MON, on the modules whose `features.monitor` is set: `self.monitor`
-            MY_IOCTL_TIMER_MON if self.timer.features.monitor => self.monitor(arg, ctx)?,
+            MY_IOCTL_TIMER_MON if self.features.monitor => self.monitor(arg, ctx)?,
             _ => return Err(ENOTTY),
         }
         Ok(0)
     }
 }
 
-impl TimerCallback for DeviceState {
-    fn run(timer: &Timer<Self>, bh: &BhDisabled) {
+impl TimerCallback for DeviceData {
+    fn run(this: &Self, bh: &BhDisabled) {
         // TODO 3/6: print the context the handler runs in: `[timer_handler] pid = P, comm = C`
         // of the current task (`current!()`, `pid()`, `TaskExt::comm`)
         let task = current!();
@@ -237,8 +278,8 @@ impl TimerCallback for DeviceState {
             task.pid(),
             task.comm()
         );
-        match timer.timer_type.load(Relaxed) {
-            t if t == TimerType::Alloc as i32 => match timer.features.alloc {
+        match this.timer_type() {
+            TimerType::Alloc => match this.features.alloc {
                 Alloc::FromTimer => {
                     // TODO 4/2: call `alloc_io()` here. Try `alloc_io(bh)` first and read the
                     // compiler's error: a timer handler runs in softirq context, where nothing may
@@ -255,45 +296,23 @@ impl TimerCallback for DeviceState {
                 }
                 Alloc::FromWork => {
                     // TODO 5: queue the work item, which calls `alloc_io()` in process context
-                    timer.work.queue();
+                    this.queue();
                 }
             },
-            t if t == TimerType::Mon as i32 => {
+            TimerType::Mon => {
                 // TODO 7: report the monitored processes that died (`report_dead_tasks`)
-                timer.report_dead_tasks(bh);
+                this.report_dead_tasks(bh);
                 // TODO 7: and check again in a second (`HZ` ticks)
-                timer.arm_at(jiffies().wrapping_add(HZ));
+                this.arm_at(jiffies().wrapping_add(HZ));
             }
             _ => {}
         }
     }
 }
 
-impl DeviceState {
-    /// Task 7: reports each monitored process that has died, and drops it from the list (with its
-    /// task reference).
-    fn report_dead_tasks(&self, bh: &BhDisabled) {
-        // TODO 7/10: walk the list under the lock (`lock_with(bh)`, `cursor_front`): print
-        // `task COMM (PID) is dead` for each task that `is_dead()` and remove it (dropping the
-        // entry drops its task reference)
-        let mut list = self.monitored.lock_with(bh);
-        let mut cursor = list.cursor_front();
-        while let Some(next) = cursor.peek_next() {
-            if next.task.is_dead() {
-                let dead = next.remove();
-                pr_info!("task {} ({}) is dead\n", dead.task.comm(), dead.task.pid());
-            } else {
-                cursor.move_next();
-            }
-        }
-    }
-}
-
 /// Task 5's work item: calls `alloc_io()` from a kernel worker thread.
-struct AllocWork;
-
-impl WorkCallback for AllocWork {
-    fn run(_work: &OwnedWork<Self>, ctx: &mut ProcessContext) {
+impl WorkCallback for DeviceData {
+    fn run(_this: &Self, ctx: &mut ProcessContext) {
         // TODO 5/7: print `[work_handler] pid = P, comm = C` of the current task, then call
         // `alloc_io()`: here it may sleep
         let task = current!();

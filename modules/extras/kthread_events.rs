@@ -25,11 +25,12 @@ use kernel::{
 };
 use kernel_ext::{
     context::{BhDisabled, ProcessContext},
+    deferred::impl_deferred_fields,
     kthread::{KThread, KThreadContext, ThreadFn},
     module::{InProcessContext, ProcessModule},
     sync::{new_spinlock_bh, SpinLockBh},
     task::TaskExt,
-    timer::{new_timer, Timer, TimerCallback},
+    timer::{new_timer, HasTimer, Timer, TimerCallback},
     wait::{new_wait_queue, WaitQueue},
 };
 
@@ -144,32 +145,41 @@ impl ThreadFn for Events {
     }
 }
 
-/// The timer that sends the events.
+/// The timer that sends the events, and what it sends them with.
+#[pin_data(PinnedDrop)]
 struct Producer {
+    #[pin]
+    timer: Timer<Self>,
     events: Arc<Events>,
     sent: Atomic<u32>,
     total: u32,
 }
 
+impl_deferred_fields! {
+    impl DeferredFields for Producer {
+        timer: Timer,
+    }
+}
+
 impl TimerCallback for Producer {
-    fn run(timer: &Timer<Self>, bh: &BhDisabled) {
-        let n = timer.sent.fetch_add(1, Relaxed) + 1;
-        if timer
+    fn run(this: &Self, bh: &BhDisabled) {
+        let n = this.sent.fetch_add(1, Relaxed) + 1;
+        if this
             .events
             .send(Some(n), GFP_ATOMIC, Sender::Timer(bh))
             .is_err()
         {
             pr_warn!("[event_timer] out of memory for event {n}\n");
         }
-        if n < timer.total {
-            timer.arm_after(kernel::time::Delta::from_millis(200));
+        if n < this.total {
+            this.arm_after(kernel::time::Delta::from_millis(200));
         }
     }
 }
 
 struct EventsModule {
     // The timer drops first: nothing sends events once the thread may be gone.
-    producer: Pin<KBox<Timer<Producer>>>,
+    producer: Pin<KBox<Producer>>,
     thread: KThread<Events>,
 }
 
@@ -187,7 +197,8 @@ impl ProcessModule for EventsModule {
         )?;
         let thread = KThread::run(c"dw_events", events.clone(), ctx)?;
         let producer = KBox::pin_init(
-            new_timer!(Producer {
+            pin_init!(Producer {
+                timer <- new_timer!(),
                 events,
                 sent: Atomic::new(0),
                 total
@@ -201,7 +212,7 @@ impl ProcessModule for EventsModule {
     }
 
     fn exit(&mut self, ctx: &mut ProcessContext) {
-        self.producer.cancel(ctx);
+        self.producer.timer.cancel(ctx);
         if !module_parameters::stop_event.value() {
             pr_info!("[events_exit] no stop event: kthread_stop ends the thread\n");
         } else if self

@@ -24,7 +24,8 @@ use kernel_ext::{
     context::{BhDisabled, ProcessContext},
     module::{InProcessContext, ProcessModule},
     sync::{new_spinlock_bh, SpinLockBh},
-    tasklet::{Tasklet, TaskletCallback},
+    deferred::impl_deferred_fields,
+    tasklet::{HasTasklet, Tasklet, TaskletCallback},
     time::HZ,
     workqueue::flush,
 };
@@ -41,31 +42,49 @@ module! {
 }
 
 /// A tasklet that counts its runs, in data it shares with process context.
-#[pin_data]
+#[pin_data(PinnedDrop)]
 struct Counter {
+    #[pin]
+    tasklet: Tasklet<Self>,
     name: &'static str,
     #[pin]
     runs: SpinLockBh<u32>,
 }
 
-impl TaskletCallback for Counter {
-    fn run(tasklet: &Tasklet<Self>, bh: &BhDisabled) {
-        let mut runs = tasklet.runs.lock_with(bh);
-        *runs += 1;
-        pr_info!("[{}] tasklet ran ({} so far)\n", tasklet.name, *runs);
+impl_deferred_fields! {
+    impl DeferredFields for Counter {
+        tasklet: Tasklet,
     }
 }
 
-fn counter(name: &'static str) -> impl PinInit<Tasklet<Counter>> {
-    Tasklet::new(pin_init!(Counter {
+impl TaskletCallback for Counter {
+    fn run(this: &Self, bh: &BhDisabled) {
+        let mut runs = this.runs.lock_with(bh);
+        *runs += 1;
+        pr_info!("[{}] tasklet ran ({} so far)\n", this.name, *runs);
+    }
+}
+
+fn counter(name: &'static str) -> impl PinInit<Counter> {
+    pin_init!(Counter {
+        tasklet <- Tasklet::new(),
         name,
         runs <- new_spinlock_bh!(0),
-    }))
+    })
 }
 
 /// A tasklet that schedules itself until it has run `ROUNDS` times.
+#[pin_data(PinnedDrop)]
 struct Rescheduling {
+    #[pin]
+    tasklet: Tasklet<Self>,
     rounds: Atomic<u32>,
+}
+
+impl_deferred_fields! {
+    impl DeferredFields for Rescheduling {
+        tasklet: Tasklet,
+    }
 }
 
 impl Rescheduling {
@@ -73,11 +92,11 @@ impl Rescheduling {
 }
 
 impl TaskletCallback for Rescheduling {
-    fn run(tasklet: &Tasklet<Self>, _bh: &BhDisabled) {
-        let round = tasklet.rounds.fetch_add(1, Relaxed) + 1;
+    fn run(this: &Self, _bh: &BhDisabled) {
+        let round = this.rounds.fetch_add(1, Relaxed) + 1;
         pr_info!("[resched] run {round} of {}\n", Self::ROUNDS);
         if round < Self::ROUNDS {
-            tasklet.schedule();
+            this.schedule();
         }
     }
 }
@@ -102,16 +121,16 @@ impl WorkItem for BhItem {
 }
 
 struct TaskletModule {
-    shared: Pin<KBox<Tasklet<Counter>>>,
-    hi: Pin<KBox<Tasklet<Counter>>>,
-    normal: Pin<KBox<Tasklet<Counter>>>,
-    disabled: Pin<KBox<Tasklet<Counter>>>,
-    rescheduling: Pin<KBox<Tasklet<Rescheduling>>>,
+    shared: Pin<KBox<Counter>>,
+    hi: Pin<KBox<Counter>>,
+    normal: Pin<KBox<Counter>>,
+    disabled: Pin<KBox<Counter>>,
+    rescheduling: Pin<KBox<Rescheduling>>,
 }
 
 impl TaskletModule {
-    fn runs(tasklet: &Tasklet<Counter>, bh: &BhDisabled) -> u32 {
-        *tasklet.runs.lock_with(bh)
+    fn runs(counter: &Counter, bh: &BhDisabled) -> u32 {
+        *counter.runs.lock_with(bh)
     }
 
     /// 1: twice scheduled with bottom halves off (nested) is once run, at the outer enable.
@@ -148,7 +167,7 @@ impl TaskletModule {
 
     /// 3: a disabled tasklet waits for its enable.
     fn disable_enable(&self, ctx: &mut ProcessContext) {
-        let disabled = self.disabled.disable(ctx);
+        let disabled = self.disabled.tasklet.disable(ctx);
         self.disabled.schedule();
         ctx.schedule_timeout_interruptible(HZ / 10);
         pr_info!(
@@ -184,7 +203,8 @@ impl ProcessModule for TaskletModule {
             normal: KBox::pin_init(counter("normal"), GFP_KERNEL)?,
             disabled: KBox::pin_init(counter("disabled"), GFP_KERNEL)?,
             rescheduling: KBox::pin_init(
-                Tasklet::new(Rescheduling {
+                pin_init!(Rescheduling {
+                    tasklet <- Tasklet::new(),
                     rounds: Atomic::new(0),
                 }),
                 GFP_KERNEL,

@@ -16,10 +16,13 @@
 use kernel::{cpu::CpuId, current, prelude::*};
 use kernel_ext::{
     context::ProcessContext,
+    deferred::impl_deferred_fields,
     module::{InProcessContext, ProcessModule},
     task::TaskExt,
     time::HZ,
-    workqueue::{new_work, schedule_on_each_cpu, OnEachCpu, OwnedQueue, OwnedWork, WorkCallback},
+    workqueue::{
+        new_work, schedule_on_each_cpu, HasOwnedWork, OnEachCpu, OwnedQueue, OwnedWork, WorkCallback,
+    },
 };
 
 #[path = "../kernel_ext/mod.rs"]
@@ -34,14 +37,25 @@ module! {
 }
 
 /// A work item that says where it ran.
-struct Say(&'static str);
+#[pin_data(PinnedDrop)]
+struct Say {
+    #[pin]
+    work: OwnedWork<Self>,
+    name: &'static str,
+}
+
+impl_deferred_fields! {
+    impl DeferredFields for Say {
+        work: OwnedWork,
+    }
+}
 
 impl WorkCallback for Say {
-    fn run(work: &OwnedWork<Self>, _ctx: &mut ProcessContext) {
+    fn run(this: &Self, _ctx: &mut ProcessContext) {
         let task = current!();
         pr_info!(
             "[{}] ran on cpu {}, pid {} ({})\n",
-            work.0,
+            this.name,
             CpuId::current().as_u32(),
             task.pid(),
             task.comm()
@@ -64,17 +78,23 @@ impl OnEachCpu for EachCpu {
     }
 }
 
-fn work(name: &'static str) -> Result<Pin<KBox<OwnedWork<Say>>>> {
-    KBox::pin_init(new_work!(Say(name)), GFP_KERNEL)
+fn work(name: &'static str) -> Result<Pin<KBox<Say>>> {
+    KBox::pin_init(
+        pin_init!(Say {
+            work <- new_work!(),
+            name,
+        }),
+        GFP_KERNEL,
+    )
 }
 
 struct ToolboxModule {
-    delayed: Pin<KBox<OwnedWork<Say>>>,
-    cancelled: Pin<KBox<OwnedWork<Say>>>,
-    per_cpu_item: Pin<KBox<OwnedWork<Say>>>,
+    delayed: Pin<KBox<Say>>,
+    cancelled: Pin<KBox<Say>>,
+    per_cpu_item: Pin<KBox<Say>>,
     // Destroyed before its items drop (fields drop in order): destroying runs what is queued.
     _ordered: OwnedQueue,
-    ordered_items: [Pin<KBox<OwnedWork<Say>>>; 3],
+    ordered_items: [Pin<KBox<Say>>; 3],
     _per_cpu: OwnedQueue,
 }
 
@@ -93,7 +113,7 @@ impl ProcessModule for ToolboxModule {
         this.delayed.queue_after(HZ);
         this.cancelled.queue_after(10 * HZ);
         pr_info!("[delayed] queued for 1 s and for 10 s\n");
-        let was_pending = this.cancelled.cancel(ctx);
+        let was_pending = this.cancelled.work.cancel(ctx);
         pr_info!("[delayed] the 10 s one cancelled while pending: {was_pending}\n");
 
         for item in &this.ordered_items {

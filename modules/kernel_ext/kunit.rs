@@ -16,11 +16,12 @@ mod tests {
         module::{InProcessContext, ProcessModule},
         sync::{new_spinlock_bh, SpinLockBh, SpinLockBhGuard},
         task::{find_task, TaskExt},
-        tasklet::{Tasklet, TaskletCallback},
+        deferred::impl_deferred_fields,
+        tasklet::{HasTasklet, Tasklet, TaskletCallback},
         time::{jiffies, secs_to_jiffies, time_after, HZ, MAX_JIFFY_OFFSET},
-        timer::{new_timer, Timer, TimerCallback},
+        timer::{new_timer, HasTimer, Timer, TimerCallback},
         wait::{new_wait_queue, WaitQueue},
-        workqueue::{new_work, OwnedQueue, OwnedWork, WorkCallback},
+        workqueue::{new_work, HasOwnedWork, OwnedQueue, OwnedWork, WorkCallback},
     };
     use kernel::{
         bindings, current,
@@ -42,35 +43,60 @@ mod tests {
         process_context().schedule_timeout_interruptible(ms * HZ / 1000 + 1);
     }
 
-    /// Counts its runs, shared with the test through an `Arc`.
-    struct Count(Arc<Atomic<u32>>);
+    /// Counts the runs of its timer, tasklet and work item, shared with the test through an
+    /// `Arc`.
+    #[pin_data(PinnedDrop)]
+    struct Count {
+        #[pin]
+        timer: Timer<Self>,
+        #[pin]
+        tasklet: Tasklet<Self>,
+        #[pin]
+        work: OwnedWork<Self>,
+        runs: Arc<Atomic<u32>>,
+    }
+
+    impl_deferred_fields! {
+        impl DeferredFields for Count {
+            timer: Timer,
+            tasklet: Tasklet,
+            work: OwnedWork,
+        }
+    }
 
     impl Count {
-        fn new() -> Result<(Self, Arc<Atomic<u32>>)> {
+        fn new() -> Result<(impl PinInit<Self>, Arc<Atomic<u32>>)> {
             let runs = Arc::new(Atomic::new(0), GFP_KERNEL)?;
-            Ok((Self(runs.clone()), runs))
+            let shared = runs.clone();
+            let init = pin_init!(Self {
+                timer <- new_timer!(),
+                tasklet <- Tasklet::new(),
+                work <- new_work!(),
+                runs: shared,
+            });
+            Ok((init, runs))
         }
 
         fn bump(&self) {
-            self.0.fetch_add(1, Relaxed);
+            self.runs.fetch_add(1, Relaxed);
         }
     }
 
     impl TimerCallback for Count {
-        fn run(timer: &Timer<Self>, _bh: &BhDisabled) {
-            timer.bump();
+        fn run(this: &Self, _bh: &BhDisabled) {
+            this.bump();
         }
     }
 
     impl TaskletCallback for Count {
-        fn run(tasklet: &Tasklet<Self>, _bh: &BhDisabled) {
-            tasklet.bump();
+        fn run(this: &Self, _bh: &BhDisabled) {
+            this.bump();
         }
     }
 
     impl WorkCallback for Count {
-        fn run(work: &OwnedWork<Self>, _ctx: &mut ProcessContext) {
-            work.bump();
+        fn run(this: &Self, _ctx: &mut ProcessContext) {
+            this.bump();
         }
     }
 
@@ -92,16 +118,16 @@ mod tests {
     fn timer_fires_once_and_cancels() -> Result {
         let ctx = process_context();
         let (count, runs) = Count::new()?;
-        let timer = KBox::pin_init(new_timer!(count), GFP_KERNEL)?;
-        assert!(!timer.is_armed());
-        timer.arm_after(kernel::time::Delta::from_millis(10));
-        assert!(timer.is_armed());
+        let count = KBox::pin_init(count, GFP_KERNEL)?;
+        assert!(!count.timer.is_armed());
+        count.arm_after(kernel::time::Delta::from_millis(10));
+        assert!(count.timer.is_armed());
         sleep_ms(100);
         assert_eq!(runs.load(Relaxed), 1);
         // Nothing left to cancel.
-        assert!(!timer.cancel(&ctx));
-        timer.arm_at(jiffies().wrapping_add(10 * HZ));
-        assert!(timer.cancel(&ctx));
+        assert!(!count.timer.cancel(&ctx));
+        count.arm_at(jiffies().wrapping_add(10 * HZ));
+        assert!(count.timer.cancel(&ctx));
         assert_eq!(runs.load(Relaxed), 1);
         Ok(())
     }
@@ -109,11 +135,108 @@ mod tests {
     #[test]
     fn dropping_an_armed_timer_stops_it() -> Result {
         let (count, runs) = Count::new()?;
-        let timer = KBox::pin_init(new_timer!(count), GFP_KERNEL)?;
-        timer.arm_after(kernel::time::Delta::from_millis(20));
-        drop(timer);
+        let count = KBox::pin_init(count, GFP_KERNEL)?;
+        count.arm_after(kernel::time::Delta::from_millis(20));
+        drop(count);
         sleep_ms(100);
         assert_eq!(runs.load(Relaxed), 0);
+        Ok(())
+    }
+
+    /// Sets its flag when dropped.
+    struct SetOnDrop(Arc<Atomic<u32>>);
+
+    impl Drop for SetOnDrop {
+        fn drop(&mut self) {
+            self.0.store(1, Release);
+        }
+    }
+
+    /// Two timers (`ID`s 0 and 1) and a tasklet that re-arm one another, and a field declared
+    /// before them, so dropped first: a callback that sees it gone counts in `late`.
+    #[pin_data(PinnedDrop)]
+    struct Busy {
+        first: SetOnDrop,
+        gone: Arc<Atomic<u32>>,
+        late: Arc<Atomic<u32>>,
+        runs: [Atomic<u32>; 3],
+        #[pin]
+        tick: Timer<Self>,
+        #[pin]
+        tock: Timer<Self, 1>,
+        #[pin]
+        tasklet: Tasklet<Self>,
+    }
+
+    impl_deferred_fields! {
+        impl DeferredFields for Busy {
+            tick: Timer,
+            tock: Timer<1>,
+            tasklet: Tasklet,
+        }
+    }
+
+    impl Busy {
+        fn check(&self, which: usize) {
+            if self.gone.load(Acquire) != 0 {
+                self.late.fetch_add(1, Relaxed);
+            }
+            self.runs[which].fetch_add(1, Relaxed);
+        }
+    }
+
+    impl TimerCallback for Busy {
+        fn run(this: &Self, _bh: &BhDisabled) {
+            this.check(0);
+            this.schedule();
+            HasTimer::<1>::arm_at(this, jiffies().wrapping_add(1));
+        }
+    }
+
+    impl TimerCallback<1> for Busy {
+        fn run(this: &Self, _bh: &BhDisabled) {
+            this.check(1);
+            HasTimer::<0>::arm_at(this, jiffies().wrapping_add(1));
+        }
+    }
+
+    impl TaskletCallback for Busy {
+        fn run(this: &Self, _bh: &BhDisabled) {
+            this.check(2);
+            HasTimer::<1>::arm_at(this, jiffies());
+        }
+    }
+
+    #[test]
+    fn a_container_stops_its_fields_before_any_field_drops() -> Result {
+        let gone = Arc::new(Atomic::new(0), GFP_KERNEL)?;
+        let late = Arc::new(Atomic::new(0), GFP_KERNEL)?;
+        for _ in 0..5 {
+            let (first, gone_too, late_too) = (gone.clone(), gone.clone(), late.clone());
+            let busy = KBox::pin_init(
+                pin_init!(Busy {
+                    first: SetOnDrop(first),
+                    gone: gone_too,
+                    late: late_too,
+                    runs: [Atomic::new(0), Atomic::new(0), Atomic::new(0)],
+                    tick <- new_timer!(),
+                    tock <- new_timer!(),
+                    tasklet <- Tasklet::new(),
+                }),
+                GFP_KERNEL,
+            )?;
+            HasTimer::<0>::arm_at(&*busy, jiffies());
+            sleep_ms(20);
+            // Each callback ran: the timers and the tasklet reach their own container.
+            for runs in &busy.runs {
+                assert!(runs.load(Relaxed) > 0);
+            }
+            drop(busy);
+            assert_eq!(gone.load(Relaxed), 1);
+            gone.store(0, Relaxed);
+        }
+        sleep_ms(20);
+        assert_eq!(late.load(Relaxed), 0);
         Ok(())
     }
 
@@ -124,15 +247,15 @@ mod tests {
         // stack are dropped before anything is asserted, so none is left armed on a dead stack.
         let (count, timer_runs) = Count::new()?;
         {
-            pin_init::stack_pin_init!(let timer = new_timer!(count));
-            timer.arm_after(kernel::time::Delta::from_millis(1));
+            pin_init::stack_pin_init!(let count = count);
+            count.arm_after(kernel::time::Delta::from_millis(1));
             sleep_ms(50);
         }
         let (count, work_runs) = Count::new()?;
         {
-            pin_init::stack_pin_init!(let work = new_work!(count));
-            work.queue();
-            work.flush(&ctx);
+            pin_init::stack_pin_init!(let count = count);
+            count.queue();
+            count.work.flush(&ctx);
         }
         // Both were forgotten by debugobjects as they dropped (ODEBUG would report them otherwise).
         assert_eq!(timer_runs.load(Relaxed), 1);
@@ -143,8 +266,8 @@ mod tests {
     #[test]
     fn timer_with_a_negative_delay_fires_now() -> Result {
         let (count, runs) = Count::new()?;
-        let timer = KBox::pin_init(new_timer!(count), GFP_KERNEL)?;
-        timer.arm_after(kernel::time::Delta::from_millis(-5));
+        let count = KBox::pin_init(count, GFP_KERNEL)?;
+        count.arm_after(kernel::time::Delta::from_millis(-5));
         sleep_ms(100);
         assert_eq!(runs.load(Relaxed), 1);
         Ok(())
@@ -221,14 +344,14 @@ mod tests {
     fn tasklet_twice_scheduled_runs_once_and_waits_while_disabled() -> Result {
         let mut ctx = process_context();
         let (count, runs) = Count::new()?;
-        let tasklet = KBox::pin_init(Tasklet::new(count), GFP_KERNEL)?;
+        let count = KBox::pin_init(count, GFP_KERNEL)?;
         let bh = local_bh_disable(&mut ctx);
-        tasklet.schedule();
-        tasklet.schedule();
+        count.schedule();
+        count.schedule();
         drop(bh);
         assert_eq!(runs.load(Relaxed), 1);
-        let disabled = tasklet.disable(&ctx);
-        tasklet.hi_schedule();
+        let disabled = count.tasklet.disable(&ctx);
+        count.hi_schedule();
         sleep_ms(30);
         assert_eq!(runs.load(Relaxed), 1);
         drop(disabled);
@@ -241,14 +364,14 @@ mod tests {
     fn tasklet_with_a_forgotten_disable_is_dropped_without_hanging() -> Result {
         let ctx = process_context();
         let (count, runs) = Count::new()?;
-        let tasklet = KBox::pin_init(Tasklet::new(count), GFP_KERNEL)?;
-        core::mem::forget(tasklet.disable(&ctx));
-        core::mem::forget(tasklet.disable(&ctx));
-        tasklet.schedule();
+        let count = KBox::pin_init(count, GFP_KERNEL)?;
+        core::mem::forget(count.tasklet.disable(&ctx));
+        core::mem::forget(count.tasklet.disable(&ctx));
+        count.schedule();
         sleep_ms(30);
         assert_eq!(runs.load(Relaxed), 0);
         // `tasklet_kill` would wait for ever for a disabled, scheduled tasklet.
-        drop(tasklet);
+        drop(count);
         assert_eq!(runs.load(Relaxed), 1);
         Ok(())
     }
@@ -257,28 +380,36 @@ mod tests {
     fn work_runs_flushes_and_cancels() -> Result {
         let ctx = process_context();
         let (count, runs) = Count::new()?;
-        let work = KBox::pin_init(new_work!(count), GFP_KERNEL)?;
-        assert!(work.queue());
-        work.flush(&ctx);
+        let count = KBox::pin_init(count, GFP_KERNEL)?;
+        assert!(count.queue());
+        count.work.flush(&ctx);
         assert_eq!(runs.load(Relaxed), 1);
-        assert!(work.queue_after(10 * HZ));
-        assert!(work.cancel(&ctx));
+        assert!(count.queue_after(10 * HZ));
+        assert!(count.work.cancel(&ctx));
         let queue = OwnedQueue::new_ordered(c"dw_kunit", &ctx)?;
-        assert!(work.queue_on(&queue));
+        assert!(count.queue_on(&queue));
         drop(queue); // Destroying runs what is queued.
         assert_eq!(runs.load(Relaxed), 2);
         Ok(())
     }
 
-    #[pin_data]
+    #[pin_data(PinnedDrop)]
     struct Ping {
+        #[pin]
+        timer: Timer<Self>,
         #[pin]
         done: CountingCompletion,
     }
 
+    impl_deferred_fields! {
+        impl DeferredFields for Ping {
+            timer: Timer,
+        }
+    }
+
     impl TimerCallback for Ping {
-        fn run(timer: &Timer<Self>, _bh: &BhDisabled) {
-            timer.done.complete();
+        fn run(this: &Self, _bh: &BhDisabled) {
+            this.done.complete();
         }
     }
 
@@ -286,7 +417,7 @@ mod tests {
     fn completion_lets_one_wait_through_per_signal() -> Result {
         let ctx = process_context();
         let ping = KBox::pin_init(
-            new_timer!(try_pin_init!(Ping { done <- CountingCompletion::new() }? Error)),
+            try_pin_init!(Ping { timer <- new_timer!(), done <- CountingCompletion::new() }? Error),
             GFP_KERNEL,
         )?;
         assert!(!ping.done.is_done());
@@ -362,12 +493,23 @@ mod tests {
     }
 
     /// A flag and its wait queue, opened by a timer.
-    struct Opener(Arc<Flag>);
+    #[pin_data(PinnedDrop)]
+    struct Opener {
+        #[pin]
+        timer: Timer<Self>,
+        flag: Arc<Flag>,
+    }
+
+    impl_deferred_fields! {
+        impl DeferredFields for Opener {
+            timer: Timer,
+        }
+    }
 
     impl TimerCallback for Opener {
-        fn run(timer: &Timer<Self>, _bh: &BhDisabled) {
-            timer.0.set.store(true, Release);
-            timer.0.queue.wake_up_interruptible();
+        fn run(this: &Self, _bh: &BhDisabled) {
+            this.flag.set.store(true, Release);
+            this.flag.queue.wake_up_interruptible();
         }
     }
 
@@ -384,7 +526,11 @@ mod tests {
             pin_init!(Flag { set: Atomic::new(false), queue <- new_wait_queue!(), ran: Atomic::new(0) }),
             GFP_KERNEL,
         )?;
-        let timer = KBox::pin_init(new_timer!(Opener(flag.clone())), GFP_KERNEL)?;
+        let opened = flag.clone();
+        let timer = KBox::pin_init(
+            pin_init!(Opener { timer <- new_timer!(), flag: opened }),
+            GFP_KERNEL,
+        )?;
         timer.arm_after(kernel::time::Delta::from_millis(20));
         let (checks, running) = (core::cell::Cell::new(0), core::cell::Cell::new(0));
         flag.queue.wait_interruptible(&mut ctx, || {

@@ -17,6 +17,7 @@
 pub mod bh;
 pub mod completion;
 pub mod context;
+pub mod deferred;
 pub mod kthread;
 pub mod miscdev;
 pub mod module;

@@ -9,9 +9,12 @@
 //! on two CPUs at once. [`Tasklet::hi_schedule`] uses the high-priority softirq, which runs before
 //! the normal one. While [disabled](Tasklet::disable), a scheduled tasklet waits.
 //!
-//! Like [`Timer`](super::timer::Timer), a [`Tasklet`] owns the `'static` data its callback uses;
-//! dropping it kills it (`tasklet_kill`: waits until it is neither scheduled nor running) before
-//! the data goes. That may sleep, so a tasklet is dropped in process context (`might_sleep()`
+//! Like [`Timer`](super::timer::Timer), a [`Tasklet`] is a field of the user's struct (the
+//! container, named with [`impl_deferred_fields!`](super::deferred::impl_deferred_fields)),
+//! scheduled from the container ([`HasTasklet::schedule`]), and its callback gets the container.
+//! The container's drop marks it dead (scheduling it does nothing from then on) and kills it
+//! (`tasklet_kill`: waits until it is neither scheduled nor running) before any field drops.
+//! That may sleep, so a tasklet's container is dropped in process context (`might_sleep()`
 //! reports it otherwise).
 //!
 //! A [disabled](Tasklet::disable) tasklet stays disabled while the guard lives. A guard that was
@@ -28,29 +31,41 @@
 //!
 //! ```
 //! use kernel::prelude::*;
-//! use kernel_ext::{context::BhDisabled, tasklet::{Tasklet, TaskletCallback}};
+//! use kernel_ext::{context::BhDisabled, deferred::impl_deferred_fields,
+//!                  tasklet::{HasTasklet, Tasklet, TaskletCallback}};
 //!
-//! struct Hello;
+//! #[pin_data(PinnedDrop)]
+//! struct Hello {
+//!     #[pin]
+//!     tasklet: Tasklet<Self>,
+//! }
+//!
+//! impl_deferred_fields! {
+//!     impl DeferredFields for Hello {
+//!         tasklet: Tasklet,
+//!     }
+//! }
 //!
 //! impl TaskletCallback for Hello {
-//!     fn run(_tasklet: &Tasklet<Self>, _bh: &BhDisabled) {
+//!     fn run(_this: &Self, _bh: &BhDisabled) {
 //!         pr_info!("hello from softirq context\n");
 //!     }
 //! }
 //!
-//! let tasklet = KBox::pin_init(Tasklet::new(Hello), GFP_KERNEL)?;
-//! tasklet.schedule();
-//! drop(tasklet); // Waits until it has run.
+//! let hello = KBox::pin_init(pin_init!(Hello { tasklet <- Tasklet::new() }), GFP_KERNEL)?;
+//! hello.schedule();
+//! drop(hello); // Waits until it has run.
 //! # Ok::<(), Error>(())
 //! ```
 
-use super::context::{might_sleep, BhDisabled, MaySleep};
-use core::{marker::PhantomPinned, ops::Deref};
+use super::{
+    context::{might_sleep, BhDisabled, MaySleep},
+    deferred::{Field, HasField, Kind},
+};
 use kernel::{
     bindings,
     prelude::*,
-    sync::atomic::{Atomic, Relaxed},
-    types::Opaque,
+    sync::atomic::{Acquire, Atomic, Relaxed, Release},
 };
 
 unsafe extern "C" {
@@ -60,139 +75,158 @@ unsafe extern "C" {
     fn dw_tasklet_enable(t: *mut bindings::tasklet_struct);
 }
 
-/// What a [`Tasklet`] does when it runs.
-pub trait TaskletCallback: Sized + Send + Sync + 'static {
-    /// Runs in softirq context. It may schedule `tasklet` again.
-    fn run(tasklet: &Tasklet<Self>, bh: &BhDisabled);
-}
+/// The `tasklet_struct` kind of [`Field`].
+pub struct TaskletStruct;
 
-/// A tasklet that owns the data `T` its callback uses.
+/// What a [`Tasklet`] keeps beside its `tasklet_struct`.
 ///
 /// # Invariants
 ///
-/// - `raw` was set up by `tasklet_setup` with [`Tasklet::run_callback::<T>`] and has not moved.
-/// - `raw` is killed in [`Drop`] before `data` is dropped.
 /// - `disables` counts the `tasklet_disable` calls not yet paired with a `tasklet_enable`: the
 ///   live [`TaskletDisabled`] guards and the forgotten ones.
-#[pin_data(PinnedDrop)]
-pub struct Tasklet<T: TaskletCallback> {
-    #[pin]
-    raw: Opaque<bindings::tasklet_struct>,
-    #[pin]
-    data: T,
+/// - Once `dead` is `true`, the tasklet is never scheduled again by this layer.
+pub struct TaskletState {
     disables: Atomic<u32>,
-    #[pin]
-    _pin: PhantomPinned,
+    dead: Atomic<bool>,
 }
 
-// SAFETY: The tasklet can be scheduled, disabled and dropped from any thread; `T: Send` lets its
-// data be dropped on another thread.
-unsafe impl<T: TaskletCallback> Send for Tasklet<T> {}
+// SAFETY: After `stop` no new scheduling starts (`dead`); a scheduling already under way is one
+// of a callback of the container (nothing else holds it while it drops), and each `drain`'s
+// `tasklet_kill` waits for the tasklets scheduled and running. `impl_deferred_fields!` drains
+// every field twice: a tasklet scheduled by another while the first drains is then killed too,
+// and its run cannot schedule anything (it starts after every `dead` was set).
+unsafe impl Kind for TaskletStruct {
+    type Raw = bindings::tasklet_struct;
+    type State = TaskletState;
 
-// SAFETY: `&self` methods only call the thread-safe C tasklet API; the callback shares `&T` with
-// other threads, which `T: Sync` allows.
-unsafe impl<T: TaskletCallback> Sync for Tasklet<T> {}
-
-impl<T: TaskletCallback> Tasklet<T> {
-    /// Creates an idle, enabled tasklet owning `data`.
     #[inline]
-    pub fn new<E: From<core::convert::Infallible>>(
-        data: impl PinInit<T, E>,
-    ) -> impl PinInit<Self, E> {
-        try_pin_init!(Self {
-            // INVARIANT: `run_callback::<T>` is installed as the callback.
-            // SAFETY: `slot` is valid for writes and pinned.
-            raw <- Opaque::ffi_init(|slot| unsafe {
-                bindings::tasklet_setup(slot, Some(Self::run_callback))
-            }),
-            data <- data,
+    fn new_state() -> TaskletState {
+        TaskletState {
             disables: Atomic::new(0),
-            _pin: PhantomPinned,
-        }? E)
+            dead: Atomic::new(false),
+        }
     }
 
-    /// Schedules the tasklet on the normal-priority softirq: `tasklet_schedule` in C.
     #[inline]
-    pub fn schedule(&self) {
-        // SAFETY: `raw` is set up by the type invariants.
-        unsafe { dw_tasklet_schedule(self.raw.get()) }
+    unsafe fn stop(_raw: *mut bindings::tasklet_struct, state: &TaskletState) {
+        // INVARIANT: `schedule` and `hi_schedule` check it.
+        state.dead.store(true, Release);
     }
 
-    /// Schedules the tasklet on the high-priority softirq: `tasklet_hi_schedule` in C.
     #[inline]
-    pub fn hi_schedule(&self) {
-        // SAFETY: `raw` is set up by the type invariants.
-        unsafe { dw_tasklet_hi_schedule(self.raw.get()) }
+    unsafe fn drain(raw: *mut bindings::tasklet_struct, state: &TaskletState) {
+        might_sleep();
+        // No guard is alive (each borrows the container, which is dropping): what is still
+        // counted was forgotten.
+        for _ in 0..state.disables.xchg(0, Relaxed) {
+            // SAFETY: `raw` is set up; this pairs with a forgotten guard's `tasklet_disable`.
+            unsafe { dw_tasklet_enable(raw) };
+        }
+        // SAFETY: `raw` is set up and, after the loop, enabled, so `tasklet_kill` returns once
+        // the tasklet is neither scheduled nor running. It may sleep: dropped in an atomic
+        // context, `might_sleep` above reports it.
+        unsafe { bindings::tasklet_kill(raw) };
     }
+}
 
+/// A tasklet (`struct tasklet_struct`), a field of the container `T` whose
+/// [`TaskletCallback<ID>`] it runs.
+pub type Tasklet<T, const ID: u64 = 0> = Field<TaskletStruct, T, ID>;
+
+/// What a container's [`Tasklet`] does when it runs.
+pub trait TaskletCallback<const ID: u64 = 0>: Send + Sync + 'static {
+    /// Runs in softirq context, with the tasklet's container. It may schedule the tasklet again.
+    fn run(this: &Self, bh: &BhDisabled);
+}
+
+impl<T: TaskletCallback<ID> + HasField<Tasklet<T, ID>>, const ID: u64> Tasklet<T, ID> {
+    /// Creates an idle, enabled tasklet.
+    #[inline]
+    pub fn new() -> impl PinInit<Self> {
+        let init = |slot| {
+        // SAFETY: `slot` is valid for writes and pinned.
+        unsafe { bindings::tasklet_setup(slot, Some(run_callback::<T, ID>)) }
+    };
+        // SAFETY: The closure sets the tasklet up with `run_callback::<T, ID>`, which finds its
+        // container with `HasField<Tasklet<T, ID>>`.
+        unsafe { Field::from_c_init(init) }
+    }
+}
+
+impl<T, const ID: u64> Tasklet<T, ID> {
     /// Disables the tasklet until the returned guard is dropped, waiting for a running callback
     /// to finish (`tasklet_disable`, which may sleep). A scheduled tasklet waits meanwhile.
     #[inline]
     #[track_caller]
-    pub fn disable(&self, _ctx: &impl MaySleep) -> TaskletDisabled<'_, T> {
+    pub fn disable(&self, _ctx: &impl MaySleep) -> TaskletDisabled<'_, T, ID> {
         might_sleep();
         // INVARIANT: counted before the disable, uncounted after the enable.
-        self.disables.fetch_add(1, Relaxed);
-        // SAFETY: `raw` is set up by the type invariants; `_ctx` proves we may sleep.
-        unsafe { dw_tasklet_disable(self.raw.get()) };
+        self.state().disables.fetch_add(1, Relaxed);
+        // SAFETY: `raw` is set up by the field's invariants; `_ctx` proves we may sleep.
+        unsafe { dw_tasklet_disable(self.raw()) };
         TaskletDisabled { tasklet: self }
     }
-
-    /// The C callback: recovers the [`Tasklet`] and runs [`TaskletCallback::run`].
-    ///
-    /// # Safety
-    ///
-    /// `ptr` must point to the `raw` field of a live `Tasklet<T>`.
-    unsafe extern "C" fn run_callback(ptr: *mut bindings::tasklet_struct) {
-        // SAFETY: Only `Tasklet<T>::new` installs this callback, on the `raw` field of a pinned
-        // `Tasklet<T>`, which is killed before it is dropped, so it is alive while this runs.
-        let tasklet = unsafe { &*kernel::container_of!(Opaque::cast_from(ptr), Self, raw) };
-        // SAFETY: Tasklets run in softirq context.
-        let bh = unsafe { BhDisabled::new() };
-        T::run(tasklet, &bh);
-    }
 }
 
-impl<T: TaskletCallback> Deref for Tasklet<T> {
-    type Target = T;
-
+/// A container of a [`Tasklet`]: schedules it. Implemented by
+/// [`impl_deferred_fields!`](super::deferred::impl_deferred_fields).
+pub trait HasTasklet<const ID: u64 = 0>: HasField<Tasklet<Self, ID>> {
+    /// Schedules the tasklet on the normal-priority softirq: `tasklet_schedule` in C. Once the
+    /// container has started to drop, does nothing.
     #[inline]
-    fn deref(&self) -> &T {
-        &self.data
-    }
-}
-
-#[pinned_drop]
-impl<T: TaskletCallback> PinnedDrop for Tasklet<T> {
-    #[inline]
-    fn drop(self: Pin<&mut Self>) {
-        might_sleep();
-        // No guard is alive (each borrows the tasklet): what is still counted was forgotten.
-        for _ in 0..self.disables.load(Relaxed) {
-            // SAFETY: `raw` is set up; this pairs with a forgotten guard's `tasklet_disable`.
-            unsafe { dw_tasklet_enable(self.raw.get()) };
+    fn schedule(&self) {
+        let tasklet = self.field();
+        if !tasklet.state().dead.load(Acquire) {
+            // SAFETY: `raw` is set up, and its callback finds this container.
+            unsafe { dw_tasklet_schedule(tasklet.raw()) }
         }
-        // INVARIANT: killed before `data` is dropped.
-        // SAFETY: `raw` is set up and, after the loop, enabled, so `tasklet_kill` returns once
-        // the tasklet is neither scheduled nor running. It may sleep: dropped in an atomic
-        // context, `might_sleep` above reports it.
-        unsafe { bindings::tasklet_kill(self.raw.get()) };
     }
+
+    /// Schedules the tasklet on the high-priority softirq: `tasklet_hi_schedule` in C.
+    #[inline]
+    fn hi_schedule(&self) {
+        let tasklet = self.field();
+        if !tasklet.state().dead.load(Acquire) {
+            // SAFETY: As in `schedule`.
+            unsafe { dw_tasklet_hi_schedule(tasklet.raw()) }
+        }
+    }
+}
+
+impl<T: HasField<Tasklet<T, ID>>, const ID: u64> HasTasklet<ID> for T {}
+
+/// The C callback: finds the tasklet's container and runs [`TaskletCallback::run`].
+///
+/// # Safety
+///
+/// `ptr` is the tasklet of a live `T`'s `Tasklet<T, ID>` field.
+unsafe extern "C" fn run_callback<
+    T: TaskletCallback<ID> + HasField<Tasklet<T, ID>>,
+    const ID: u64,
+>(
+    ptr: *mut bindings::tasklet_struct,
+) {
+    // SAFETY: Only `Tasklet::<T, ID>::new` installs this callback, on a field scheduled only
+    // through its container `T` (`HasTasklet`), whose drop kills it before any field drops.
+    let this = unsafe { T::container_of(ptr.cast()) };
+    // SAFETY: Tasklets run in softirq context.
+    let bh = unsafe { BhDisabled::new() };
+    T::run(this, &bh);
 }
 
 /// A disabled [`Tasklet`]: dropping this enables it again (`tasklet_enable`), and a tasklet
 /// scheduled meanwhile runs then.
 #[must_use = "the tasklet is enabled again as soon as the guard is dropped"]
-pub struct TaskletDisabled<'a, T: TaskletCallback> {
-    tasklet: &'a Tasklet<T>,
+pub struct TaskletDisabled<'a, T, const ID: u64 = 0> {
+    tasklet: &'a Tasklet<T, ID>,
 }
 
-impl<T: TaskletCallback> Drop for TaskletDisabled<'_, T> {
+impl<T, const ID: u64> Drop for TaskletDisabled<'_, T, ID> {
     #[inline]
     fn drop(&mut self) {
         // SAFETY: Pairs with the `dw_tasklet_disable` that created this guard.
-        unsafe { dw_tasklet_enable(self.tasklet.raw.get()) };
+        unsafe { dw_tasklet_enable(self.tasklet.raw()) };
         // INVARIANT: enabled again, so no longer counted.
-        self.tasklet.disables.fetch_sub(1, Relaxed);
+        self.tasklet.state().disables.fetch_sub(1, Relaxed);
     }
 }

@@ -9,16 +9,18 @@
 //! ownership to the queue (an `Arc` or `KBox` that the run consumes), which needs `'static`
 //! items and offers no way to cancel one. Deferred work in a driver is usually the other way
 //! round: a field of the driver's state, queued from a timer or an interrupt, and cancelled when
-//! the driver goes away. [`OwnedWork`] is that: like [`Timer`](super::timer::Timer), it owns
-//! the data its function uses, and dropping it cancels it and waits for a running instance
-//! (`cancel_delayed_work_sync`) before the data is dropped. It is queued on the
-//! system queue, or on an [`OwnedQueue`], now or after a delay (it is a `delayed_work`
-//! underneath, so one type serves both).
+//! the driver goes away. [`OwnedWork`] is that: like [`Timer`](super::timer::Timer), it is a field
+//! of the user's struct (the container, named with
+//! [`impl_deferred_fields!`](super::deferred::impl_deferred_fields)), queued from the container
+//! ([`HasOwnedWork::queue`]), and its function gets the container. The container's drop disables
+//! it and waits for a running instance (`disable_delayed_work_sync`) before any field drops. It
+//! is queued on the system queue, or on an [`OwnedQueue`], now or after a delay (it is a
+//! `delayed_work` underneath, so one type serves both).
 //!
-//! The data is `'static`, as the `kernel` crate requires of what it hands to deferred execution:
-//! an [`OwnedWork`] whose owner is leaked with [`core::mem::forget`] is never cancelled, and
-//! keeps running on what it owns. Dropping one cancels it synchronously, which sleeps: it is
-//! dropped in process context (`might_sleep()` reports it otherwise).
+//! The container is `'static`, as the `kernel` crate requires of what it hands to deferred
+//! execution: a container leaked with [`core::mem::forget`] is never cancelled, and its work
+//! keeps running on what it owns. Dropping one cancels its work synchronously, which sleeps: it
+//! is dropped in process context (`might_sleep()` reports it otherwise).
 //!
 //! The function receives a [`ProcessContext`]: the proof that it may sleep. That is why an
 //! [`OwnedWork`] cannot go on a BH workqueue ([`system_bh`](kernel::workqueue::system_bh), whose
@@ -31,33 +33,40 @@
 //!
 //! ```
 //! use kernel::prelude::*;
-//! use kernel_ext::{context::ProcessContext, time::HZ,
-//!                  workqueue::{new_work, OwnedWork, WorkCallback}};
+//! use kernel_ext::{context::ProcessContext, deferred::impl_deferred_fields, time::HZ,
+//!                  workqueue::{new_work, HasOwnedWork, OwnedWork, WorkCallback}};
 //!
-//! struct Nap;
+//! #[pin_data(PinnedDrop)]
+//! struct Nap {
+//!     #[pin]
+//!     work: OwnedWork<Self>,
+//! }
+//!
+//! impl_deferred_fields! {
+//!     impl DeferredFields for Nap {
+//!         work: OwnedWork,
+//!     }
+//! }
 //!
 //! impl WorkCallback for Nap {
-//!     fn run(_work: &OwnedWork<Self>, ctx: &mut ProcessContext) {
+//!     fn run(_this: &Self, ctx: &mut ProcessContext) {
 //!         ctx.schedule_timeout_interruptible(HZ); // Sleeping is fine here.
 //!         pr_info!("rested\n");
 //!     }
 //! }
 //!
-//! let work = KBox::pin_init(new_work!(Nap), GFP_KERNEL)?;
-//! work.queue_after(2 * HZ);
-//! drop(work); // Cancels it, or waits for it to finish.
+//! let nap = KBox::pin_init(pin_init!(Nap { work <- new_work!() }), GFP_KERNEL)?;
+//! nap.queue_after(2 * HZ);
+//! drop(nap); // Cancels it, or waits for it to finish.
 //! # Ok::<(), Error>(())
 //! ```
 
 use super::{
     context::{might_sleep, MaySleep, ProcessContext},
+    deferred::{Field, HasField, Kind},
     timer::dw_timer_init_key,
 };
-use core::{
-    marker::{PhantomData, PhantomPinned},
-    ops::Deref,
-    ptr::NonNull,
-};
+use core::{marker::PhantomData, ptr::NonNull};
 use kernel::{
     bindings,
     cpu::CpuId,
@@ -67,7 +76,7 @@ use kernel::{
     str::CStr,
     sync::LockClassKey,
     time::Jiffies,
-    types::{NotThreadSafe, Opaque},
+    types::NotThreadSafe,
     workqueue::Work,
 };
 
@@ -91,9 +100,8 @@ const WORK_CPU_UNBOUND: c_int = bindings::wq_misc_consts_WORK_CPU_UNBOUND as c_i
 // Each module compiles this whole layer in but may not use every part of it.
 #[allow(unused_macros)]
 macro_rules! new_work {
-    ($data:expr $(,)?) => {
+    () => {
         $crate::kernel_ext::workqueue::OwnedWork::new(
-            $data,
             ::kernel::optional_name!(),
             [
                 ::kernel::static_lock_class!(),
@@ -105,135 +113,89 @@ macro_rules! new_work {
 #[allow(unused_imports)]
 pub(crate) use new_work;
 
-/// What an [`OwnedWork`] does when it runs.
-pub trait WorkCallback: Sized + Send + Sync + 'static {
-    /// Runs in process context, on a kernel worker thread. May sleep.
-    ///
-    /// It may queue `work` again. It must not cancel `work` itself (cancelling waits for it;
-    /// lockdep reports the deadlock).
-    fn run(work: &OwnedWork<Self>, ctx: &mut ProcessContext);
-}
-
-/// A work item (`struct delayed_work`) that owns the data `T` its function uses.
+/// The `delayed_work` kind of [`Field`].
 ///
 /// # Invariants
 ///
-/// - `raw` was initialised like `INIT_DELAYED_WORK` (`INIT_DELAYED_WORK_ONSTACK` if it is on the
-///   stack), with [`OwnedWork::run_callback::<T>`] as its function, and has not moved since (the
-///   work item is pinned).
-/// - `raw` is queued only on system queues and [`OwnedQueue`]s (never on a BH queue), and on an
-///   [`OwnedQueue`] never with a delay (so it cannot reach a destroyed queue later).
-/// - `raw` is cancelled, and a running instance waited for, in [`Drop`] before `data` is dropped.
-#[pin_data(PinnedDrop)]
-pub struct OwnedWork<T: WorkCallback> {
-    #[pin]
-    raw: Opaque<bindings::delayed_work>,
-    #[pin]
-    data: T,
-    #[pin]
-    _pin: PhantomPinned,
+/// A work item is queued only on system queues and [`OwnedQueue`]s (never on a BH queue), and
+/// on an [`OwnedQueue`] never with a delay (so it cannot reach a destroyed queue later).
+pub struct DelayedWork;
+
+// SAFETY: `disable_delayed_work_sync` cancels the work, waits for a running instance, and
+// leaves it disabled: queueing it later fails, so its function neither runs nor will.
+unsafe impl Kind for DelayedWork {
+    type Raw = bindings::delayed_work;
+    type State = ();
+
+    #[inline]
+    fn new_state() {}
+
+    #[inline]
+    unsafe fn stop(raw: *mut bindings::delayed_work, _state: &()) {
+        // Cancelling may sleep: dropped in an atomic context, this reports it. (From the work's
+        // own function, which would need the work to own itself, it would wait for ever; lockdep
+        // reports that.)
+        might_sleep();
+        // SAFETY: `raw` is initialised (the caller's promise), which is all that
+        // `disable_delayed_work_sync` needs.
+        unsafe { bindings::disable_delayed_work_sync(raw) };
+    }
+
+    #[cfg(CONFIG_DEBUG_OBJECTS_WORK)]
+    #[inline]
+    unsafe fn destroy(raw: *mut bindings::delayed_work) {
+        // SAFETY: Disabled and idle, unused from now on; forgets it in debugobjects if on the
+        // stack.
+        unsafe { dw_delayed_work_destroy(raw) };
+    }
 }
 
-// SAFETY: The work item can be queued, cancelled and dropped from any thread; `T: Send` lets its
-// data be dropped on another thread.
-unsafe impl<T: WorkCallback> Send for OwnedWork<T> {}
+/// A work item (`struct delayed_work`), a field of the container `T` whose [`WorkCallback<ID>`]
+/// it runs.
+pub type OwnedWork<T, const ID: u64 = 0> = Field<DelayedWork, T, ID>;
 
-// SAFETY: `&self` methods only call the thread-safe C workqueue API; the function shares `&T`
-// with other threads, which `T: Sync` allows.
-unsafe impl<T: WorkCallback> Sync for OwnedWork<T> {}
-
-impl<T: WorkCallback> OwnedWork<T> {
-    /// Creates an idle work item owning `data`, with lock classes for its work and its timer.
-    /// Prefer the [`new_work!`] macro.
-    #[inline]
-    pub fn new<E: From<core::convert::Infallible>>(
-        data: impl PinInit<T, E>,
-        name: &'static CStr,
-        keys: [Pin<&'static LockClassKey>; 2],
-    ) -> impl PinInit<Self, E> {
-        try_pin_init!(Self {
-            // INVARIANT: `run_callback::<T>` is installed as the function.
-            // SAFETY: `slot` is valid for writes and pinned; `name` and `keys` live forever. This
-            // is `INIT_DELAYED_WORK`: the timer's function is the workqueue's own, irqsafe. On
-            // the stack, debugobjects is told (and `Drop` makes it forget the work).
-            raw <- Opaque::ffi_init(|slot: *mut bindings::delayed_work| unsafe {
-                bindings::init_work_with_key(
-                    &raw mut (*slot).work,
-                    Some(Self::run_callback),
-                    dw_object_is_on_stack(slot.cast()),
-                    name.as_char_ptr(),
-                    keys[0].as_ptr(),
-                );
-                dw_timer_init_key(
-                    &raw mut (*slot).timer,
-                    Some(bindings::delayed_work_timer_fn),
-                    bindings::TIMER_IRQSAFE,
-                    name.as_char_ptr(),
-                    keys[1].as_ptr(),
-                );
-            }),
-            data <- data,
-            _pin: PhantomPinned,
-        }? E)
-    }
-
-    /// Queues the work on the system workqueue: `schedule_work` in C. Returns `false` if it was
-    /// queued already (it then runs once). Callable from any context.
-    #[inline]
-    pub fn queue(&self) -> bool {
-        self.queue_after(0)
-    }
-
-    /// Queues the work on the system workqueue to run `delay` ticks from now:
-    /// `schedule_delayed_work` in C. Returns `false` if it was queued already (its first delay
-    /// stands). Callable from any context.
-    #[inline]
-    pub fn queue_after(&self, delay: Jiffies) -> bool {
-        // INVARIANT: a system queue, never a BH one.
-        // SAFETY: `system_percpu_wq` is a live, process-context workqueue for the kernel's
-        // lifetime.
-        unsafe { self.enqueue(WORK_CPU_UNBOUND, bindings::system_percpu_wq, delay) }
-    }
-
-    /// Queues the work to run now on `cpu`'s system worker: `schedule_work_on` in C. Fails with
-    /// `EINVAL` if `cpu` is not online: a CPU that never came up has no worker, and the work would
-    /// wait (and a `flush` with it) for ever. (One that goes offline meanwhile runs it elsewhere,
-    /// as in C; hold CPU hotplug off to prevent that.)
-    #[inline]
-    pub fn queue_on_cpu(&self, cpu: CpuId) -> Result<bool> {
-        if !cpu_online(cpu) {
-            return Err(EINVAL);
-        }
-        // SAFETY: As in `queue_after`; `cpu` is a valid CPU number.
-        Ok(unsafe { self.enqueue(cpu.as_u32() as c_int, bindings::system_percpu_wq, 0) })
-    }
-
-    /// Queues the work on `queue`, to run now. Returns `false` if it was queued already.
-    #[inline]
-    pub fn queue_on(&self, queue: &OwnedQueue) -> bool {
-        // INVARIANT: an `OwnedQueue` is never a BH queue; no delay, so nothing reaches the queue
-        // after it has been drained and destroyed.
-        // SAFETY: `queue` is live while borrowed, and destroying it runs everything queued on it.
-        unsafe { self.enqueue(WORK_CPU_UNBOUND, queue.raw.as_ptr(), 0) }
-    }
-
-    /// # Safety
+/// What a container's [`OwnedWork`] does when it runs.
+pub trait WorkCallback<const ID: u64 = 0>: Send + Sync + 'static {
+    /// Runs in process context, on a kernel worker thread, with the work's container. May sleep.
     ///
-    /// `queue` must be a live workqueue that runs work in process context, and stay live until
-    /// the work has run (after `delay`) or been cancelled; `cpu` a valid CPU or
-    /// [`WORK_CPU_UNBOUND`].
-    #[inline]
-    unsafe fn enqueue(
-        &self,
-        cpu: c_int,
-        queue: *mut bindings::workqueue_struct,
-        delay: Jiffies,
-    ) -> bool {
-        // SAFETY: `raw` is initialised by the type invariants and stays valid until it has run or
-        // been cancelled, which `Drop` waits for; the caller vouches for `cpu` and `queue`.
-        unsafe { bindings::queue_delayed_work_on(cpu, queue, self.raw.get(), delay) }
-    }
+    /// It may queue the work again. It must not cancel it (cancelling waits for it; lockdep
+    /// reports the deadlock).
+    fn run(this: &Self, ctx: &mut ProcessContext);
+}
 
+impl<T: WorkCallback<ID> + HasField<OwnedWork<T, ID>>, const ID: u64> OwnedWork<T, ID> {
+    /// Creates an idle work item, with lock classes for its work and its timer. Prefer the
+    /// [`new_work!`] macro.
+    #[inline]
+    pub fn new(name: &'static CStr, keys: [Pin<&'static LockClassKey>; 2]) -> impl PinInit<Self> {
+        let init = move |slot: *mut bindings::delayed_work| {
+        // SAFETY: `slot` is valid for writes and pinned; `name` and `keys` live forever.
+        // This is `INIT_DELAYED_WORK`: the timer's function is the workqueue's own,
+        // irqsafe. On the stack, debugobjects is told (and `destroy` forgets the work).
+        unsafe {
+            bindings::init_work_with_key(
+                &raw mut (*slot).work,
+                Some(run_callback::<T, ID>),
+                dw_object_is_on_stack(slot.cast()),
+                name.as_char_ptr(),
+                keys[0].as_ptr(),
+            );
+            dw_timer_init_key(
+                &raw mut (*slot).timer,
+                Some(bindings::delayed_work_timer_fn),
+                bindings::TIMER_IRQSAFE,
+                name.as_char_ptr(),
+                keys[1].as_ptr(),
+            );
+        }
+    };
+        // SAFETY: The closure initialises the work with `run_callback::<T, ID>`, which finds its
+        // container with `HasField<OwnedWork<T, ID>>`.
+        unsafe { Field::from_c_init(init) }
+    }
+}
+
+impl<T, const ID: u64> OwnedWork<T, ID> {
     /// Cancels the work if it is queued (or waiting for its delay) and waits for a running
     /// instance to finish: `cancel_delayed_work_sync` in C. Returns whether it was queued. It
     /// may be queued again afterwards.
@@ -241,8 +203,8 @@ impl<T: WorkCallback> OwnedWork<T> {
     #[track_caller]
     pub fn cancel(&self, _ctx: &impl MaySleep) -> bool {
         might_sleep();
-        // SAFETY: `raw` is initialised by the type invariants; `_ctx` proves we may sleep.
-        unsafe { bindings::cancel_delayed_work_sync(self.raw.get()) }
+        // SAFETY: `raw` is initialised by the field's invariants; `_ctx` proves we may sleep.
+        unsafe { bindings::cancel_delayed_work_sync(self.raw()) }
     }
 
     /// Runs the work now if it waits for its delay, then waits until it has finished:
@@ -251,58 +213,103 @@ impl<T: WorkCallback> OwnedWork<T> {
     #[track_caller]
     pub fn flush(&self, _ctx: &impl MaySleep) -> bool {
         might_sleep();
-        // SAFETY: `raw` is initialised by the type invariants; `_ctx` proves we may sleep.
-        unsafe { bindings::flush_delayed_work(self.raw.get()) }
-    }
-
-    /// The C work function: recovers the [`OwnedWork`] and runs [`WorkCallback::run`].
-    ///
-    /// # Safety
-    ///
-    /// `ptr` must point to the `raw` field of a live `OwnedWork<T>`.
-    unsafe extern "C" fn run_callback(ptr: *mut bindings::work_struct) {
-        // SAFETY: Only `OwnedWork<T>::new` installs this function, on the `work` of the `raw`
-        // field of a pinned `OwnedWork<T>`, which is cancelled before it is dropped, so it is
-        // alive while it runs.
-        let work = unsafe {
-            let dwork = kernel::container_of!(ptr, bindings::delayed_work, work);
-            &*kernel::container_of!(Opaque::cast_from(dwork), Self, raw)
-        };
-        // SAFETY: Work functions run in process context, on a worker thread; `ctx` is used only by
-        // this run.
-        let mut ctx = unsafe { ProcessContext::new() };
-        T::run(work, &mut ctx);
+        // SAFETY: `raw` is initialised by the field's invariants; `_ctx` proves we may sleep.
+        unsafe { bindings::flush_delayed_work(self.raw()) }
     }
 }
 
-impl<T: WorkCallback> Deref for OwnedWork<T> {
-    type Target = T;
-
+/// A container of an [`OwnedWork`]: queues it. Implemented by
+/// [`impl_deferred_fields!`](super::deferred::impl_deferred_fields).
+pub trait HasOwnedWork<const ID: u64 = 0>: HasField<OwnedWork<Self, ID>> {
+    /// Queues the work on the system workqueue: `schedule_work` in C. Returns `false` if it was
+    /// queued already (it then runs once), or the container has started to drop. Callable from
+    /// any context.
     #[inline]
-    fn deref(&self) -> &T {
-        &self.data
+    fn queue(&self) -> bool {
+        self.queue_after(0)
+    }
+
+    /// Queues the work on the system workqueue to run `delay` ticks from now:
+    /// `schedule_delayed_work` in C. Returns `false` if it was queued already (its first delay
+    /// stands). Callable from any context.
+    #[inline]
+    fn queue_after(&self, delay: Jiffies) -> bool {
+        // INVARIANT: a system queue, never a BH one.
+        // SAFETY: `system_percpu_wq` is a live, process-context workqueue for the kernel's
+        // lifetime.
+        unsafe { enqueue(self.field(), WORK_CPU_UNBOUND, bindings::system_percpu_wq, delay) }
+    }
+
+    /// Queues the work to run now on `cpu`'s system worker: `schedule_work_on` in C. Fails with
+    /// `EINVAL` if `cpu` is not online: a CPU that never came up has no worker, and the work would
+    /// wait (and a `flush` with it) for ever. (One that goes offline meanwhile runs it elsewhere,
+    /// as in C; hold CPU hotplug off to prevent that.)
+    #[inline]
+    fn queue_on_cpu(&self, cpu: CpuId) -> Result<bool> {
+        if !cpu_online(cpu) {
+            return Err(EINVAL);
+        }
+        // SAFETY: As in `queue_after`; `cpu` is a valid CPU number.
+        Ok(unsafe {
+            enqueue(
+                self.field(),
+                cpu.as_u32() as c_int,
+                bindings::system_percpu_wq,
+                0,
+            )
+        })
+    }
+
+    /// Queues the work on `queue`, to run now. Returns `false` if it was queued already.
+    #[inline]
+    fn queue_on(&self, queue: &OwnedQueue) -> bool {
+        // INVARIANT: an `OwnedQueue` is never a BH queue; no delay, so nothing reaches the queue
+        // after it has been drained and destroyed.
+        // SAFETY: `queue` is live while borrowed, and destroying it runs everything queued on it.
+        unsafe { enqueue(self.field(), WORK_CPU_UNBOUND, queue.raw.as_ptr(), 0) }
     }
 }
 
-#[pinned_drop]
-impl<T: WorkCallback> PinnedDrop for OwnedWork<T> {
-    #[inline]
-    fn drop(self: Pin<&mut Self>) {
-        // Cancelling may sleep: dropped in an atomic context, this reports it. (From the work's
-        // own function, which would need the work to own itself, it would wait for ever; lockdep
-        // reports that.)
-        might_sleep();
-        // INVARIANT: the work is cancelled, and waited for, before `data` is dropped.
-        // SAFETY: `raw` is initialised by the type invariants, which is all that
-        // `cancel_delayed_work_sync` needs to return only when the work is neither queued nor
-        // running.
-        unsafe { bindings::cancel_delayed_work_sync(self.raw.get()) };
-        // SAFETY: Cancelled and idle; forgets it in debugobjects if on the stack.
-        #[cfg(CONFIG_DEBUG_OBJECTS_WORK)]
-        unsafe {
-            dw_delayed_work_destroy(self.raw.get())
-        };
-    }
+impl<T: HasField<OwnedWork<T, ID>>, const ID: u64> HasOwnedWork<ID> for T {}
+
+/// Queues `work`, whose function finds its container.
+///
+/// # Safety
+///
+/// `queue` must be a live workqueue that runs work in process context, and stay live until
+/// the work has run (after `delay`) or been cancelled; `cpu` a valid CPU or
+/// [`WORK_CPU_UNBOUND`]; `work` a field reached from its container.
+#[inline]
+unsafe fn enqueue<T, const ID: u64>(
+    work: &OwnedWork<T, ID>,
+    cpu: c_int,
+    queue: *mut bindings::workqueue_struct,
+    delay: Jiffies,
+) -> bool {
+    // SAFETY: `raw` is initialised by the field's invariants and stays valid until it has run or
+    // been cancelled, which the container's drop waits for; the caller vouches for the rest.
+    unsafe { bindings::queue_delayed_work_on(cpu, queue, work.raw(), delay) }
+}
+
+/// The C work function: finds the work's container and runs [`WorkCallback::run`].
+///
+/// # Safety
+///
+/// `ptr` is the `work` of the `delayed_work` of a live `T`'s `OwnedWork<T, ID>` field.
+unsafe extern "C" fn run_callback<T: WorkCallback<ID> + HasField<OwnedWork<T, ID>>, const ID: u64>(
+    ptr: *mut bindings::work_struct,
+) {
+    // SAFETY: Only `OwnedWork::<T, ID>::new` installs this function, on a field queued only
+    // through its container `T` (`HasOwnedWork`), whose drop disables and waits for it before
+    // any field drops: the `T` is alive. The `delayed_work` is the field's first field.
+    let this = unsafe {
+        let dwork = kernel::container_of!(ptr, bindings::delayed_work, work);
+        T::container_of(dwork.cast())
+    };
+    // SAFETY: Work functions run in process context, on a worker thread; `ctx` is used only by
+    // this run.
+    let mut ctx = unsafe { ProcessContext::new() };
+    T::run(this, &mut ctx);
 }
 
 /// A workqueue of one's own (`alloc_workqueue`), destroyed when dropped (`destroy_workqueue`:
@@ -312,20 +319,32 @@ impl<T: WorkCallback> PinnedDrop for OwnedWork<T> {
 ///
 /// ```
 /// use kernel::prelude::*;
-/// use kernel_ext::{context::ProcessContext, workqueue::{new_work, OwnedQueue, OwnedWork, WorkCallback}};
+/// use kernel_ext::{context::ProcessContext, deferred::impl_deferred_fields,
+///                  workqueue::{new_work, HasOwnedWork, OwnedQueue, OwnedWork, WorkCallback}};
 ///
-/// struct Step(u32);
+/// #[pin_data(PinnedDrop)]
+/// struct Step {
+///     #[pin]
+///     work: OwnedWork<Self>,
+///     n: u32,
+/// }
+///
+/// impl_deferred_fields! {
+///     impl DeferredFields for Step {
+///         work: OwnedWork,
+///     }
+/// }
 ///
 /// impl WorkCallback for Step {
-///     fn run(work: &OwnedWork<Self>, _ctx: &mut ProcessContext) {
-///         pr_info!("step {}\n", work.0);
+///     fn run(this: &Self, _ctx: &mut ProcessContext) {
+///         pr_info!("step {}\n", this.n);
 ///     }
 /// }
 ///
 /// fn in_order(ctx: &ProcessContext) -> Result {
 ///     let queue = OwnedQueue::new_ordered(c"my_queue", ctx)?;
-///     let first = KBox::pin_init(new_work!(Step(1)), GFP_KERNEL)?;
-///     let second = KBox::pin_init(new_work!(Step(2)), GFP_KERNEL)?;
+///     let first = KBox::pin_init(pin_init!(Step { work <- new_work!(), n: 1 }), GFP_KERNEL)?;
+///     let second = KBox::pin_init(pin_init!(Step { work <- new_work!(), n: 2 }), GFP_KERNEL)?;
 ///     first.queue_on(&queue);
 ///     second.queue_on(&queue); // Runs after `first` has finished.
 ///     queue.flush(ctx);
@@ -408,7 +427,7 @@ impl Drop for OwnedQueue {
         // `destroy_workqueue` sleeps: dropped in an atomic context, this reports it.
         might_sleep();
         // SAFETY: `raw` is live and destroyed only here. Work queued on it has no delay (see
-        // `OwnedWork::queue_on`), so draining it leaves nothing that could reach it later.
+        // `HasOwnedWork::queue_on`), so draining it leaves nothing that could reach it later.
         unsafe { bindings::destroy_workqueue(self.raw.as_ptr()) }
     }
 }
@@ -442,16 +461,42 @@ pub trait OnEachCpu: 'static {
 /// ```
 #[inline]
 pub fn schedule_on_each_cpu<T: OnEachCpu>(ctx: &impl MaySleep) -> Result {
-    struct OnCpu<T>(PhantomData<T>);
+    /// A work item that runs `T::run`: a container of its own.
+    #[pin_data(PinnedDrop)]
+    struct OnCpu<T: OnEachCpu> {
+        #[pin]
+        work: OwnedWork<Self>,
+        _t: PhantomData<T>,
+    }
 
-    // SAFETY: `OnCpu` holds no data.
-    unsafe impl<T> Send for OnCpu<T> {}
+    // SAFETY: `work` is an `OwnedWork<Self>` at `OFFSET`, and the `PinnedDrop` below stops and
+    // drains it before any field drops (what `impl_deferred_fields!` writes, for a generic type).
+    unsafe impl<T: OnEachCpu> HasField<OwnedWork<Self>> for OnCpu<T> {
+        const OFFSET: usize = core::mem::offset_of!(Self, work);
+
+        #[inline]
+        fn field(&self) -> &OwnedWork<Self> {
+            &self.work
+        }
+    }
+
+    #[pinned_drop]
+    impl<T: OnEachCpu> PinnedDrop for OnCpu<T> {
+        #[inline]
+        fn drop(self: Pin<&mut Self>) {
+            self.work.__stop();
+            self.work.__drain();
+        }
+    }
+
+    // SAFETY: `OnCpu` holds no data but its work item.
+    unsafe impl<T: OnEachCpu> Send for OnCpu<T> {}
     // SAFETY: As above.
-    unsafe impl<T> Sync for OnCpu<T> {}
+    unsafe impl<T: OnEachCpu> Sync for OnCpu<T> {}
 
     impl<T: OnEachCpu> WorkCallback for OnCpu<T> {
         #[inline]
-        fn run(_work: &OwnedWork<Self>, ctx: &mut ProcessContext) {
+        fn run(_this: &Self, ctx: &mut ProcessContext) {
             T::run(ctx);
         }
     }
@@ -463,13 +508,19 @@ pub fn schedule_on_each_cpu<T: OnEachCpu>(ctx: &impl MaySleep) -> Result {
     for cpu in 0..unsafe { bindings::nr_cpu_ids } {
         let cpu = CpuId::from_u32(cpu).ok_or(EINVAL)?;
         if cpu_online(cpu) {
-            let work = KBox::pin_init(new_work!(OnCpu::<T>(PhantomData)), GFP_KERNEL)?;
+            let work = KBox::pin_init(
+                pin_init!(OnCpu::<T> {
+                    work <- new_work!(),
+                    _t: PhantomData,
+                }),
+                GFP_KERNEL,
+            )?;
             work.queue_on_cpu(cpu)?;
             works.push(work, GFP_KERNEL)?;
         }
     }
-    for work in &works {
-        work.flush(ctx);
+    for on_cpu in &works {
+        on_cpu.work.flush(ctx);
     }
     Ok(())
 }

@@ -46,8 +46,9 @@ use kernel_ext::{
     miscdev::{SharedDevice, SharedMiscDevice},
     module::{InProcessContext, ProcessModule},
     sync::{new_spinlock_bh, SpinLockBh},
+    deferred::impl_deferred_fields,
     time::{jiffies, HZ},
-    timer::{new_timer, Timer, TimerCallback},
+    timer::{new_timer, HasTimer, Timer, TimerCallback},
     wait::{new_wait_queue, WaitQueue},
     workqueue::{new_work, OwnedWork, WorkCallback},
 };
@@ -69,26 +70,45 @@ module! {
     },
 }
 
-struct Idle;
+/// A work item that does nothing.
+#[pin_data(PinnedDrop)]
+struct Idle {
+    #[pin]
+    work: OwnedWork<Self>,
+}
+
+impl_deferred_fields! {
+    impl DeferredFields for Idle {
+        work: OwnedWork,
+    }
+}
 
 impl WorkCallback for Idle {
-    fn run(_work: &OwnedWork<Self>, _ctx: &mut ProcessContext) {}
+    fn run(_this: &Self, _ctx: &mut ProcessContext) {}
 }
 
 /// A timer that drops the work item it holds.
-#[pin_data]
+#[pin_data(PinnedDrop)]
 struct Dropper {
     #[pin]
-    work: SpinLockBh<Option<Pin<KBox<OwnedWork<Idle>>>>>,
+    timer: Timer<Self>,
+    #[pin]
+    work: SpinLockBh<Option<Pin<KBox<Idle>>>>,
     #[pin]
     done: CountingCompletion,
 }
 
+impl_deferred_fields! {
+    impl DeferredFields for Dropper {
+        timer: Timer,
+    }
+}
+
 impl TimerCallback for Dropper {
-    fn run(timer: &Timer<Self>, bh: &BhDisabled) {
-        let work = timer.work.lock_with(bh).take();
+    fn run(this: &Self, bh: &BhDisabled) {
+        let work = this.work.lock_with(bh).take();
         drop(work);
-        timer.done.complete();
+        this.done.complete();
     }
 }
 
@@ -103,12 +123,13 @@ fn sleep_under_spinlock(ctx: &mut ProcessContext) -> Result {
 }
 
 fn drop_work_in_timer(ctx: &mut ProcessContext) -> Result {
-    let work = KBox::pin_init(new_work!(Idle), GFP_KERNEL)?;
+    let work = KBox::pin_init(pin_init!(Idle { work <- new_work!() }), GFP_KERNEL)?;
     let timer = KBox::pin_init(
-        new_timer!(try_pin_init!(Dropper {
+        try_pin_init!(Dropper {
+            timer <- new_timer!(),
             work <- new_spinlock_bh!(Some(work)),
             done <- CountingCompletion::new(),
-        }? Error)),
+        }? Error),
         GFP_KERNEL,
     )?;
     pr_info!("[misuse] dropping a work item in a timer callback\n");
