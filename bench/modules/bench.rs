@@ -30,10 +30,10 @@ use kernel::{
 use kernel_ext::{
     completion::CountingCompletion,
     context::{BhDisabled, ProcessContext},
+    deferred::impl_deferred_fields,
     kthread::{KThread, KThreadContext, ThreadFn},
     module::{InProcessContext, ProcessModule},
     time::{jiffies, time_after, HZ, TICK_NSEC},
-    deferred::impl_deferred_fields,
     timer::{new_timer, HasTimer, Timer, TimerCallback},
     wait::{new_wait_queue, WaitQueue},
     workqueue::{new_work, HasOwnedWork, OwnedWork, WorkCallback},

@@ -61,8 +61,7 @@ impl kernel::InPlaceModule for TimerModule {
         })
         .pin_chain(|this| {
             // TODO 1/2: arm it to fire `TIMER_TIMEOUT` seconds from now (`arm_at`, `jiffies()`, `HZ`)
-            this
-                .arm_at(jiffies().wrapping_add(TIMER_TIMEOUT * HZ));
+            this.arm_at(jiffies().wrapping_add(TIMER_TIMEOUT * HZ));
             Ok(())
         })
     }

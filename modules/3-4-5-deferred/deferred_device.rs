@@ -14,11 +14,11 @@
 
 use crate::kernel_ext::{
     context::{BhDisabled, MaySleep, ProcessContext},
+    deferred::impl_deferred_fields,
     miscdev::{SharedDevice, SharedMiscDevice},
     sync::{new_spinlock_bh, SpinLockBh},
     task::{find_task, TaskExt},
     time::{jiffies, secs_to_jiffies, HZ},
-    deferred::impl_deferred_fields,
     timer::{new_timer, HasTimer, Timer, TimerCallback},
     workqueue::{new_work, HasOwnedWork, OwnedWork, WorkCallback},
 };

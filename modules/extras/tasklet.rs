@@ -22,9 +22,9 @@ use kernel::{
 use kernel_ext::{
     bh::local_bh_disable,
     context::{BhDisabled, ProcessContext},
+    deferred::impl_deferred_fields,
     module::{InProcessContext, ProcessModule},
     sync::{new_spinlock_bh, SpinLockBh},
-    deferred::impl_deferred_fields,
     tasklet::{HasTasklet, Tasklet, TaskletCallback},
     time::HZ,
     workqueue::flush,

@@ -21,7 +21,8 @@ use kernel_ext::{
     task::TaskExt,
     time::HZ,
     workqueue::{
-        new_work, schedule_on_each_cpu, HasOwnedWork, OnEachCpu, OwnedQueue, OwnedWork, WorkCallback,
+        new_work, schedule_on_each_cpu, HasOwnedWork, OnEachCpu, OwnedQueue, OwnedWork,
+        WorkCallback,
     },
 };
 

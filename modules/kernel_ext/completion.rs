@@ -21,25 +21,34 @@
 //! use kernel_ext::{
 //!     completion::CountingCompletion,
 //!     context::{BhDisabled, ProcessContext},
+//!     deferred::impl_deferred_fields,
 //!     time::jiffies,
-//!     timer::{new_timer, Timer, TimerCallback},
+//!     timer::{new_timer, HasTimer, Timer, TimerCallback},
 //! };
 //!
-//! #[pin_data]
+//! #[pin_data(PinnedDrop)]
 //! struct Ping {
+//!     #[pin]
+//!     timer: Timer<Self>,
 //!     #[pin]
 //!     done: CountingCompletion,
 //! }
 //!
+//! impl_deferred_fields! {
+//!     impl DeferredFields for Ping {
+//!         timer: Timer,
+//!     }
+//! }
+//!
 //! impl TimerCallback for Ping {
-//!     fn run(timer: &Timer<Self>, _bh: &BhDisabled) {
-//!         timer.done.complete();
+//!     fn run(this: &Self, _bh: &BhDisabled) {
+//!         this.done.complete();
 //!     }
 //! }
 //!
 //! fn ping_three_times(ctx: &ProcessContext) -> Result {
 //!     let ping = KBox::pin_init(
-//!         new_timer!(try_pin_init!(Ping { done <- CountingCompletion::new() }? Error)),
+//!         try_pin_init!(Ping { timer <- new_timer!(), done <- CountingCompletion::new() }? Error),
 //!         GFP_KERNEL,
 //!     )?;
 //!     for _ in 0..3 {

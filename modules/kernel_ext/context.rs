@@ -21,7 +21,7 @@
 //! }
 //!
 //! impl TimerCallback for Oops {
-//!     fn run(_timer: &Timer<Self>, bh: &BhDisabled) {
+//!     fn run(_this: &Self, bh: &BhDisabled) {
 //!         sleepy(bh);
 //!     }
 //! }

@@ -224,13 +224,13 @@ macro_rules! impl_deferred_fields {
         $(
             // SAFETY: `field` type-checks that `$field` is a `$kind<Self, ID>`, `OFFSET` is its
             // offset, and the `PinnedDrop` below stops and drains it before any field drops.
-            unsafe impl $crate::kernel_ext::deferred::HasField<$kind<$container, { 0 $(+ $id)? }>>
+            unsafe impl $crate::kernel_ext::deferred::HasField<$kind<$container $(, $id)?>>
                 for $container
             {
                 const OFFSET: usize = ::core::mem::offset_of!($container, $field);
 
                 #[inline]
-                fn field(&self) -> &$kind<$container, { 0 $(+ $id)? }> {
+                fn field(&self) -> &$kind<$container $(, $id)?> {
                     &self.$field
                 }
             }

@@ -144,9 +144,9 @@ impl<T: TaskletCallback<ID> + HasField<Tasklet<T, ID>>, const ID: u64> Tasklet<T
     #[inline]
     pub fn new() -> impl PinInit<Self> {
         let init = |slot| {
-        // SAFETY: `slot` is valid for writes and pinned.
-        unsafe { bindings::tasklet_setup(slot, Some(run_callback::<T, ID>)) }
-    };
+            // SAFETY: `slot` is valid for writes and pinned.
+            unsafe { bindings::tasklet_setup(slot, Some(run_callback::<T, ID>)) }
+        };
         // SAFETY: The closure sets the tasklet up with `run_callback::<T, ID>`, which finds its
         // container with `HasField<Tasklet<T, ID>>`.
         unsafe { Field::from_c_init(init) }

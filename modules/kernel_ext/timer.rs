@@ -160,18 +160,18 @@ impl<T: TimerCallback<ID> + HasField<Timer<T, ID>>, const ID: u64> Timer<T, ID> 
     #[inline]
     pub fn new(name: &'static CStr, key: Pin<&'static LockClassKey>) -> impl PinInit<Self> {
         let init = move |slot| {
-        // SAFETY: `slot` is valid for writes and pinned; `name` and `key` live forever.
-        // The helper tells debugobjects about a timer on the stack (`destroy` forgets it).
-        unsafe {
-            dw_timer_init_key(
-                slot,
-                Some(run_callback::<T, ID>),
-                0,
-                name.as_char_ptr(),
-                key.as_ptr(),
-            )
-        }
-    };
+            // SAFETY: `slot` is valid for writes and pinned; `name` and `key` live forever.
+            // The helper tells debugobjects about a timer on the stack (`destroy` forgets it).
+            unsafe {
+                dw_timer_init_key(
+                    slot,
+                    Some(run_callback::<T, ID>),
+                    0,
+                    name.as_char_ptr(),
+                    key.as_ptr(),
+                )
+            }
+        };
         // SAFETY: The closure initialises the timer with `run_callback::<T, ID>`, which finds
         // its container with `HasField<Timer<T, ID>>`.
         unsafe { Field::from_c_init(init) }

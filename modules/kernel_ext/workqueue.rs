@@ -68,16 +68,8 @@ use super::{
 };
 use core::{marker::PhantomData, ptr::NonNull};
 use kernel::{
-    bindings,
-    cpu::CpuId,
-    cpumask::Cpumask,
-    ffi::c_void,
-    prelude::*,
-    str::CStr,
-    sync::LockClassKey,
-    time::Jiffies,
-    types::NotThreadSafe,
-    workqueue::Work,
+    bindings, cpu::CpuId, cpumask::Cpumask, ffi::c_void, prelude::*, str::CStr, sync::LockClassKey,
+    time::Jiffies, types::NotThreadSafe, workqueue::Work,
 };
 
 unsafe extern "C" {
@@ -169,26 +161,26 @@ impl<T: WorkCallback<ID> + HasField<OwnedWork<T, ID>>, const ID: u64> OwnedWork<
     #[inline]
     pub fn new(name: &'static CStr, keys: [Pin<&'static LockClassKey>; 2]) -> impl PinInit<Self> {
         let init = move |slot: *mut bindings::delayed_work| {
-        // SAFETY: `slot` is valid for writes and pinned; `name` and `keys` live forever.
-        // This is `INIT_DELAYED_WORK`: the timer's function is the workqueue's own,
-        // irqsafe. On the stack, debugobjects is told (and `destroy` forgets the work).
-        unsafe {
-            bindings::init_work_with_key(
-                &raw mut (*slot).work,
-                Some(run_callback::<T, ID>),
-                dw_object_is_on_stack(slot.cast()),
-                name.as_char_ptr(),
-                keys[0].as_ptr(),
-            );
-            dw_timer_init_key(
-                &raw mut (*slot).timer,
-                Some(bindings::delayed_work_timer_fn),
-                bindings::TIMER_IRQSAFE,
-                name.as_char_ptr(),
-                keys[1].as_ptr(),
-            );
-        }
-    };
+            // SAFETY: `slot` is valid for writes and pinned; `name` and `keys` live forever.
+            // This is `INIT_DELAYED_WORK`: the timer's function is the workqueue's own,
+            // irqsafe. On the stack, debugobjects is told (and `destroy` forgets the work).
+            unsafe {
+                bindings::init_work_with_key(
+                    &raw mut (*slot).work,
+                    Some(run_callback::<T, ID>),
+                    dw_object_is_on_stack(slot.cast()),
+                    name.as_char_ptr(),
+                    keys[0].as_ptr(),
+                );
+                dw_timer_init_key(
+                    &raw mut (*slot).timer,
+                    Some(bindings::delayed_work_timer_fn),
+                    bindings::TIMER_IRQSAFE,
+                    name.as_char_ptr(),
+                    keys[1].as_ptr(),
+                );
+            }
+        };
         // SAFETY: The closure initialises the work with `run_callback::<T, ID>`, which finds its
         // container with `HasField<OwnedWork<T, ID>>`.
         unsafe { Field::from_c_init(init) }
@@ -237,7 +229,14 @@ pub trait HasOwnedWork<const ID: u64 = 0>: HasField<OwnedWork<Self, ID>> {
         // INVARIANT: a system queue, never a BH one.
         // SAFETY: `system_percpu_wq` is a live, process-context workqueue for the kernel's
         // lifetime.
-        unsafe { enqueue(self.field(), WORK_CPU_UNBOUND, bindings::system_percpu_wq, delay) }
+        unsafe {
+            enqueue(
+                self.field(),
+                WORK_CPU_UNBOUND,
+                bindings::system_percpu_wq,
+                delay,
+            )
+        }
     }
 
     /// Queues the work to run now on `cpu`'s system worker: `schedule_work_on` in C. Fails with
@@ -296,7 +295,10 @@ unsafe fn enqueue<T, const ID: u64>(
 /// # Safety
 ///
 /// `ptr` is the `work` of the `delayed_work` of a live `T`'s `OwnedWork<T, ID>` field.
-unsafe extern "C" fn run_callback<T: WorkCallback<ID> + HasField<OwnedWork<T, ID>>, const ID: u64>(
+unsafe extern "C" fn run_callback<
+    T: WorkCallback<ID> + HasField<OwnedWork<T, ID>>,
+    const ID: u64,
+>(
     ptr: *mut bindings::work_struct,
 ) {
     // SAFETY: Only `OwnedWork::<T, ID>::new` installs this function, on a field queued only

@@ -4,13 +4,24 @@
 // says: required by a bound in `Timer::<T>::cancel`
 use kernel_ext::{
     context::BhDisabled,
+    deferred::impl_deferred_fields,
     timer::{Timer, TimerCallback},
 };
 
-struct Once;
+#[pin_data(PinnedDrop)]
+struct Once {
+    #[pin]
+    timer: Timer<Self>,
+}
+
+impl_deferred_fields! {
+    impl DeferredFields for Once {
+        timer: Timer,
+    }
+}
 
 impl TimerCallback for Once {
-    fn run(timer: &Timer<Self>, bh: &BhDisabled) {
-        timer.cancel(bh);
+    fn run(this: &Self, bh: &BhDisabled) {
+        this.timer.cancel(bh);
     }
 }

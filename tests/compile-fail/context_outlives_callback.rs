@@ -3,13 +3,13 @@
 // says: type annotation requires that `'1` must outlive `'static`
 use kernel_ext::{
     context::ProcessContext,
-    workqueue::{OwnedWork, WorkCallback},
+    workqueue::WorkCallback,
 };
 
 struct Keep;
 
 impl WorkCallback for Keep {
-    fn run(_work: &OwnedWork<Self>, ctx: &mut ProcessContext) {
+    fn run(_this: &Self, ctx: &mut ProcessContext) {
         let kept: &'static ProcessContext = ctx;
         let _ = kept;
     }

@@ -5,13 +5,13 @@
 use kernel_ext::{
     context::BhDisabled,
     task::find_task,
-    timer::{Timer, TimerCallback},
+    timer::TimerCallback,
 };
 
 struct Lookup;
 
 impl TimerCallback for Lookup {
-    fn run(_timer: &Timer<Self>, bh: &BhDisabled) {
+    fn run(_this: &Self, bh: &BhDisabled) {
         let _ = find_task(1, bh);
     }
 }

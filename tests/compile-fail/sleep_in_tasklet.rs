@@ -4,7 +4,7 @@
 // says: hand the sleeping part to a work item (`OwnedWork`, lab task 5): it runs in process context, where it may sleep
 use kernel_ext::{
     context::{BhDisabled, MaySleep},
-    tasklet::{Tasklet, TaskletCallback},
+    tasklet::TaskletCallback,
 };
 
 fn nap(ctx: &impl MaySleep) {
@@ -14,7 +14,7 @@ fn nap(ctx: &impl MaySleep) {
 struct Nap;
 
 impl TaskletCallback for Nap {
-    fn run(_tasklet: &Tasklet<Self>, bh: &BhDisabled) {
+    fn run(_this: &Self, bh: &BhDisabled) {
         nap(bh);
     }
 }

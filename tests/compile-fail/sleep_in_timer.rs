@@ -5,7 +5,7 @@
 use kernel_ext::{
     context::{BhDisabled, MaySleep},
     time::HZ,
-    timer::{Timer, TimerCallback},
+    timer::TimerCallback,
 };
 
 fn alloc_io(ctx: &impl MaySleep) {
@@ -15,7 +15,7 @@ fn alloc_io(ctx: &impl MaySleep) {
 struct Alloc;
 
 impl TimerCallback for Alloc {
-    fn run(_timer: &Timer<Self>, bh: &BhDisabled) {
+    fn run(_this: &Self, bh: &BhDisabled) {
         alloc_io(bh);
     }
 }

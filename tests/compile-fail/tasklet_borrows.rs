@@ -4,13 +4,13 @@
 // says: requires that `'a` must outlive `'static`
 use kernel_ext::{
     context::BhDisabled,
-    tasklet::{Tasklet, TaskletCallback},
+    tasklet::TaskletCallback,
 };
 
 struct Peek<'a>(&'a KVec<u64>);
 
 impl<'a> TaskletCallback for Peek<'a> {
-    fn run(tasklet: &Tasklet<Self>, _bh: &BhDisabled) {
-        pr_info!("{}\n", tasklet.0.len());
+    fn run(this: &Self, _bh: &BhDisabled) {
+        pr_info!("{}\n", this.0.len());
     }
 }

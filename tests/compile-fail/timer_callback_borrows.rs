@@ -7,13 +7,13 @@
 // is freed. Deferred work owns `'static` data.
 use kernel_ext::{
     context::BhDisabled,
-    timer::{Timer, TimerCallback},
+    timer::TimerCallback,
 };
 
 struct Peek<'a>(&'a KVec<u64>);
 
 impl<'a> TimerCallback for Peek<'a> {
-    fn run(timer: &Timer<Self>, _bh: &BhDisabled) {
-        pr_info!("{}\n", timer.0.len());
+    fn run(this: &Self, _bh: &BhDisabled) {
+        pr_info!("{}\n", this.0.len());
     }
 }

@@ -4,13 +4,13 @@
 // says: requires that `'a` must outlive `'static`
 use kernel_ext::{
     context::ProcessContext,
-    workqueue::{OwnedWork, WorkCallback},
+    workqueue::WorkCallback,
 };
 
 struct Peek<'a>(&'a KVec<u64>);
 
 impl<'a> WorkCallback for Peek<'a> {
-    fn run(work: &OwnedWork<Self>, _ctx: &mut ProcessContext) {
-        pr_info!("{}\n", work.0.len());
+    fn run(this: &Self, _ctx: &mut ProcessContext) {
+        pr_info!("{}\n", this.0.len());
     }
 }
