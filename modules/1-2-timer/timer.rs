@@ -60,7 +60,7 @@ impl kernel::InPlaceModule for TimerModule {
             timer <- new_timer!(),
         })
         .pin_chain(|this| {
-            // TODO 1/2: arm it to fire `TIMER_TIMEOUT` seconds from now (`arm_at`, `jiffies()`, `HZ`)
+            // TODO 1: arm it to fire `TIMER_TIMEOUT` seconds from now (`arm_at`, `jiffies()`, `HZ`)
             this.arm_at(jiffies().wrapping_add(TIMER_TIMEOUT * HZ));
             Ok(())
         })

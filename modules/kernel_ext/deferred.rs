@@ -80,7 +80,8 @@ pub unsafe trait Kind: 'static {
 
 /// A deferred C object of kind `K`, a field of the container `T` (its `ID`-th of the kind).
 ///
-/// Its own drop stops it too (a field placed outside its container never ran anyway).
+/// Its own drop only tells debugobjects: its container's drop has stopped it already, and a
+/// field placed outside the container its type names is never armed.
 ///
 /// # Invariants
 ///
@@ -153,11 +154,9 @@ impl<K: Kind, T, const ID: u64> Field<K, T, ID> {
 impl<K: Kind, T, const ID: u64> PinnedDrop for Field<K, T, ID> {
     #[inline]
     fn drop(self: Pin<&mut Self>) {
-        // Stopped already by the container's drop (stopping twice is harmless): this covers a
-        // field that lives outside its container, and tells debugobjects.
-        self.__stop();
-        self.__drain();
-        // SAFETY: Stopped and drained; the field is being dropped, so nothing uses it again.
+        // SAFETY: Stopped and drained by the container's drop before any of its fields drops
+        // (`HasField`'s safety), or never armed (only a container arms its field); the field is
+        // being dropped, so nothing uses it again.
         unsafe { K::destroy(self.raw()) };
     }
 }

@@ -194,7 +194,7 @@ static int work_handoff(s64 *ns, size_t n)
 		ns[i] = READ_ONCE(timer->work_ns) - READ_ONCE(timer->timer_ns);
 	}
 	timer_shutdown_sync(&timer->timer);
-	cancel_delayed_work_sync(&timer->work);
+	disable_delayed_work_sync(&timer->work);
 	kfree(timer);
 	return 0;
 }

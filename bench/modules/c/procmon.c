@@ -44,6 +44,7 @@ struct mon_proc {
 	struct list_head list;
 };
 
+/* The Rust device is the same struct (DeviceData), its timer and work item fields of it. */
 static struct {
 	struct timer_list timer;
 	int timer_type;			/* TIMER_TYPE_*; ioctls and the timer race on it */
@@ -231,8 +232,11 @@ static void __exit deferred_exit(void)
 	misc_deregister(&deferred_miscdev);
 	/* Waits for a running handler and turns its mod_timer() into a no-op. */
 	timer_shutdown_sync(&dev.timer);
-	/* The timer can no longer queue it: cancel it, or wait for a sleeping alloc_io(). */
-	cancel_delayed_work_sync(&dev.work);
+	/*
+	 * Cancel it, or wait for a sleeping alloc_io(), and leave it disabled: as the Rust device's
+	 * drop stops its timer and its work item before its list goes.
+	 */
+	disable_delayed_work_sync(&dev.work);
 	/* No file is open and the timer is gone: nothing else can reach the list. */
 	list_for_each_entry_safe(p, next, &dev.list, list) {
 		list_del(&p->list);
