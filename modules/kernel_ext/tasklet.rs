@@ -6,7 +6,7 @@
 //!
 //! A scheduled tasklet runs soon, once, on the CPU that scheduled it, in softirq context (atomic:
 //! it must not sleep). Scheduling it again before it runs does nothing more. A tasklet never runs
-//! on two CPUs at once. [`Tasklet::hi_schedule`] uses the high-priority softirq, which runs before
+//! on two CPUs at once. [`HasTasklet::hi_schedule`] uses the high-priority softirq, which runs before
 //! the normal one. While [disabled](Tasklet::disable), a scheduled tasklet waits.
 //!
 //! Like [`Timer`](super::timer::Timer), a [`Tasklet`] is a field of the user's struct (the

@@ -10,8 +10,9 @@
 //!
 //! The `kernel` crate has high-resolution timers ([`kernel::time::hrtimer`]) but no `timer_list`,
 //! the timer the lab (and most drivers) use. As upstream's `HrTimer`, a [`Timer`] is a field of
-//! the user's struct (the container, named with [`impl_deferred_fields!`]), armed from the
-//! container ([`HasTimer::arm_at`]), and its callback gets the container. The container's drop
+//! the user's struct (the container, named with
+//! [`impl_deferred_fields!`](super::deferred::impl_deferred_fields)), armed from the container
+//! ([`HasTimer::arm_at`]), and its callback gets the container. The container's drop
 //! shuts the timer down synchronously (`timer_shutdown_sync`) before any of its fields is
 //! dropped, so a callback never runs on freed data, and nothing can re-arm it afterwards
 //! ([`deferred`](super::deferred) says how that is guaranteed).
