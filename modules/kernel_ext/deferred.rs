@@ -171,6 +171,11 @@ impl<K: Kind, T, const ID: u64> PinnedDrop for Field<K, T, ID> {
 ///   drops any field.
 ///
 /// Implement it with [`impl_deferred_fields!`] only.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not name this deferred field in `impl_deferred_fields!`",
+    label = "not the container of a `{F}`",
+    note = "a timer, tasklet or work item is a field of the struct its type names, listed in that struct's `impl_deferred_fields!`, whose drop stops it before any other field goes"
+)]
 pub unsafe trait HasField<F>: Sized {
     /// The offset of the field in `Self`.
     const OFFSET: usize;

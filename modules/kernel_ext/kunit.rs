@@ -303,12 +303,23 @@ mod tests {
         arrived: CondVar,
     }
 
-    struct Postman(Arc<Mailbox>);
+    #[pin_data(PinnedDrop)]
+    struct Postman {
+        #[pin]
+        timer: Timer<Self>,
+        mailbox: Arc<Mailbox>,
+    }
+
+    impl_deferred_fields! {
+        impl DeferredFields for Postman {
+            timer: Timer,
+        }
+    }
 
     impl TimerCallback for Postman {
-        fn run(timer: &Timer<Self>, bh: &BhDisabled) {
-            *timer.0.letter.lock_with(bh) = Some(7);
-            timer.0.arrived.notify_all();
+        fn run(this: &Self, bh: &BhDisabled) {
+            *this.mailbox.letter.lock_with(bh) = Some(7);
+            this.mailbox.arrived.notify_all();
         }
     }
 
@@ -319,7 +330,11 @@ mod tests {
             pin_init!(Mailbox { letter <- new_spinlock_bh!(None), arrived <- new_condvar!() }),
             GFP_KERNEL,
         )?;
-        let timer = KBox::pin_init(new_timer!(Postman(mailbox.clone())), GFP_KERNEL)?;
+        let posted = mailbox.clone();
+        let timer = KBox::pin_init(
+            pin_init!(Postman { timer <- new_timer!(), mailbox: posted }),
+            GFP_KERNEL,
+        )?;
         let mut letter = mailbox.letter.lock(&mut ctx);
         // Armed with the lock held: the callback can take it only while a wait has released it
         // (and, on this CPU, enabled bottom halves again).

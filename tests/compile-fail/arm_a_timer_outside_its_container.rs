@@ -1,5 +1,7 @@
 // compile-fail: arming a timer field from outside the container its type names
 // error: E0599
+// says: method `arm_at` not found for this struct
+// says: a timer, tasklet or work item is a field of the struct its type names
 //
 // `Timer<Device>` sits in `Other`: its callback would take `Other` for a `Device` (`container_of`
 // with `Device`'s offset). Arming goes from the container (`HasTimer::arm_at`), never from a

@@ -1,7 +1,7 @@
 // compile-fail: cancelling a timer from its own callback (it would wait for itself)
 // error: E0277
 // says: this may sleep, but `BhDisabled` means atomic context: a timer or tasklet callback (softirq) must not sleep
-// says: required by a bound in `Timer::<T>::cancel`
+// says: required by a bound in `timer::<impl deferred::Field<TimerList, T, ID>>::cancel`
 use kernel_ext::{
     context::BhDisabled,
     deferred::impl_deferred_fields,

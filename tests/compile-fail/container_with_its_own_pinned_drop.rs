@@ -1,5 +1,6 @@
 // compile-fail: a container with a `PinnedDrop` of its own besides the one that stops its timer
 // error: E0119
+// says: conflicting implementations of trait `PinnedDrop` for type `Device`
 use kernel_ext::{
     context::BhDisabled,
     deferred::impl_deferred_fields,

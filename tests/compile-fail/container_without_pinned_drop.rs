@@ -1,5 +1,7 @@
 // compile-fail: a container whose drop would not stop its timer (`#[pin_data]` without `PinnedDrop`)
 // error: E0119, E0277
+// says: UselessPinnedDropImpl_you_need_to_specify_PinnedDrop
+// says: the trait bound `Device: Drop` is not satisfied
 //
 // Its fields would drop with the timer still armed, and a callback could read them freed.
 use kernel_ext::{

@@ -1,5 +1,7 @@
 // compile-fail: a timer field that the container's `impl_deferred_fields!` does not name
 // error: E0277
+// says: `Device` does not name this deferred field in `impl_deferred_fields!`
+// says: listed in that struct's `impl_deferred_fields!`, whose drop stops it before any other field goes
 //
 // Nothing would stop it before the container's other fields drop, so it cannot be set up.
 use kernel_ext::{

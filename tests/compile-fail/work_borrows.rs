@@ -1,7 +1,6 @@
 // compile-fail: a work item that borrows non-'static data
 // error: E0477, E0478, E0803, lifetime may not live long enough
-// says: the type `Peek<'_>` does not fulfill the required lifetime
-// says: requires that `'a` must outlive `'static`
+// says: but lifetime parameter must outlive the static lifetime
 use kernel_ext::{
     context::ProcessContext,
     workqueue::WorkCallback,
