@@ -352,6 +352,8 @@ unsafe extern "C" fn run_callback<
 ///     queue.flush(ctx);
 ///     Ok(())
 /// }
+/// # kernel_ext::context::in_process_context(|ctx| in_order(ctx))??;
+/// # Ok::<(), Error>(())
 /// ```
 ///
 /// # Invariants
@@ -460,6 +462,8 @@ pub trait OnEachCpu: 'static {
 /// fn hello_everywhere(ctx: &ProcessContext) -> Result {
 ///     schedule_on_each_cpu::<Hello>(ctx)
 /// }
+/// # kernel_ext::context::in_process_context(|ctx| hello_everywhere(ctx))??;
+/// # Ok::<(), Error>(())
 /// ```
 #[inline]
 pub fn schedule_on_each_cpu<T: OnEachCpu>(ctx: &impl MaySleep) -> Result {
