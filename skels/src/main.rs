@@ -179,6 +179,28 @@ fn student_tree(root: &Path, args: &[&str]) -> Result<(), String> {
     Ok(())
 }
 
+/// Writes the tree `files` into `out`, as [`write_all`], and removes the sources there that are
+/// not among them (an earlier run's: Kbuild would build a crate root that is left over).
+fn write_tree(out: &Path, files: &Files) -> Result<(), String> {
+    write_all(out, files)?;
+    let mut dirs = vec![out.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let source = name == "Kbuild"
+                || ([".rs", ".c", ".h", ".mk"].iter().any(|e| name.ends_with(e))
+                    && !name.ends_with(".mod.c"));
+            if path.is_dir() {
+                dirs.push(path);
+            } else if source && !files.iter().any(|(rel, _)| out.join(rel) == path) {
+                fs::remove_file(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Writes `files` into `out`, but those already there as they are: their times stay, so a build
 /// of a tree written again redoes only what changed.
 fn write_all(out: &Path, files: &Files) -> Result<(), String> {
@@ -237,7 +259,7 @@ fn mutants(root: &Path, out: &Path) -> Result<(), String> {
                     let mutated = for_student_tree(&mutated);
                     files.push((student_file(f).into(), mutated.into_bytes()));
                 }
-                write_all(&out.join(&dir), &files)?;
+                write_tree(&out.join(&dir), &files)?;
                 let name = student_file(file);
                 let todo = region.text.replace('\t', " ");
                 table += &format!(
@@ -259,7 +281,7 @@ fn mutants(root: &Path, out: &Path) -> Result<(), String> {
         dw_skels::apply(&mut files, patch).map_err(|e| format!("forger {name}: {e}"))?;
         n += 1;
         let dir = format!("{n:02}");
-        write_all(&out.join(&dir), &files)?;
+        write_tree(&out.join(&dir), &files)?;
         table += &format!("{dir}\t{task}\tforger {name}\t{}\n", module.name);
     }
     // The trees of an earlier run that this one has not written.
@@ -333,6 +355,9 @@ mod tests {
         assert_eq!(modified("same.rs"), old);
         assert_ne!(modified("changed.rs"), old);
         assert_eq!(fs::read(dir.join("changed.rs")).unwrap(), b"two");
+        // A tree written again loses the sources it no longer has.
+        write_tree(&dir, &files("two")[..1].to_vec()).unwrap();
+        assert!(dir.join("same.rs").exists() && !dir.join("changed.rs").exists());
         fs::remove_dir_all(&dir).unwrap();
     }
 }
