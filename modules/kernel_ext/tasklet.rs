@@ -90,11 +90,12 @@ pub struct TaskletState {
     dead: Atomic<bool>,
 }
 
-// SAFETY: After `stop` no new scheduling starts (`dead`); a scheduling already under way is one
-// of a callback of the container (nothing else holds it while it drops), and each `drain`'s
-// `tasklet_kill` waits for the tasklets scheduled and running. `impl_deferred_fields!` drains
-// every field twice: a tasklet scheduled by another while the first drains is then killed too,
-// and its run cannot schedule anything (it starts after every `dead` was set).
+// Once `dead` is set (`stop`), only a callback of the container already under way may schedule
+// the tasklet: nothing else holds the container while it drops. `impl_deferred_fields!` drains
+// every field twice, so a tasklet scheduled by another while the first drains is killed too, and
+// its run cannot schedule anything (it starts after every `dead` was set).
+// SAFETY: After `stop` no new scheduling starts; each `drain`'s `tasklet_kill` waits for the
+// tasklets scheduled and running, and the second drain catches the ones scheduled meanwhile.
 unsafe impl Kind for TaskletStruct {
     type Raw = bindings::tasklet_struct;
     type State = TaskletState;
