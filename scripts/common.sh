@@ -146,7 +146,9 @@ kmake_vars() {
 # (modules/selftests/.kunit.o.cmd), the crate that compiles all of kernel_ext: target,
 # sanitizers, cfgs, the kernel crate. Sets `rust_env` (its environment) and `rust_args` (its
 # options, without the compiler, the crate root, the outputs and clippy's lints), for rustdoc or
-# rustc runs on other crate roots. Needs scripts/build.sh first.
+# rustc runs on other crate roots. Without `--cfg=dw_kunit` too: as in a lab module, the layer's
+# KUnit tests are not compiled (they would be in its documentation, and change the paths rustc
+# names types by in the compile-fail cases' errors). Needs scripts/build.sh first.
 kbuild_rustc_command() {
     local saved=$DW_ROOT/modules/selftests/.kunit.o.cmd arg out_dir=0
     [[ -f $saved ]] || die "build the modules first (scripts/build.sh)"
@@ -158,7 +160,7 @@ kbuild_rustc_command() {
             *=*) [[ ${#rust_args[@]} -eq 0 && $arg != -* ]] && { rust_env+=("$arg"); continue; } ;;&
             */clippy-driver | */rustc) ;;
             --out-dir) out_dir=1 ;;
-            --emit=* | -Zbinary_dep_depinfo=y | -[WA]clippy::* | */kunit.rs) ;;
+            --emit=* | -Zbinary_dep_depinfo=y | -[WA]clippy::* | --cfg=dw_kunit | */kunit.rs) ;;
             *) rust_args+=("$arg") ;;
         esac
     done

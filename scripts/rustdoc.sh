@@ -2,7 +2,8 @@
 # Build the rustdoc of the abstraction layer (modules/kernel_ext/) into build/doc/. Kbuild has no
 # rustdoc target for external modules, so this reuses the exact compiler command Kbuild saved
 # for dw_kunit (modules/selftests/.kunit.o.cmd: target, sanitizer, cfgs, the kernel crate),
-# with rustdoc in place of rustc and without the output and clippy options. Needs `scripts/build.sh` first.
+# with rustdoc in place of rustc and without the output and clippy options, nor the cfg of the
+# layer's KUnit tests (which are not documented). Needs `scripts/build.sh` first.
 # Open build/doc/dw_kunit/kernel_ext/index.html.
 set -euo pipefail
 # shellcheck source=scripts/common.sh
