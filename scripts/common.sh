@@ -167,15 +167,15 @@ kbuild_rustc_command() {
 }
 
 # doc_examples DIR: the examples of kernel_ext's documentation (scripts/doc-examples.awk), from
-# every file of the layer but mod.rs and its KUnit tests, in DIR (emptied first): DIR/index.tsv
-# lists them, one "FILE_STEM<TAB>LINE<TAB>run|no_run" a line.
+# every file of the layer but mod.rs and testing.rs (the KUnit tests' fixtures), in DIR (emptied
+# first): DIR/index.tsv lists them, one "FILE_STEM<TAB>LINE<TAB>run|no_run" a line.
 doc_examples() {
     local dir=$1 layer=${2:-$DW_ROOT/modules/kernel_ext} src
     rm -rf "$dir"
     mkdir -p "$dir"
     : >"$dir/index.tsv"
     for src in "$layer"/*.rs; do
-        [[ $src == */kunit.rs || $src == */mod.rs ]] && continue
+        [[ $src == */testing.rs || $src == */mod.rs ]] && continue
         awk -v out="$dir" -v stem="$(basename "$src" .rs)" -f "$DW_ROOT/scripts/doc-examples.awk" "$src"
     done
 }

@@ -5,6 +5,7 @@
 # Writes each example's body to DIR/STEM_LINE.rs (LINE: its opening fence's) and appends
 # "STEM<TAB>LINE<TAB>MODE" to DIR/index.tsv, MODE `run`, or `no_run` for a ```no_run fence
 # (compiled, never run). Fences of other kinds (`ignore`, `compile_fail`, `text`) are skipped.
+# Reading stops at `#[cfg(dw_kunit)]`: the file's KUnit tests, at its bottom, hold no examples.
 function flush(  f) {
     f = out "/" stem "_" start ".rs"
     printf "%s", body > f
@@ -12,6 +13,7 @@ function flush(  f) {
     printf "%s\t%d\t%s\n", stem, start, mode >> (out "/index.tsv")
     close(out "/index.tsv")
 }
+/^#\[cfg\(dw_kunit\)\]/ { exit }
 {
     line = $0
     if (line !~ /^ *\/\/[\/!]( |$)/) { inblock = 0; next }

@@ -118,3 +118,59 @@ impl CountingCompletion {
         unsafe { bindings::wait_for_completion(self.inner.get()) };
     }
 }
+
+#[cfg(dw_kunit)]
+#[kunit_tests(kernel_ext_completion)]
+mod tests {
+    use super::*;
+    use crate::kernel_ext::{
+        context::BhDisabled,
+        deferred::impl_deferred_fields,
+        testing::process_context,
+        time::jiffies,
+        timer::{new_timer, HasTimer, Timer, TimerCallback},
+    };
+
+    #[pin_data(PinnedDrop)]
+    struct Ping {
+        #[pin]
+        timer: Timer<Self>,
+        #[pin]
+        done: CountingCompletion,
+    }
+
+    impl_deferred_fields! {
+        impl DeferredFields for Ping {
+            timer: Timer,
+        }
+    }
+
+    impl TimerCallback for Ping {
+        fn run(this: &Self, _bh: &BhDisabled) {
+            this.done.complete();
+        }
+    }
+
+    #[test]
+    fn completion_lets_one_wait_through_per_signal() -> Result {
+        let ctx = process_context();
+        let ping = KBox::pin_init(
+            try_pin_init!(Ping { timer <- new_timer!(), done <- CountingCompletion::new() }? Error),
+            GFP_KERNEL,
+        )?;
+        assert!(!ping.done.is_done());
+        ping.done.complete();
+        ping.done.complete();
+        ping.done.wait_for_completion(&ctx);
+        assert!(ping.done.is_done());
+        ping.done.wait_for_completion(&ctx);
+        assert!(!ping.done.is_done());
+        // A wait that comes first sleeps until the timer signals.
+        for _ in 0..3 {
+            ping.arm_at(jiffies().wrapping_add(1));
+            ping.done.wait_for_completion(&ctx);
+        }
+        assert!(!ping.done.is_done());
+        Ok(())
+    }
+}

@@ -269,3 +269,141 @@ macro_rules! impl_deferred_fields {
 }
 #[allow(unused_imports)]
 pub(crate) use impl_deferred_fields;
+
+#[cfg(dw_kunit)]
+#[kunit_tests(kernel_ext_deferred)]
+mod tests {
+    use super::*;
+    use crate::kernel_ext::{
+        context::BhDisabled,
+        tasklet::{HasTasklet, Tasklet, TaskletCallback},
+        testing::{process_context, sleep_ms, Count},
+        time::jiffies,
+        timer::{new_timer, HasTimer, Timer, TimerCallback},
+        workqueue::HasOwnedWork,
+    };
+    use kernel::sync::{
+        atomic::{Acquire, Atomic, Relaxed, Release},
+        Arc,
+    };
+
+    /// Sets its flag when dropped.
+    struct SetOnDrop(Arc<Atomic<u32>>);
+
+    impl Drop for SetOnDrop {
+        fn drop(&mut self) {
+            self.0.store(1, Release);
+        }
+    }
+
+    /// Two timers (`ID`s 0 and 1) and a tasklet that re-arm one another, and a field declared
+    /// before them, so dropped first: a callback that sees it gone counts in `late`.
+    #[pin_data(PinnedDrop)]
+    struct Busy {
+        first: SetOnDrop,
+        gone: Arc<Atomic<u32>>,
+        late: Arc<Atomic<u32>>,
+        runs: [Atomic<u32>; 3],
+        #[pin]
+        tick: Timer<Self>,
+        #[pin]
+        tock: Timer<Self, 1>,
+        #[pin]
+        tasklet: Tasklet<Self>,
+    }
+
+    impl_deferred_fields! {
+        impl DeferredFields for Busy {
+            tick: Timer,
+            tock: Timer<1>,
+            tasklet: Tasklet,
+        }
+    }
+
+    impl Busy {
+        fn check(&self, which: usize) {
+            if self.gone.load(Acquire) != 0 {
+                self.late.fetch_add(1, Relaxed);
+            }
+            self.runs[which].fetch_add(1, Relaxed);
+        }
+    }
+
+    impl TimerCallback for Busy {
+        fn run(this: &Self, _bh: &BhDisabled) {
+            this.check(0);
+            this.schedule();
+            HasTimer::<1>::arm_at(this, jiffies().wrapping_add(1));
+        }
+    }
+
+    impl TimerCallback<1> for Busy {
+        fn run(this: &Self, _bh: &BhDisabled) {
+            this.check(1);
+            HasTimer::<0>::arm_at(this, jiffies().wrapping_add(1));
+        }
+    }
+
+    impl TaskletCallback for Busy {
+        fn run(this: &Self, _bh: &BhDisabled) {
+            this.check(2);
+            HasTimer::<1>::arm_at(this, jiffies());
+        }
+    }
+
+    #[test]
+    fn a_container_stops_its_fields_before_any_field_drops() -> Result {
+        let gone = Arc::new(Atomic::new(0), GFP_KERNEL)?;
+        let late = Arc::new(Atomic::new(0), GFP_KERNEL)?;
+        for _ in 0..5 {
+            let (first, gone_too, late_too) = (gone.clone(), gone.clone(), late.clone());
+            let busy = KBox::pin_init(
+                pin_init!(Busy {
+                    first: SetOnDrop(first),
+                    gone: gone_too,
+                    late: late_too,
+                    runs: [Atomic::new(0), Atomic::new(0), Atomic::new(0)],
+                    tick <- new_timer!(),
+                    tock <- new_timer!(),
+                    tasklet <- Tasklet::new(),
+                }),
+                GFP_KERNEL,
+            )?;
+            HasTimer::<0>::arm_at(&*busy, jiffies());
+            sleep_ms(20);
+            // Each callback ran: the timers and the tasklet reach their own container.
+            for runs in &busy.runs {
+                assert!(runs.load(Relaxed) > 0);
+            }
+            drop(busy);
+            assert_eq!(gone.load(Relaxed), 1);
+            gone.store(0, Relaxed);
+        }
+        sleep_ms(20);
+        assert_eq!(late.load(Relaxed), 0);
+        Ok(())
+    }
+
+    #[test]
+    fn timer_and_work_on_the_stack_are_announced_to_debugobjects() -> Result {
+        let ctx = process_context();
+        // A failed assertion ends the test's thread without running drops: the objects on its
+        // stack are dropped before anything is asserted, so none is left armed on a dead stack.
+        let (count, timer_runs) = Count::new()?;
+        {
+            pin_init::stack_pin_init!(let count = count);
+            count.arm_after(kernel::time::Delta::from_millis(1));
+            sleep_ms(50);
+        }
+        let (count, work_runs) = Count::new()?;
+        {
+            pin_init::stack_pin_init!(let count = count);
+            count.queue();
+            count.work.flush(&ctx);
+        }
+        // Both were forgotten by debugobjects as they dropped (ODEBUG would report them otherwise).
+        assert_eq!(timer_runs.load(Relaxed), 1);
+        assert_eq!(work_runs.load(Relaxed), 1);
+        Ok(())
+    }
+}

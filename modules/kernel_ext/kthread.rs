@@ -267,3 +267,70 @@ impl<T: ThreadFn> Drop for KThread<T> {
         drop(unsafe { KBox::from_raw(self.control.as_ptr()) });
     }
 }
+
+#[cfg(dw_kunit)]
+#[kunit_tests(kernel_ext_kthread)]
+mod tests {
+    use super::*;
+    use crate::kernel_ext::{
+        task::TaskExt,
+        testing::{process_context, sleep_ms, Flag},
+    };
+    use kernel::sync::atomic::Relaxed;
+
+    /// Counts its drops.
+    struct Dropped;
+
+    static DROPPED: Atomic<u32> = Atomic::new(0);
+
+    impl Drop for Dropped {
+        fn drop(&mut self) {
+            DROPPED.fetch_add(1, Relaxed);
+        }
+    }
+
+    impl ThreadFn for Dropped {
+        fn run(&self, _ctx: &mut KThreadContext) {}
+    }
+
+    #[test]
+    fn kthread_data_is_dropped_whether_or_not_the_thread_ran() -> Result {
+        let ctx = process_context();
+        // Stopped at once, a thread may not have run its function yet (`kthread()` then exits
+        // without calling it): the data goes all the same, with the `KThread`'s control block.
+        for _ in 0..10 {
+            drop(KThread::run(
+                c"dw_kunit_quick",
+                Arc::new(Dropped, GFP_KERNEL)?,
+                &ctx,
+            )?);
+        }
+        assert_eq!(DROPPED.load(Relaxed), 10);
+        Ok(())
+    }
+
+    #[test]
+    fn kthread_wakes_on_its_wait_queue_and_stops_on_drop() -> Result {
+        let flag = Arc::pin_init(Flag::new(), GFP_KERNEL)?;
+        let thread = KThread::run(c"dw_kunit_thread", flag.clone(), &process_context())?;
+        assert_eq!(thread.task().comm().as_bytes(), b"dw_kunit_thread");
+        sleep_ms(50);
+        assert_eq!(flag.ran.load(Acquire), 1);
+        flag.set.store(true, Release);
+        flag.queue.wake_up_interruptible();
+        drop(thread); // Waits for the exit.
+        assert_eq!(flag.ran.load(Acquire), 1);
+        Ok(())
+    }
+
+    #[test]
+    fn kthread_stop_ends_an_interruptible_wait() -> Result {
+        let flag = Arc::pin_init(Flag::new(), GFP_KERNEL)?;
+        let thread = KThread::run(c"dw_kunit_stop", flag.clone(), &process_context())?;
+        sleep_ms(50);
+        // Nobody sets `set`: only `kthread_stop` can end the wait.
+        drop(thread);
+        assert_eq!(flag.ran.load(Acquire), 2);
+        Ok(())
+    }
+}

@@ -198,3 +198,27 @@ impl<D: SharedDevice> MiscDevice for Files<D> {
         })
     }
 }
+
+#[cfg(dw_kunit)]
+#[kunit_tests(kernel_ext_miscdev)]
+mod tests {
+    use super::*;
+
+    struct Device;
+
+    impl SharedDevice for Device {
+        fn ioctl(&self, _cmd: u32, _arg: usize, _ctx: &mut ProcessContext) -> Result<isize> {
+            Ok(0)
+        }
+    }
+
+    #[test]
+    fn misc_minor_255_is_refused() -> Result {
+        let device = KBox::pin_init(
+            SharedMiscDevice::register(c"dw_kunit", 255, Arc::new(Device, GFP_KERNEL)?),
+            GFP_KERNEL,
+        );
+        assert!(matches!(device, Err(e) if e == EINVAL));
+        Ok(())
+    }
+}

@@ -12,6 +12,9 @@
 //! that the compiler leaves out of the module's `.ko`, so it is allowed here; `pub` would keep
 //! all of it in every `.ko` (a `pub` item of a crate root is exported). `dw_kunit`, which tests
 //! all of it, includes it with `pub mod` for the documentation.
+//!
+//! Each file's KUnit tests are at its bottom (`#[kunit_tests(kernel_ext_<file>)]`, as upstream),
+//! compiled only into `dw_kunit`: `modules/Kbuild` sets `--cfg=dw_kunit` for that crate alone.
 #![allow(dead_code, unreachable_pub)]
 
 pub mod bh;
@@ -24,6 +27,8 @@ pub mod module;
 pub mod sync;
 pub mod task;
 pub mod tasklet;
+#[cfg(dw_kunit)]
+mod testing;
 pub mod time;
 pub mod timer;
 pub mod wait;

@@ -80,3 +80,76 @@ impl<M: ProcessModule> Drop for InProcessContext<M> {
         }
     }
 }
+
+#[cfg(dw_kunit)]
+#[kunit_tests(kernel_ext_module)]
+mod tests {
+    use super::*;
+    use crate::kernel_ext::{bh::local_bh_disable, testing::process_context};
+    use kernel::{
+        bindings, current,
+        sync::atomic::{Atomic, Relaxed},
+    };
+
+    /// Counts its inits and exits.
+    struct Probe;
+
+    static PROBE_INITS: Atomic<u32> = Atomic::new(0);
+    static PROBE_EXITS: Atomic<u32> = Atomic::new(0);
+
+    impl ProcessModule for Probe {
+        fn init(_module: &'static ThisModule, _ctx: &mut ProcessContext) -> Result<Self> {
+            PROBE_INITS.fetch_add(1, Relaxed);
+            Ok(Probe)
+        }
+
+        fn exit(&mut self, _ctx: &mut ProcessContext) {
+            PROBE_EXITS.fetch_add(1, Relaxed);
+        }
+    }
+
+    /// `__set_current_state(state)` in C.
+    fn set_current_state(state: u32) {
+        // SAFETY: The current task is live, and only it sets its own state. It does not sleep
+        // before setting it back to `TASK_RUNNING`, and is on no wait queue, so no wake-up is
+        // lost (a preemption meanwhile keeps it runnable).
+        unsafe {
+            core::ptr::write_volatile(&raw mut (*current!().as_ptr()).__state, state);
+        }
+    }
+
+    #[test]
+    fn process_module_refuses_atomic_context() -> Result {
+        use kernel::Module;
+        let mut ctx = process_context();
+        let module: &'static ThisModule =
+            &<crate::LocalModule as kernel::ModuleMetadata>::THIS_MODULE;
+        // With bottom halves off, as in a timer callback: no context is handed out.
+        let refused = {
+            let _bh = local_bh_disable(&mut ctx);
+            InProcessContext::<Probe>::init(module).err()
+        };
+        assert_eq!(refused, Some(EPERM));
+        // With the task marked as going to sleep, as between a wait's preparation and its
+        // `schedule()`, where a sleep would lose the wake-up: refused too.
+        let refused = {
+            set_current_state(bindings::TASK_UNINTERRUPTIBLE);
+            let refused = InProcessContext::<Probe>::init(module).err();
+            set_current_state(bindings::TASK_RUNNING);
+            refused
+        };
+        assert_eq!(refused, Some(EPERM));
+        assert_eq!(PROBE_INITS.load(Relaxed), 0);
+        // In process context it runs; dropped with bottom halves off, its exit is skipped.
+        let probe = InProcessContext::<Probe>::init(module)?;
+        assert_eq!(PROBE_INITS.load(Relaxed), 1);
+        {
+            let _bh = local_bh_disable(&mut ctx);
+            drop(probe);
+        }
+        assert_eq!(PROBE_EXITS.load(Relaxed), 0);
+        drop(InProcessContext::<Probe>::init(module)?);
+        assert_eq!(PROBE_EXITS.load(Relaxed), 1);
+        Ok(())
+    }
+}

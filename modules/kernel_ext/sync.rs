@@ -312,3 +312,99 @@ unsafe impl Backend for SpinLockBhBackend {
         unsafe { SpinLockBackend::assert_is_held(ptr) }
     }
 }
+
+#[cfg(dw_kunit)]
+#[kunit_tests(kernel_ext_sync)]
+mod tests {
+    use super::*;
+    use crate::kernel_ext::{
+        bh::local_bh_disable,
+        deferred::impl_deferred_fields,
+        testing::process_context,
+        time::HZ,
+        timer::{new_timer, HasTimer, Timer, TimerCallback},
+    };
+    use kernel::sync::{new_condvar, Arc, CondVar, CondVarTimeoutResult};
+
+    /// Takes a guard of either side: `lock` and `lock_with` return the same type.
+    fn bump(count: &mut SpinLockBhGuard<'_, u32>) {
+        **count += 1;
+    }
+
+    #[test]
+    fn bh_spinlock_from_both_sides() -> Result {
+        let mut ctx = process_context();
+        let lock: Pin<KBox<SpinLockBh<u32>>> = KBox::pin_init(new_spinlock_bh!(0), GFP_KERNEL)?;
+        bump(&mut lock.lock(&mut ctx));
+        {
+            let bh = local_bh_disable(&mut ctx);
+            let nested = bh.nest();
+            bump(&mut lock.lock_with(&nested));
+            drop(nested);
+            bump(&mut lock.lock_with(&bh));
+        }
+        assert_eq!(*lock.lock(&mut ctx), 3);
+        Ok(())
+    }
+
+    /// A value a timer posts under a `SpinLockBh`, and the condition variable its reader waits on.
+    #[pin_data]
+    struct Mailbox {
+        #[pin]
+        letter: SpinLockBh<Option<u32>>,
+        #[pin]
+        arrived: CondVar,
+    }
+
+    #[pin_data(PinnedDrop)]
+    struct Postman {
+        #[pin]
+        timer: Timer<Self>,
+        mailbox: Arc<Mailbox>,
+    }
+
+    impl_deferred_fields! {
+        impl DeferredFields for Postman {
+            timer: Timer,
+        }
+    }
+
+    impl TimerCallback for Postman {
+        fn run(this: &Self, bh: &BhDisabled) {
+            *this.mailbox.letter.lock_with(bh) = Some(7);
+            this.mailbox.arrived.notify_all();
+        }
+    }
+
+    #[test]
+    fn condvar_waits_on_a_bh_spinlock_for_a_timer() -> Result {
+        let mut ctx = process_context();
+        let mailbox = Arc::pin_init(
+            pin_init!(Mailbox { letter <- new_spinlock_bh!(None), arrived <- new_condvar!() }),
+            GFP_KERNEL,
+        )?;
+        let posted = mailbox.clone();
+        let timer = KBox::pin_init(
+            pin_init!(Postman { timer <- new_timer!(), mailbox: posted }),
+            GFP_KERNEL,
+        )?;
+        let mut letter = mailbox.letter.lock(&mut ctx);
+        // Armed with the lock held: the callback can take it only while a wait has released it
+        // (and, on this CPU, enabled bottom halves again).
+        timer.arm_after(kernel::time::Delta::from_millis(20));
+        let mut waits = 0;
+        while letter.is_none() && waits < 10 {
+            waits += 1;
+            match mailbox.arrived.wait_interruptible_timeout(&mut letter, HZ) {
+                CondVarTimeoutResult::Signal { .. } => return Err(EINTR),
+                CondVarTimeoutResult::Timeout | CondVarTimeoutResult::Woken { .. } => {}
+            }
+        }
+        // Held again on return, with bottom halves off: the timer's value is there to take.
+        assert_eq!(letter.take(), Some(7));
+        assert!(waits >= 1);
+        drop(letter);
+        assert_eq!(*mailbox.letter.lock(&mut ctx), None);
+        Ok(())
+    }
+}

@@ -123,3 +123,34 @@ impl TaskExt for Task {
         state == bindings::TASK_DEAD
     }
 }
+
+#[cfg(dw_kunit)]
+#[kernel::macros::kunit_tests(kernel_ext_task)]
+mod tests {
+    use super::*;
+    use crate::kernel_ext::testing::process_context;
+    use kernel::current;
+
+    /// The task's reference count (`usage`).
+    fn usage(task: &Task) -> i32 {
+        // SAFETY: `task` is live; `usage` is its `refcount_t`, read once.
+        unsafe { core::ptr::read_volatile(&raw const (*task.as_ptr()).usage.refs.counter) }
+    }
+
+    #[test]
+    fn find_task_takes_and_drops_one_reference() {
+        let ctx = process_context();
+        let me = current!();
+        let before = usage(me);
+        let found = find_task(me.pid(), &ctx);
+        assert!(found.as_deref().is_some_and(|t| t.as_ptr() == me.as_ptr()));
+        assert_eq!(usage(me), before + 1);
+        drop(found);
+        assert_eq!(usage(me), before);
+        assert!(find_task(-1, &ctx).is_none());
+        // The idle task has no pid entry.
+        assert!(find_task(0, &ctx).is_none());
+        assert!(!me.is_dead());
+        assert!(!me.comm().as_bytes().is_empty());
+    }
+}

@@ -231,3 +231,49 @@ impl<T, const ID: u64> Drop for TaskletDisabled<'_, T, ID> {
         self.tasklet.state().disables.fetch_sub(1, Relaxed);
     }
 }
+
+#[cfg(dw_kunit)]
+#[kunit_tests(kernel_ext_tasklet)]
+mod tests {
+    use super::*;
+    use crate::kernel_ext::{
+        bh::local_bh_disable,
+        testing::{process_context, sleep_ms, Count},
+    };
+
+    #[test]
+    fn tasklet_twice_scheduled_runs_once_and_waits_while_disabled() -> Result {
+        let mut ctx = process_context();
+        let (count, runs) = Count::new()?;
+        let count = KBox::pin_init(count, GFP_KERNEL)?;
+        let bh = local_bh_disable(&mut ctx);
+        count.schedule();
+        count.schedule();
+        drop(bh);
+        assert_eq!(runs.load(Relaxed), 1);
+        let disabled = count.tasklet.disable(&ctx);
+        count.hi_schedule();
+        sleep_ms(30);
+        assert_eq!(runs.load(Relaxed), 1);
+        drop(disabled);
+        sleep_ms(30);
+        assert_eq!(runs.load(Relaxed), 2);
+        Ok(())
+    }
+
+    #[test]
+    fn tasklet_with_a_forgotten_disable_is_dropped_without_hanging() -> Result {
+        let ctx = process_context();
+        let (count, runs) = Count::new()?;
+        let count = KBox::pin_init(count, GFP_KERNEL)?;
+        core::mem::forget(count.tasklet.disable(&ctx));
+        core::mem::forget(count.tasklet.disable(&ctx));
+        count.schedule();
+        sleep_ms(30);
+        assert_eq!(runs.load(Relaxed), 0);
+        // `tasklet_kill` would wait for ever for a disabled, scheduled tasklet.
+        drop(count);
+        assert_eq!(runs.load(Relaxed), 1);
+        Ok(())
+    }
+}

@@ -58,3 +58,23 @@ pub fn secs_to_jiffies(secs: u64) -> Option<Jiffies> {
 pub fn time_after(a: Jiffies, b: Jiffies) -> bool {
     (b.wrapping_sub(a) as isize) < 0
 }
+
+#[cfg(dw_kunit)]
+#[kernel::macros::kunit_tests(kernel_ext_time)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_conversions() {
+        assert_eq!(secs_to_jiffies(1), Some(HZ));
+        assert_eq!(secs_to_jiffies(0), Some(0));
+        assert_eq!(secs_to_jiffies(u64::MAX), None);
+        assert_eq!(
+            secs_to_jiffies(MAX_JIFFY_OFFSET as u64 / HZ as u64 + 1),
+            None
+        );
+        // Across the wraparound.
+        assert!(time_after(5, usize::MAX));
+        assert!(!time_after(jiffies(), jiffies() + 1));
+    }
+}

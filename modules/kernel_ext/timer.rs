@@ -240,3 +240,53 @@ unsafe extern "C" fn run_callback<T: TimerCallback<ID> + HasField<Timer<T, ID>>,
     let bh = unsafe { BhDisabled::new() };
     T::run(this, &bh);
 }
+
+#[cfg(dw_kunit)]
+#[kunit_tests(kernel_ext_timer)]
+mod tests {
+    use super::*;
+    use crate::kernel_ext::{
+        testing::{process_context, sleep_ms, Count},
+        time::{jiffies, HZ},
+    };
+    use kernel::sync::atomic::Relaxed;
+
+    #[test]
+    fn timer_fires_once_and_cancels() -> Result {
+        let ctx = process_context();
+        let (count, runs) = Count::new()?;
+        let count = KBox::pin_init(count, GFP_KERNEL)?;
+        assert!(!count.timer.is_armed());
+        count.arm_after(Delta::from_millis(10));
+        assert!(count.timer.is_armed());
+        sleep_ms(100);
+        assert_eq!(runs.load(Relaxed), 1);
+        // Nothing left to cancel.
+        assert!(!count.timer.cancel(&ctx));
+        count.arm_at(jiffies().wrapping_add(10 * HZ));
+        assert!(count.timer.cancel(&ctx));
+        assert_eq!(runs.load(Relaxed), 1);
+        Ok(())
+    }
+
+    #[test]
+    fn dropping_an_armed_timer_stops_it() -> Result {
+        let (count, runs) = Count::new()?;
+        let count = KBox::pin_init(count, GFP_KERNEL)?;
+        count.arm_after(Delta::from_millis(20));
+        drop(count);
+        sleep_ms(100);
+        assert_eq!(runs.load(Relaxed), 0);
+        Ok(())
+    }
+
+    #[test]
+    fn timer_with_a_negative_delay_fires_now() -> Result {
+        let (count, runs) = Count::new()?;
+        let count = KBox::pin_init(count, GFP_KERNEL)?;
+        count.arm_after(Delta::from_millis(-5));
+        sleep_ms(100);
+        assert_eq!(runs.load(Relaxed), 1);
+        Ok(())
+    }
+}

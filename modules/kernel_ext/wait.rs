@@ -184,3 +184,68 @@ impl WaitQueue {
         unsafe { bindings::__wake_up(self.raw.get(), mode, 1, core::ptr::null_mut()) };
     }
 }
+
+#[cfg(dw_kunit)]
+#[kunit_tests(kernel_ext_wait)]
+mod tests {
+    use super::*;
+    use crate::kernel_ext::{
+        context::BhDisabled,
+        deferred::impl_deferred_fields,
+        testing::{process_context, Flag},
+        timer::{new_timer, HasTimer, Timer, TimerCallback},
+    };
+    use kernel::{current, sync::Arc};
+
+    /// A flag and its wait queue, opened by a timer.
+    #[pin_data(PinnedDrop)]
+    struct Opener {
+        #[pin]
+        timer: Timer<Self>,
+        flag: Arc<Flag>,
+    }
+
+    impl_deferred_fields! {
+        impl DeferredFields for Opener {
+            timer: Timer,
+        }
+    }
+
+    impl TimerCallback for Opener {
+        fn run(this: &Self, _bh: &BhDisabled) {
+            this.flag.set.store(true, Release);
+            this.flag.queue.wake_up_interruptible();
+        }
+    }
+
+    /// The current task's state (`TASK_RUNNING` is 0).
+    fn current_state() -> u32 {
+        // SAFETY: The current task is live; its state is read once.
+        unsafe { core::ptr::read_volatile(&raw const (*current!().as_ptr()).__state) }
+    }
+
+    #[test]
+    fn wait_condition_runs_with_the_task_running() -> Result {
+        let mut ctx = process_context();
+        let flag = Arc::pin_init(Flag::new(), GFP_KERNEL)?;
+        let opened = flag.clone();
+        let timer = KBox::pin_init(
+            pin_init!(Opener { timer <- new_timer!(), flag: opened }),
+            GFP_KERNEL,
+        )?;
+        timer.arm_after(kernel::time::Delta::from_millis(20));
+        let (checks, running) = (core::cell::Cell::new(0), core::cell::Cell::new(0));
+        flag.queue.wait_interruptible(&mut ctx, || {
+            checks.set(checks.get() + 1);
+            if current_state() == bindings::TASK_RUNNING {
+                running.set(running.get() + 1);
+            }
+            flag.set.load(Acquire)
+        })?;
+        // Once before sleeping, once woken: never with the task marked as sleeping (and its
+        // wait entry queued), where a panic would leave the entry behind.
+        assert!(checks.get() >= 2);
+        assert_eq!(running.get(), checks.get());
+        Ok(())
+    }
+}

@@ -569,3 +569,31 @@ pub fn flush<T, const ID: u64>(work: &Work<T, ID>, _ctx: &impl MaySleep) -> bool
     // SAFETY: `work` is a valid, initialised work item while borrowed; `_ctx` proves we may sleep.
     unsafe { bindings::flush_work(Work::raw_get(work)) }
 }
+
+#[cfg(dw_kunit)]
+#[kunit_tests(kernel_ext_workqueue)]
+mod tests {
+    use super::*;
+    use crate::kernel_ext::{
+        testing::{process_context, Count},
+        time::HZ,
+    };
+    use kernel::sync::atomic::Relaxed;
+
+    #[test]
+    fn work_runs_flushes_and_cancels() -> Result {
+        let ctx = process_context();
+        let (count, runs) = Count::new()?;
+        let count = KBox::pin_init(count, GFP_KERNEL)?;
+        assert!(count.queue());
+        count.work.flush(&ctx);
+        assert_eq!(runs.load(Relaxed), 1);
+        assert!(count.queue_after(10 * HZ));
+        assert!(count.work.cancel(&ctx));
+        let queue = OwnedQueue::new_ordered(c"dw_kunit", &ctx)?;
+        assert!(count.queue_on(&queue));
+        drop(queue); // Destroying runs what is queued.
+        assert_eq!(runs.load(Relaxed), 2);
+        Ok(())
+    }
+}

@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The abstraction layer's KUnit tests (`kernel_ext/kunit.rs`) and its documentation's examples
-//! (`doctests.rs`): loading this module runs them.
+//! The abstraction layer's KUnit tests (at the bottom of each `kernel_ext/` file, built here
+//! only: `--cfg=dw_kunit`) and its documentation's examples (`doctests.rs`): loading this module
+//! runs them.
 
 use kernel::prelude::*;
 
 #[path = "../kernel_ext/mod.rs"]
 pub mod kernel_ext;
-#[path = "../kernel_ext/kunit.rs"]
-mod kernel_ext_tests;
 // The examples of the layer's documentation, run as KUnit test cases (suite
 // `kernel_ext_doctests`): written by scripts/doctests.sh before each build.
 mod doctests;

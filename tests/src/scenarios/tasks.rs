@@ -237,6 +237,37 @@ fn device_features(l: &'static Language) -> Vec<Scenario> {
     ]
 }
 
+/// The KUnit suites of `dw_kunit` and their number of test cases: the layer's tests, a suite per
+/// file of `modules/kernel_ext/` (`#[kunit_tests(kernel_ext_FILE)]` at its bottom), and the
+/// examples of its documentation (`scripts/doctests.sh`), as many as there are (`None`).
+const KUNIT_SUITES: [(&str, Option<usize>); 13] = [
+    ("kernel_ext_time", Some(1)),
+    ("kernel_ext_timer", Some(3)),
+    ("kernel_ext_deferred", Some(2)),
+    ("kernel_ext_sync", Some(2)),
+    ("kernel_ext_tasklet", Some(2)),
+    ("kernel_ext_workqueue", Some(1)),
+    ("kernel_ext_completion", Some(1)),
+    ("kernel_ext_kthread", Some(3)),
+    ("kernel_ext_wait", Some(1)),
+    ("kernel_ext_miscdev", Some(1)),
+    ("kernel_ext_module", Some(1)),
+    ("kernel_ext_task", Some(1)),
+    ("kernel_ext_doctests", None),
+];
+
+/// The KTAP lines of a suite whose `cases` all pass: its plan, its totals (KUnit prints them
+/// only for more than one case), and its result.
+fn kunit_suite_lines(suite: &str, cases: Option<usize>) -> Vec<String> {
+    let n = cases.map_or("*".into(), |n| n.to_string());
+    let mut lines = vec![format!("    # Subtest: {suite}"), format!("    1..{n}")];
+    if cases != Some(1) {
+        lines.push(format!("# {suite}: pass:{n} fail:0 skip:0 total:{n}"));
+    }
+    lines.push(format!("ok * {suite}"));
+    lines
+}
+
 /// Lab task 6 and the rest of the lab text: kthreads, tasklets, BH disabling, workqueues; and
 /// the abstraction layer's own KUnit tests and its doc examples (each test case counts as a
 /// result).
@@ -248,19 +279,15 @@ pub(super) fn toolbox() -> Vec<Scenario> {
             &format!("[event_thread] handled event {n} in pid * (dw_events)"),
         )
     };
-    let mut scenarios = vec![KUNIT
-        .rust(
-            "the kernel_ext suites (its unit tests, its doc examples) run at insmod and pass",
-            "insmod dw_kunit.ko\nrmmod dw_kunit",
-        )
-        .in_order(&[
-            "    # Subtest: dw_kernel_ext",
-            "# dw_kernel_ext: pass:* fail:0 skip:0 total:*",
-            "ok * dw_kernel_ext",
-            "    # Subtest: kernel_ext_doctests",
-            "# kernel_ext_doctests: pass:* fail:0 skip:0 total:*",
-            "ok * kernel_ext_doctests",
-        ])];
+    let kunit = KUNIT.rust(
+        "the kernel_ext suites (its unit tests, its doc examples) run at insmod and pass",
+        "insmod dw_kunit.ko\nrmmod dw_kunit",
+    );
+    let kunit = KUNIT_SUITES.iter().fold(kunit, |kunit, &(suite, cases)| {
+        let lines = kunit_suite_lines(suite, cases);
+        kunit.in_order(&lines.iter().map(String::as_str).collect::<Vec<_>>())
+    });
+    let mut scenarios = vec![kunit];
     for l in LANGUAGES {
         let k = l.kthread;
         scenarios.extend([
@@ -383,4 +410,42 @@ pub(super) fn toolbox() -> Vec<Scenario> {
         .last_of(w, &line(w, "[ordered 3] ran on cpu *, pid * (kworker/*)")),
     ]);
     scenarios
+}
+
+#[cfg(test)]
+mod tests {
+    use super::KUNIT_SUITES;
+    use std::{fs, path::Path};
+
+    /// The suites the check expects are the ones the sources declare (`#[kunit_tests(NAME)]`, or
+    /// a path to it), each once, with as many cases as the sources have (`#[test]` after it).
+    #[test]
+    fn kunit_suites_are_the_sources_suites() {
+        let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+        let layer = fs::read_dir(root.join("modules/kernel_ext")).expect("the layer");
+        let files = layer.map(|entry| entry.expect("a file of the layer").path());
+        let mut declared = Vec::new();
+        for path in files.chain([root.join("scripts/doctests.sh")]) {
+            let text = fs::read_to_string(&path).unwrap_or_default();
+            let mut lines = text.lines().map(str::trim);
+            while let Some(line) = lines.next() {
+                let attribute = line.strip_prefix("#[").unwrap_or_default();
+                let Some((_, rest)) = attribute.split_once("kunit_tests(") else {
+                    continue;
+                };
+                let name = rest.split_once(')').expect("the suite's name").0;
+                // The examples' suite is generated: its cases are the examples.
+                let cases = (name != "kernel_ext_doctests")
+                    .then(|| lines.by_ref().filter(|l| *l == "#[test]").count());
+                declared.push((name.to_string(), cases));
+            }
+        }
+        declared.sort();
+        let mut expected: Vec<_> = KUNIT_SUITES
+            .iter()
+            .map(|&(s, n)| (s.to_string(), n))
+            .collect();
+        expected.sort();
+        assert_eq!(declared, expected);
+    }
 }
