@@ -108,25 +108,28 @@ mod tests {
     fn reads_ktap_cases() {
         let log = lines(&[
             "KTAP version 1",
-            "    # Subtest: dw_kernel_ext",
+            "    # Subtest: kernel_ext_timer",
             "    1..2",
-            "    ok 1 time_conversions",
-            "    # timer: ASSERTION FAILED at kernel_ext/kunit.rs:90",
-            "    Expected runs == 1, but",
-            "    not ok 2 timer",
-            "# dw_kernel_ext: pass:1 fail:1 skip:0 total:2",
-            "not ok 1 dw_kernel_ext",
+            "    ok 1 timer_fires_once_and_cancels",
+            "    # dropping_an_armed_timer_stops_it: ASSERTION FAILED at kernel_ext/timer.rs:279",
+            "    Expected runs == 0, but",
+            "    not ok 2 dropping_an_armed_timer_stops_it",
+            "# kernel_ext_timer: pass:1 fail:1 skip:0 total:2",
+            "not ok 1 kernel_ext_timer",
         ]);
         let results = pairs(&log);
         assert_eq!(results.len(), 2);
         assert_eq!(
             results[0],
             (
-                "kunit dw_kernel_ext: time_conversions".into(),
+                "kunit kernel_ext_timer: timer_fires_once_and_cancels".into(),
                 Outcome::Pass
             )
         );
-        assert_eq!(results[1].0, "kunit dw_kernel_ext: timer");
+        assert_eq!(
+            results[1].0,
+            "kunit kernel_ext_timer: dropping_an_armed_timer_stops_it"
+        );
         assert!(
             matches!(&results[1].1, Outcome::Fail(d) if d.len() == 2),
             "the failure's diagnostics"
