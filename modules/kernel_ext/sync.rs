@@ -163,6 +163,25 @@ unsafe extern "C" {
     fn dw_spin_relock_bh_off(lock: *mut bindings::spinlock_t);
 }
 
+/// The name of a new lock class (a lock's, a timer's, a work item's, a wait queue's): as
+/// `kernel::optional_name!`, given or `file:line`, where lockdep is on to report it; empty
+/// otherwise, where nothing reads it. C's `timer_setup`, `INIT_WORK` and `DEFINE_SPINLOCK` name
+/// their lock classes only under `CONFIG_LOCKDEP` too; a name kept without it is read-only data
+/// in every `.ko` (`modules/3-4-5-deferred/deferred_device.rs:NN`, one per class).
+// Each module compiles this whole layer in but may not use every part of it.
+#[allow(unused_macros)]
+macro_rules! lock_class_name {
+    ($($name:literal)?) => {{
+        #[cfg(CONFIG_LOCKDEP)]
+        let name = ::kernel::optional_name!($($name)?);
+        #[cfg(not(CONFIG_LOCKDEP))]
+        let name = ::kernel::c_str!("");
+        name
+    }};
+}
+#[allow(unused_imports)]
+pub(crate) use lock_class_name;
+
 /// Creates a [`SpinLockBh`] initialiser with the given name and a new lock class.
 // Each module compiles this whole layer in but may not use every part of it.
 #[allow(unused_macros)]
@@ -170,7 +189,7 @@ macro_rules! new_spinlock_bh {
     ($inner:expr $(, $name:literal)? $(,)?) => {
         $crate::kernel_ext::sync::SpinLockBh::new(
             $inner,
-            ::kernel::optional_name!($($name)?),
+            $crate::kernel_ext::sync::lock_class_name!($($name)?),
             ::kernel::static_lock_class!(),
         )
     };

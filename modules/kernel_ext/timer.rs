@@ -105,7 +105,7 @@ pub(super) use bindings::timer_init_key as dw_timer_init_key;
 macro_rules! new_timer {
     () => {
         $crate::kernel_ext::timer::Timer::new(
-            ::kernel::optional_name!(),
+            $crate::kernel_ext::sync::lock_class_name!(),
             ::kernel::static_lock_class!(),
         )
     };

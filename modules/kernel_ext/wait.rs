@@ -66,7 +66,7 @@ use kernel::{
 macro_rules! new_wait_queue {
     () => {
         $crate::kernel_ext::wait::WaitQueue::new(
-            ::kernel::optional_name!(),
+            $crate::kernel_ext::sync::lock_class_name!(),
             ::kernel::static_lock_class!(),
         )
     };

@@ -94,7 +94,7 @@ const WORK_CPU_UNBOUND: c_int = bindings::wq_misc_consts_WORK_CPU_UNBOUND as c_i
 macro_rules! new_work {
     () => {
         $crate::kernel_ext::workqueue::OwnedWork::new(
-            ::kernel::optional_name!(),
+            $crate::kernel_ext::sync::lock_class_name!(),
             [
                 ::kernel::static_lock_class!(),
                 ::kernel::static_lock_class!(),
