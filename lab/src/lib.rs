@@ -111,7 +111,7 @@ pub struct Module {
     /// Its C twin, for a Rust module that has one.
     pub twin: Option<&'static str>,
     /// The topics of `kernel_ext/helpers/` it links (a C file each): those whose functions it
-    /// calls, and no other. A student's tree links every topic.
+    /// calls, and no other (`scripts/helpers-check.sh`). A student's tree links every topic.
     pub helpers: &'static [&'static str],
     pub kind: Kind,
 }

@@ -4,7 +4,7 @@
 # helpers/ (helpers.h lists them). Modules are linked with `ld -r`, which keeps every function of
 # a linked file: each Rust module links only the topics whose functions it calls, its own copy of
 # them (Kbuild warns when one object goes into several modules). A missing topic shows at modpost
-# as an undefined dw_* symbol, an extra one as a dw_* function of the .ko that nothing calls. The
+# as an undefined dw_* symbol, an extra one in scripts/lint.sh (`scripts/helpers-check.sh`). The
 # lists are what the test kernel's debugging options call; where the bench kernel leaves out a
 # call, it leaves out the function too (the same #ifdef), and the file is empty.
 # Included by the Kbuild of modules/ and bench/modules/ after their `rust-modules` list, and by
