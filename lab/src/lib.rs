@@ -187,6 +187,15 @@ const fn c(name: &'static str, file: &'static [&'static str]) -> Module {
 }
 
 const DEVICE: &str = "modules/3-4-5-deferred/deferred_device.rs";
+/// The helper topics of the three modules of the device (`DEVICE`), the same for each.
+const DEVICE_HELPERS: &[&str] = &[
+    "atomic_sections",
+    "bh_disabled",
+    "lock_bh",
+    "timer",
+    "timer_init",
+    "work",
+];
 
 /// Every module, as the `Kbuild`s list them: the lab's (Rust), then the benchmark's (Rust, C).
 pub const MODULES: &[Module] = &[
@@ -209,42 +218,21 @@ pub const MODULES: &[Module] = &[
         &["modules/3-4-5-deferred/deferred.rs", DEVICE],
         &[3, 4],
         Some("dw_c_procmon"),
-        &[
-            "atomic_sections",
-            "bh_disabled",
-            "lock_bh",
-            "timer",
-            "timer_init",
-            "work",
-        ],
+        DEVICE_HELPERS,
     ),
     lab(
         "dw_workqueue",
         &["modules/3-4-5-deferred/workqueue.rs", DEVICE],
         &[5],
         Some("dw_c_procmon"),
-        &[
-            "atomic_sections",
-            "bh_disabled",
-            "lock_bh",
-            "timer",
-            "timer_init",
-            "work",
-        ],
+        DEVICE_HELPERS,
     ),
     lab(
         "dw_procmon",
         &["modules/3-4-5-deferred/procmon.rs", DEVICE],
         &[7],
         Some("dw_c_procmon"),
-        &[
-            "atomic_sections",
-            "bh_disabled",
-            "lock_bh",
-            "timer",
-            "timer_init",
-            "work",
-        ],
+        DEVICE_HELPERS,
     ),
     lab(
         "dw_kthread",
