@@ -5,8 +5,9 @@
 # a linked file: each Rust module links only the topics whose functions it calls, its own copy of
 # them (Kbuild warns when one object goes into several modules). A missing topic shows at modpost
 # as an undefined dw_* symbol, an extra one in scripts/lint.sh (`scripts/helpers-check.sh`). The
-# lists are what the test kernel's debugging options call; where the bench kernel leaves out a
-# call, it leaves out the function too (the same #ifdef), and the file is empty.
+# lists are what each module calls on the test kernel (lockdep, DEBUG_ATOMIC_SLEEP, debugobjects);
+# the bench kernel leaves out such a call and its function alike (the same #ifdef), so a file may
+# compile to nothing there.
 # Included by the Kbuild of modules/ and bench/modules/ after their `rust-modules` list, and by
 # the student trees' (`make skels`), which link every topic (skels/src/main.rs says why); one in
 # another folder sets `kernel-ext` to this folder first.
