@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Lint gates: formatting of kernel and user code, warning-free modules (built with clippy by
-# scripts/build.sh), the abstraction layer's rustdoc, clippy with warnings as errors for the
-# host code, shellcheck on the shell scripts (where it is installed).
+# scripts/build.sh) that link only the C helpers they call, the abstraction layer's rustdoc,
+# clippy with warnings as errors for the host code, shellcheck on the shell scripts (where it is
+# installed).
 # Prints PASS/FAIL (or SKIP) per gate and, last, "N passed, N failed"; exits 1 if any gate failed.
 set -uo pipefail
 source "$(dirname "$0")/common.sh"
@@ -28,6 +29,7 @@ gate "rustfmt, host code" cargo fmt --all --check
 gate "modules build without warnings (with clippy)" \
     bash -c '[[ -f build/modules.log && -f build/bench-modules.log ]] &&
         ! grep -E "warning|error" build/modules.log build/bench-modules.log'
+gate "each module links exactly the C helpers it calls (helpers.mk)" scripts/helpers-check.sh
 gate "rustdoc of the abstraction layer builds without warnings" scripts/rustdoc.sh
 gate "clippy, host code (-D warnings)" \
     cargo clippy -q --locked --workspace --all-targets -- -D warnings

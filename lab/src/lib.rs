@@ -110,7 +110,8 @@ pub struct Module {
     pub tasks: &'static [u32],
     /// Its C twin, for a Rust module that has one.
     pub twin: Option<&'static str>,
-    /// The topics of `kernel_ext/helpers/` it links (a C file each).
+    /// The topics of `kernel_ext/helpers/` it links (a C file each): those whose functions it
+    /// calls, and no other (`scripts/helpers-check.sh`). A student's tree links every topic.
     pub helpers: &'static [&'static str],
     pub kind: Kind,
 }
@@ -186,6 +187,15 @@ const fn c(name: &'static str, file: &'static [&'static str]) -> Module {
 }
 
 const DEVICE: &str = "modules/3-4-5-deferred/deferred_device.rs";
+/// The helper topics of the three modules of the device (`DEVICE`), the same for each.
+const DEVICE_HELPERS: &[&str] = &[
+    "atomic_sections",
+    "bh_disabled",
+    "lock_bh",
+    "timer",
+    "timer_init",
+    "work",
+];
 
 /// Every module, as the `Kbuild`s list them: the lab's (Rust), then the benchmark's (Rust, C).
 pub const MODULES: &[Module] = &[
@@ -194,72 +204,109 @@ pub const MODULES: &[Module] = &[
         &["modules/1-2-timer/timer.rs"],
         &[1],
         None,
-        &["context", "timer"],
+        &["bh_disabled", "timer", "timer_init"],
     ),
     lab(
         "dw_periodic_timer",
         &["modules/1-2-timer/periodic_timer.rs"],
         &[2],
         Some("dw_c_periodic_timer"),
-        &["context", "timer"],
+        &["bh_disabled", "timer", "timer_init"],
     ),
     lab(
         "dw_deferred",
         &["modules/3-4-5-deferred/deferred.rs", DEVICE],
         &[3, 4],
         Some("dw_c_procmon"),
-        &["bh", "context", "timer"],
+        DEVICE_HELPERS,
     ),
     lab(
         "dw_workqueue",
         &["modules/3-4-5-deferred/workqueue.rs", DEVICE],
         &[5],
         Some("dw_c_procmon"),
-        &["bh", "context", "timer"],
+        DEVICE_HELPERS,
     ),
     lab(
         "dw_procmon",
         &["modules/3-4-5-deferred/procmon.rs", DEVICE],
         &[7],
         Some("dw_c_procmon"),
-        &["bh", "context", "timer"],
+        DEVICE_HELPERS,
     ),
     lab(
         "dw_kthread",
         &["modules/6-kthread/kthread.rs"],
         &[6],
         Some("dw_c_kthread"),
-        &["context"],
+        &["atomic_sections", "in_task", "may_sleep"],
     ),
     rust(
         "dw_kthread_events",
         &["modules/extras/kthread_events.rs"],
         Kind::Extra,
-        &["bh", "context", "timer"],
+        &[
+            "atomic_sections",
+            "bh_disabled",
+            "in_task",
+            "lock_bh",
+            "may_sleep",
+            "timer",
+            "timer_init",
+        ],
     ),
     rust(
         "dw_tasklet",
         &["modules/extras/tasklet.rs"],
         Kind::Extra,
-        &["bh", "context", "tasklet"],
+        &[
+            "atomic_sections",
+            "bh",
+            "bh_disabled",
+            "lock_bh",
+            "may_sleep",
+            "tasklet",
+        ],
     ),
     rust(
         "dw_wq_toolbox",
         &["modules/extras/wq_toolbox.rs"],
         Kind::Extra,
-        &["context", "timer"],
+        &["atomic_sections", "may_sleep", "timer_init", "work"],
     ),
     rust(
         "dw_kunit",
         &["modules/selftests/kunit.rs"],
         Kind::SelfTest,
-        &["bh", "context", "tasklet", "timer"],
+        &[
+            "atomic_sections",
+            "bh",
+            "bh_disabled",
+            "condvar_bh",
+            "in_task",
+            "lock_bh",
+            "may_sleep",
+            "tasklet",
+            "timer",
+            "timer_init",
+            "work",
+        ],
     ),
     rust(
         "dw_misuse",
         &["modules/selftests/misuse.rs"],
         Kind::SelfTest,
-        &["bh", "context", "timer"],
+        &[
+            "atomic_sections",
+            "bh",
+            "bh_disabled",
+            "in_task",
+            "lock_bh",
+            "may_sleep",
+            "timer",
+            "timer_init",
+            "work",
+        ],
     ),
     Module {
         twin: Some("dw_c_bench"),
@@ -267,7 +314,15 @@ pub const MODULES: &[Module] = &[
             "dw_bench",
             &["bench/modules/bench.rs"],
             Kind::Benchmark,
-            &["context", "timer"],
+            &[
+                "atomic_sections",
+                "bh_disabled",
+                "in_task",
+                "may_sleep",
+                "timer",
+                "timer_init",
+                "work",
+            ],
         )
     },
     c("dw_c_procmon", &["bench/modules/c/procmon.c"]),

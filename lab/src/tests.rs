@@ -119,7 +119,24 @@ fn helpers_mk_links_the_helpers_of_each_rust_module() {
             m.name
         );
     }
+    // Every file of helpers/ is a topic: the student trees link them all (skels/src/main.rs).
+    let mut files: Vec<String> = fs::read_dir(root().join("modules/kernel_ext/helpers"))
+        .expect("modules/kernel_ext/helpers")
+        .filter_map(|e| {
+            let name = e
+                .expect("an entry")
+                .file_name()
+                .into_string()
+                .expect("UTF-8");
+            name.strip_suffix(".c").map(String::from)
+        })
+        .collect();
+    files.sort();
     let topics = make_list(&helpers, "helper-topics");
+    assert_eq!(
+        topics, files,
+        "helpers.mk's helper-topics, the files of helpers/"
+    );
     for m in MODULES {
         for h in m.helpers {
             assert!(topics.iter().any(|t| t == h), "{}: topic {h}", m.name);

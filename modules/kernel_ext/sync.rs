@@ -158,7 +158,7 @@ unsafe extern "C" {
     fn dw_local_bh_disable();
     fn dw_local_bh_enable();
     fn dw_spin_lock_bh_unless_off(lock: *mut bindings::spinlock_t) -> bool;
-    fn dw_spin_lock_bh(lock: *mut bindings::spinlock_t);
+    fn dw_spin_relock_bh(lock: *mut bindings::spinlock_t);
     fn dw_spin_unlock_bh_if(lock: *mut bindings::spinlock_t, disabled_bh: bool);
     fn dw_spin_relock_bh_off(lock: *mut bindings::spinlock_t);
 }
@@ -319,7 +319,7 @@ unsafe impl Backend for SpinLockBhBackend {
     unsafe fn relock(ptr: *mut Self::State, guard_state: &mut Self::GuardState) {
         match guard_state {
             // SAFETY: `ptr` is initialised (it was locked before, as our caller guarantees).
-            BhLockState::DisabledBh => unsafe { dw_spin_lock_bh(ptr) },
+            BhLockState::DisabledBh => unsafe { dw_spin_relock_bh(ptr) },
             // SAFETY: As above; the helper reports the wait that came before, then `spin_lock`s.
             BhLockState::BhWereOff => unsafe { dw_spin_relock_bh_off(ptr) },
         }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* C helpers of kernel_ext, tasklets: see helpers.h. */
+/* C helpers of kernel_ext, tasklets (kernel_ext/tasklet.rs): see helpers.h. */
 
 #include <linux/interrupt.h>
 #include "helpers.h"
