@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Lint gates: formatting of kernel and user code, warning-free modules (built with clippy by
-# scripts/build.sh) that link only the C helpers they call, the abstraction layer's rustdoc,
-# clippy with warnings as errors for the host code, shellcheck on the shell scripts (where it is
-# installed).
+# scripts/build.sh) that link only the C helpers they call and keep C's .init.data flags, the
+# abstraction layer's rustdoc, clippy with warnings as errors for the host code, shellcheck on the
+# shell scripts (where it is installed).
 # Prints PASS/FAIL (or SKIP) per gate and, last, "N passed, N failed"; exits 1 if any gate failed.
 set -uo pipefail
 source "$(dirname "$0")/common.sh"
@@ -30,6 +30,19 @@ gate "modules build without warnings (with clippy)" \
     bash -c '[[ -f build/modules.log && -f build/bench-modules.log ]] &&
         ! grep -E "warning|error" build/modules.log build/bench-modules.log'
 gate "each module links exactly the C helpers it calls (helpers.mk)" scripts/helpers-check.sh
+# init_data_writable: every built module's .init.data is writable and not SHF_GNU_RETAIN, as C's
+# __initdata (kernel_ext/module.rs says why: a read-only one costs each load a set_memory_ro, a
+# retained one is skipped by the loader with a WARNING).
+init_data_writable() {
+    local ko flags ok=1
+    for ko in modules/*.ko bench/modules/*.ko; do
+        flags=$("llvm-readelf$DW_LLVM" -S --wide "$ko" | sed -n 's/^ *\[ *[0-9]*\] //p' |
+            awk '$1 == ".init.data" { print $7 }')
+        [[ $flags == *W* && $flags != *R* ]] || { echo "$ko: .init.data flags '$flags'"; ok=0; }
+    done
+    ((ok))
+}
+gate "each module's .init.data is writable, as C's (kernel_ext/module.rs)" init_data_writable
 gate "rustdoc of the abstraction layer builds without warnings" scripts/rustdoc.sh
 gate "clippy, host code (-D warnings)" \
     cargo clippy -q --locked --workspace --all-targets -- -D warnings
