@@ -53,8 +53,11 @@ build_modules() {
     local dir=$1 ko
     shift
     mkdir -p "$dir/src"
-    (cd "$DW_ROOT" && find Kbuild modules bench/modules \
-        \( -name '*.rs' -o -name '*.[ch]' -o -name '*.mk' -o -name Kbuild \) -exec cp --parents -u {} "$dir/src/" \;)
+    # Kbuild's temporary folders (.tmp_*) are left out: a build in the tree meanwhile (make test)
+    # removes them under find, which then fails.
+    (cd "$DW_ROOT" && find Kbuild modules bench/modules -name '.tmp_*' -prune -o \
+        \( -name '*.rs' -o -name '*.[ch]' -o -name '*.mk' -o -name Kbuild \) \
+        -exec cp --parents -u {} "$dir/src/" \;)
     "$DW_ROOT/scripts/doctests.sh" "$dir/src/modules" "$KDIR"
     "$DW_ROOT/scripts/build-modules.sh" "$KDIR" "$dir/src" "$dir.log" "$@"
     while IFS= read -r ko; do cp -u "$ko" "$dir/"; done < <(find "$dir/src" -name '*.ko')
