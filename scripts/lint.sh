@@ -43,6 +43,21 @@ init_data_writable() {
     ((ok))
 }
 gate "each module's .init.data is writable, as C's (kernel_ext/module.rs)" init_data_writable
+# kunit_only_in_dw_kunit: the layer's KUnit suites (`#[cfg(dw_kunit)]` at the bottom of its
+# files) are in dw_kunit and in no other module, which compiles the same files.
+kunit_only_in_dw_kunit() {
+    local ko suites ok=1
+    for ko in modules/*.ko bench/modules/*.ko; do
+        suites=$("llvm-readelf$DW_LLVM" -S --wide "$ko" | grep -c '\.kunit_test_suites')
+        if [[ $ko == */dw_kunit.ko ]]; then
+            ((suites)) || { echo "$ko: no KUnit suites"; ok=0; }
+        else
+            ((suites == 0)) || { echo "$ko: KUnit suites outside dw_kunit"; ok=0; }
+        fi
+    done
+    ((ok))
+}
+gate "the layer's KUnit suites are in dw_kunit alone" kunit_only_in_dw_kunit
 gate "rustdoc of the abstraction layer builds without warnings" scripts/rustdoc.sh
 gate "clippy, host code (-D warnings)" \
     cargo clippy -q --locked --workspace --all-targets -- -D warnings

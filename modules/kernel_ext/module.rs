@@ -98,10 +98,7 @@ impl<M: ProcessModule> Drop for InProcessContext<M> {
 mod tests {
     use super::*;
     use crate::kernel_ext::{bh::local_bh_disable, testing::process_context};
-    use kernel::{
-        bindings, current,
-        sync::atomic::{Atomic, Relaxed},
-    };
+    use kernel::{bindings, current, sync::atomic::Relaxed};
 
     /// Counts its inits and exits.
     struct Probe;
