@@ -74,6 +74,22 @@ pub fn split(console: &str, output: &str, count: usize) -> Split {
     let valid = |index: Option<usize>| index.filter(|&i| i < count);
     for line in console.lines() {
         let (stamp, message) = split_timestamp(line);
+        // A console cut off in the middle of a line (a message from another context took it
+        // over) prints it again whole after this one (`console_prepend_message` in
+        // kernel/printk/printk.c): the part before it is dropped, so a cut report is not a
+        // report of its own.
+        if message == "** replaying previous printk message **" {
+            match current {
+                Some(i) => {
+                    split.sections[i].log.pop();
+                    split.sections[i].times.pop();
+                }
+                None => {
+                    split.outside.pop();
+                }
+            }
+            continue;
+        }
         let Some(found) = markers::find(message) else {
             push(&mut split, current, stamp, message);
             continue;
@@ -290,6 +306,23 @@ mod tests {
         assert_eq!(split.sections[0].status, Some(3));
         assert!(split.sections[1].begun);
         assert_eq!(split.sections[1].started_at, Some(1.1));
+    }
+
+    #[test]
+    fn a_line_the_console_replays_counts_once() {
+        let console = [
+            "[    1.0] @@dw-scenario-begin 0",
+            "[    2.0] BUG: scheduling w",
+            "** replaying previous printk message **",
+            "[    2.0] BUG: scheduling while atomic: swapper/0/0/0x00000102",
+            "[    3.0] @@dw-scenarios-done",
+        ];
+        let split = split(&console.join("\n"), "", 1);
+        assert_eq!(
+            split.sections[0].log,
+            ["BUG: scheduling while atomic: swapper/0/0/0x00000102"]
+        );
+        assert_eq!(split.sections[0].times, [Some(2.0)]);
     }
 
     #[test]
